@@ -1,0 +1,172 @@
+"""Validate the campus graph with the shapes; report every problem against file, row and column.
+
+Problems from the conversion (malformed cells) and SHACL results (pyshacl, SHACL Core and
+SHACL-SPARQL, including the national identifier checks) end up in one :class:`Report`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import SH
+from rdflib.term import Node
+
+from publisher.convert import Conversion, convert
+from publisher.errors import CmqError, Location
+from publisher.project import Project
+
+VIOLATION, WARNING, INFO = "Violation", "Warning", "Info"
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: str  # Violation | Warning | Info
+    location: Location | None
+    message_fr: str
+    message_en: str
+    focus: str | None = None
+    path: str | None = None
+    value: str | None = None
+    shape: str | None = None
+    component: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        loc = self.location
+        return {
+            "severity": self.severity,
+            "file": loc.file if loc else None,
+            "row": loc.row if loc else None,
+            "column": loc.column if loc else None,
+            "message_fr": self.message_fr,
+            "message_en": self.message_en,
+            "focus": self.focus,
+            "path": self.path,
+            "value": self.value,
+            "shape": self.shape,
+            "component": self.component,
+        }
+
+    def __str__(self) -> str:
+        where = str(self.location) if self.location else (self.focus or "?")
+        prop = f" [{self.path}]" if self.path else ""
+        val = f" «{self.value}»" if self.value is not None else ""
+        msg = self.message_fr if self.message_fr == self.message_en else (
+            f"{self.message_fr} / {self.message_en}")
+        return f"{self.severity}: {where}{prop}{val}: {msg}"
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+    shacl_graph: Graph | None = None  # the SHACL validation report as RDF
+
+    @property
+    def conforms(self) -> bool:
+        return not any(p.severity == VIOLATION for p in self.problems)
+
+    def count(self, severity: str) -> int:
+        return sum(1 for p in self.problems if p.severity == severity)
+
+    def text(self) -> str:
+        lines = [str(p) for p in sorted(self.problems, key=_sort_key)]
+        lines.append(
+            f"{self.count(VIOLATION)} violation(s), {self.count(WARNING)} avertissement(s)/warning(s)"
+        )
+        return "\n".join(lines)
+
+
+def _sort_key(p: Problem) -> tuple[int, str, int, str]:
+    sev = {VIOLATION: 0, WARNING: 1}.get(p.severity, 2)
+    loc = p.location
+    return sev, loc.file if loc else "~", (loc.row or 0) if loc else 0, p.path or ""
+
+
+class ValidationFailed(CmqError):
+    status = 422
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(report.text())
+        self.report = report
+
+
+def load_graph(files: Iterable[Path]) -> Graph:
+    g = Graph()
+    for f in files:
+        g.parse(f, format="turtle")
+    return g
+
+
+def _messages(report: Graph, result: Node) -> tuple[str, str]:
+    fr = en = other = ""
+    for m in report.objects(result, SH.resultMessage):
+        if isinstance(m, Literal):
+            if m.language == "fr":
+                fr = str(m)
+            elif m.language == "en":
+                en = str(m)
+            else:
+                other = other or str(m)
+    return fr or other or en, en or other or fr
+
+
+def shacl_problems(report: Graph, conv: Conversion | None) -> list[Problem]:
+    out: list[Problem] = []
+    for result in report.objects(None, SH.result):
+        focus = report.value(result, SH.focusNode)
+        path = report.value(result, SH.resultPath)
+        value = report.value(result, SH.value)
+        sev = report.value(result, SH.resultSeverity)
+        fr, en = _messages(report, result)
+        loc = conv.locate(focus, path) if conv is not None and focus is not None else None
+        out.append(
+            Problem(
+                severity=str(sev).rsplit("#", 1)[-1] if sev else VIOLATION,
+                location=loc,
+                message_fr=fr,
+                message_en=en,
+                focus=str(focus) if focus is not None else None,
+                path=str(path) if isinstance(path, URIRef) else None,
+                value=str(value) if value is not None else None,
+                shape=str(report.value(result, SH.sourceShape)),
+                component=str(report.value(result, SH.sourceConstraintComponent)),
+            )
+        )
+    return out
+
+
+def validate_graph(
+    data: Graph, shapes: Graph, ontology: Graph, conv: Conversion | None = None
+) -> Report:
+    """Run the shapes over ``data`` (with the ontology's concept schemes mixed in)."""
+    # The concept schemes are needed for sh:node/sh:class checks: validate the union, but only
+    # the data's own nodes are targets (the ontology has no instances of the targeted classes).
+    union = Graph()
+    union += data
+    union += ontology
+    _conforms, report_graph, _text = shacl_validate(
+        union,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+    )
+    assert isinstance(report_graph, Graph)
+    return Report(shacl_problems(report_graph, conv), report_graph)
+
+
+def validate_project(project: Project) -> tuple[Conversion, Report]:
+    """Convert and validate a project; conversion problems come first in the report."""
+    conv = convert(project)
+    pre = [Problem(VIOLATION, loc, msg, msg) for loc, msg in conv.problems]
+    report = validate_graph(
+        conv.graph,
+        load_graph(project.shape_files()),
+        load_graph(project.ontology_files()),
+        conv,
+    )
+    report.problems[:0] = pre
+    return conv, report

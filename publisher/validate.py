@@ -10,14 +10,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
-from rdflib import RDF, Graph, Literal, URIRef
-from rdflib.namespace import SH
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import SH, XSD
 from rdflib.term import Node
 
 from publisher.convert import Conversion, convert
 from publisher.errors import CmqError, Location
 from publisher.project import Project
+from publisher.shacl_sparql import compile_shapes, run_checks
 
 VIOLATION, WARNING, INFO = "Violation", "Warning", "Info"
 
@@ -138,10 +140,43 @@ def shacl_problems(report: Graph, conv: Conversion | None) -> list[Problem]:
     return out
 
 
+#: Validation engines: "oxigraph" compiles the shapes to SPARQL (publisher.shacl_sparql, fast,
+#: the default); "pyshacl" is the reference implementation (slow at scale, used by the tests to
+#: cross-check the fast engine). See docs/decisions/0008-validation-engine.md.
+ENGINES = ("oxigraph", "pyshacl")
+
+
+def store_from_graphs(*graphs: Graph) -> ox.Store:
+    """An in-memory Oxigraph store holding the union of rdflib graphs."""
+    store = ox.Store()
+    for g in graphs:
+        store.bulk_extend(
+            ox.Quad(to_ox(s), to_ox(p), to_ox(o))  # type: ignore[arg-type]
+            for s, p, o in g
+        )
+    return store
+
+
+def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(term)
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(term.datatype or XSD.string))
+    return ox.BlankNode(str(term))
+
+
 def validate_graph(
-    data: Graph, shapes: Graph, ontology: Graph, conv: Conversion | None = None
+    data: Graph, shapes: Graph, ontology: Graph, conv: Conversion | None = None,
+    *, engine: str = "oxigraph",
 ) -> Report:
     """Run the shapes over ``data`` (with the ontology's concept schemes mixed in)."""
+    if engine == "oxigraph":
+        report_graph = run_checks(store_from_graphs(data, ontology), compile_shapes(shapes))
+        return Report(shacl_problems(report_graph, conv), report_graph)
+    if engine != "pyshacl":
+        raise ValueError(f"unknown validation engine {engine!r} (one of {ENGINES})")
     # The concept schemes are needed for sh:node/sh:class checks: validate the union, but only
     # the data's own nodes are targets (the ontology has no instances of the targeted classes).
     union = Graph()
@@ -158,7 +193,7 @@ def validate_graph(
     return Report(shacl_problems(report_graph, conv), report_graph)
 
 
-def validate_project(project: Project) -> tuple[Conversion, Report]:
+def validate_project(project: Project, *, engine: str = "oxigraph") -> tuple[Conversion, Report]:
     """Convert and validate a project; conversion problems come first in the report."""
     conv = convert(project)
     pre = [Problem(VIOLATION, loc, msg, msg) for loc, msg in conv.problems]
@@ -167,6 +202,7 @@ def validate_project(project: Project) -> tuple[Conversion, Report]:
         load_graph(project.shape_files()),
         load_graph(project.ontology_files()),
         conv,
+        engine=engine,
     )
     report.problems[:0] = pre
     return conv, report

@@ -11,6 +11,19 @@ from rdflib.term import Node
 from publisher.config import CampusConfig
 from publisher.namespaces import CMQ, ORG, concept
 
+#: The ``campus.toml`` key each property of the campus comes from (problems are reported there).
+CONFIG_KEYS: dict[URIRef, str] = {
+    SKOS.prefLabel: "campus.nom, campus.nom_en",
+    DCTERMS.description: "campus.description, campus.description_en",
+    CMQ.sector: "campus.secteurs",
+    CMQ.region: "campus.region",
+    CMQ.labelDate: "campus.date_label",
+    CMQ.pilot: "campus.pilotes",
+    ORG.purpose: "campus.missions",
+    DCTERMS.source: "campus.sources",
+    CMQ.territory: "territoires",
+}
+
 
 def campus_triples(cfg: CampusConfig) -> Iterator[tuple[URIRef, URIRef, Node]]:
     base = cfg.base_iri
@@ -43,11 +56,11 @@ def campus_triples(cfg: CampusConfig) -> Iterator[tuple[URIRef, URIRef, Node]]:
         yield scheme, RDF.type, SKOS.ConceptScheme
         yield scheme, SKOS.prefLabel, Literal(f"Territoires du campus — {cfg.name}", lang="fr")
         yield scheme, RDFS.label, Literal(f"Territoires du campus — {cfg.name}", lang="fr")
-        for t in cfg.territories:
-            ti = URIRef(f"{base}territoire/{t.id}")
+        for terr in cfg.territories:
+            ti = URIRef(f"{base}territoire/{terr.id}")
             yield c, CMQ.territory, ti
             yield ti, RDF.type, SKOS.Concept
-            yield ti, SKOS.prefLabel, Literal(t.name, lang="fr")
-            yield ti, RDFS.label, Literal(t.name, lang="fr")
+            yield ti, SKOS.prefLabel, Literal(terr.name, lang="fr")
+            yield ti, RDFS.label, Literal(terr.name, lang="fr")
             yield ti, SKOS.inScheme, scheme
             yield ti, SKOS.topConceptOf, scheme

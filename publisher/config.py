@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,17 @@ class CampusConfig:
         return self.base_iri + "organisation/campus"
 
 
+def _year_or_date(s: str) -> bool:
+    """``date_label``: a year or a real date (anything else would make an ill-typed literal)."""
+    if re.fullmatch(r"[0-9]{4}", s):
+        return True
+    try:
+        return re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", s) is not None and bool(
+            date.fromisoformat(s))
+    except ValueError:
+        return False
+
+
 def _str(d: dict[str, Any], key: str) -> str:
     v = d.get(key, "")
     return str(v) if v is not None else ""
@@ -75,6 +88,15 @@ def load_config(path: Path) -> CampusConfig:
                 "doit être une IRI http(s) finissant par / — must be an http(s) IRI ending in /",
             )
         )
+    label_date = _str(campus, "date_label")
+    if label_date and not _year_or_date(label_date):
+        problems.append(
+            (
+                Location(path.name, column="campus.date_label"),
+                "année AAAA ou date AAAA-MM-JJ attendue / year YYYY or date YYYY-MM-DD "
+                + f"expected: {label_date!r}",
+            )
+        )
     public_url = _str(pub, "public_url") or "http://127.0.0.1:8000/"
     if not public_url.endswith("/"):
         public_url += "/"
@@ -88,7 +110,7 @@ def load_config(path: Path) -> CampusConfig:
         description_en=_str(campus, "description_en"),
         sectors=tuple(campus.get("secteurs", [])),
         region=_str(campus, "region"),
-        label_date=_str(campus, "date_label"),
+        label_date=label_date,
         pilots=tuple(campus.get("pilotes", [])),
         sources=tuple(campus.get("sources", [])),
         missions=tuple(campus.get("missions", [])),

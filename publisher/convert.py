@@ -16,7 +16,7 @@ from urllib.parse import quote
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from publisher.campus import campus_triples
+from publisher.campus import CONFIG_KEYS, campus_triples
 from publisher.errors import Location, SourceError
 from publisher.mapping import Field, Mapping, Table, load_mapping
 from publisher.namespaces import CMQ_NS, PREFIXES
@@ -55,18 +55,34 @@ class Conversion:
         if hit is None:
             return None
         loc, table = hit
-        column = table.column_for(str(prop)) if table is not None and prop is not None else None
+        if prop is None:
+            column = loc.column
+        elif table is not None:
+            column = table.column_for(str(prop))
+        else:  # campus.toml: the territories carry their key, the campus maps its properties
+            column = loc.column or CONFIG_KEYS.get(URIRef(str(prop)))
         return Location(loc.file, loc.row, column)
 
 
+#: Key under which :func:`read_table` puts the cells beyond the header's columns, if any.
+EXTRA_CELLS = "\x00extra"
+
+
 def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows of a CSV table as (spreadsheet line, {column: stripped value}); BOM tolerated."""
+    """Rows of a CSV table as (spreadsheet line, {column: stripped value}); BOM tolerated.
+
+    Cells beyond the header's columns (an unquoted comma…) are joined under :data:`EXTRA_CELLS`.
+    """
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         for row in reader:
             line = reader.line_num
-            yield line, {(k or "").strip(): (v or "").strip() for k, v in row.items()
-                         if not isinstance(v, list)}
+            out = {(k or "").strip(): (v or "").strip() for k, v in row.items()
+                   if not isinstance(v, list)}
+            extra = row.get(None)
+            if isinstance(extra, list):
+                out[EXTRA_CELLS] = ",".join(extra)
+            yield line, out
 
 
 def _fill(template: str, row: dict[str, str], *, encode: bool) -> str:
@@ -102,6 +118,10 @@ class _TableConverter:
             return
         for line, row in rows:
             if not any(row.values()):
+                continue
+            if EXTRA_CELLS in row:
+                self.problem(line, None, "plus de cellules que de colonnes (virgule sans guillemets ?)"
+                             f" / more cells than columns (unquoted comma?): {row[EXTRA_CELLS]!r}")
                 continue
             subject = self.subject(self.table.subject, row, line)
             if subject is None:
@@ -218,12 +238,19 @@ def convert(project: Project) -> Conversion:
         return conv
     for t in campus_triples(config):
         graph.add(t)
-    loc = Location("campus.toml")
+    campus = URIRef(config.campus_iri)
     for s in set(graph.subjects()):
         if isinstance(s, URIRef):
-            conv.origins[s] = (loc, None)
+            column = None if s == campus else "territoires"
+            conv.origins[s] = (Location("campus.toml", column=column), None)
     for table in mapping.tables:
         _TableConverter(conv, mapping, table, config.base_iri).run(project.data_dir / table.file)
+    known = {t.file for t in mapping.tables}
+    for path in sorted(project.data_dir.glob("*.csv")):
+        if path.name not in known:
+            msg = ("tableau inconnu : aucune table de mapping.toml ne le lit / unknown table: "
+                   "no table of mapping.toml reads it")
+            conv.problems.append((Location(path.name), msg))
     return conv
 
 

@@ -54,12 +54,13 @@ class Project:
         return shipped_files("ontology")
 
     def shape_files(self) -> list[Path]:
-        """The shipped shapes plus the campus's own ``shapes/*.ttl`` beside them."""
-        files = shipped_files("shapes")
+        """The shipped shapes plus the campus's own ``shapes/*.ttl`` beside them; an own file with
+        the name of a shipped one replaces it (a copy of the shapes is not loaded twice)."""
+        files = {p.name: p for p in shipped_files("shapes")}
         own = self.root / "shapes"
         if own.resolve() != (PACKAGE_ROOT / "shapes").resolve():
-            files += sorted(own.glob("*.ttl"))
-        return files
+            files.update((p.name, p) for p in own.glob("*.ttl"))
+        return [files[name] for name in sorted(files)]
 
     def source_files(self) -> list[Path]:
         """Every file the build reads from the project (for provenance and checksums)."""

@@ -49,6 +49,17 @@ _CC = {SH.minCount: "MinCount", SH.maxCount: "MaxCount", SH.datatype: "Datatype"
        SH.maxExclusive: "MaxExclusive", SH.hasValue: "HasValue", SH["in"]: "In", SH.node: "Node",
        SH["or"]: "Or", SH["not"]: "Not", SH["and"]: "And", SH.minLength: "MinLength",
        SH.maxLength: "MaxLength", SH.qualifiedValueShape: "QualifiedMinCount"}
+#: Datatypes whose lexical form SPARQL can check by casting (ill-typed literals violate sh:datatype).
+_CASTABLE = {XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth, XSD.integer, XSD.decimal,
+             XSD.boolean, XSD.duration, XSD.double, XSD.nonNegativeInteger}
+#: Messages for results of shapes that give none (pyshacl writes its own default messages too).
+_DEFAULT_MESSAGES = {
+    "MinCount": ("Moins de {n} valeur(s)", "Fewer than {n} value(s)"),
+    "MaxCount": ("Plus de {n} valeur(s)", "More than {n} value(s)"),
+    "Datatype": ("Valeur qui n'est pas du type {n}", "Value is not of datatype {n}"),
+    "Pattern": ("Valeur qui ne suit pas le motif {n}", "Value does not match pattern {n}"),
+    "Class": ("Valeur qui n'est pas de la classe {n}", "Value is not of class {n}"),
+}
 _CMP = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.maxExclusive: "<"}
 
 
@@ -149,6 +160,9 @@ class _Compiler:
         if p == SH.datatype:
             if o == XSD.string:
                 return f"(isLiteral({v}) && datatype({v}) = {_n3(o)} && lang({v}) = \"\")"
+            if o in _CASTABLE:  # an ill-typed lexical form fails the cast: a violation too
+                return (f"(isLiteral({v}) && datatype({v}) = {_n3(o)} && "
+                        f"COALESCE(isLiteral({_n3(o)}(STR({v}))), false))")
             return f"(isLiteral({v}) && datatype({v}) = {_n3(o)})"
         if p == SH.pattern:
             flags = self.g.value(shape, SH.flags)
@@ -261,7 +275,7 @@ class _Compiler:
             else:
                 raise Unsupported(f"unsupported constraint {p} in shape {shape}")
             assert cc is not None
-            yield Check(self.prefixes + "\n" + q, src, cc, path, sev, msgs)
+            yield Check(self.prefixes + "\n" + q, src, cc, path, sev, msgs or _default(cc, o))
         for sparql in self.g.objects(shape, SH.sparql):
             yield self.sparql_constraint(sparql, shape, tgt, path, sev, msgs)
 
@@ -310,6 +324,13 @@ class _Compiler:
         else:
             q = f"SELECT * WHERE {{ {tgt} {{ {text} }} }}"
         yield Check(self.prefixes + "\n" + q, shape, URIRef(str(comp)), path, sev, msgs or own)
+
+
+def _default(component: URIRef, param: Node) -> tuple[Literal, ...]:
+    name = str(component).rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
+    fr, en = _DEFAULT_MESSAGES.get(name, ("Contrainte {c} non respectée", "{c} not satisfied"))
+    arg = param.n3() if not isinstance(param, BNode) else "…"
+    return (Literal(fr.format(n=arg, c=name), lang="fr"), Literal(en.format(n=arg, c=name), lang="en"))
 
 
 def compile_shapes(shapes: Graph) -> list[Check]:

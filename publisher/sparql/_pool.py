@@ -1,0 +1,156 @@
+"""Process management for :mod:`publisher.sparql.execute` (private).
+
+:class:`Pool` owns the zygote interpreter (see ``_worker``), the SOCK_SEQPACKET control socket to
+it and the engine's end of every worker's socket. It keeps no reference to the engine, so the
+engine can hand :meth:`Pool.shutdown` to ``weakref.finalize`` (run at GC or interpreter exit).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from publisher.sparql.errors import EngineUnavailable
+
+__all__ = ["Cancelled", "Pool", "Timeout", "Worker", "recv_exact"]
+
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+# -c rather than -m: with -m the module would exist twice (as __main__ and under its own name)
+_ZYGOTE_MAIN = "import sys; from publisher.sparql._worker import main; main(int(sys.argv[1]))"
+
+
+@dataclass(slots=True)
+class Worker:
+    pid: int
+    sock: socket.socket
+
+
+class Timeout(Exception):
+    pass
+
+
+class Cancelled(Exception):
+    pass
+
+
+class Pool:
+    """The zygote process, its control socket and the live workers (no reference to the engine,
+    so that ``weakref.finalize`` can shut it down at garbage collection or interpreter exit)."""
+
+    def __init__(self, config: dict[str, object], start_timeout_s: float) -> None:
+        self.lock = threading.Lock()
+        self.workers: dict[int, Worker] = {}
+        self.closed = False
+        self.ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+        env["RUST_BACKTRACE"] = "0"  # a worker over its memory limit aborts: no 40-frame trace
+        with theirs:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", _ZYGOTE_MAIN, str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,  # a Ctrl-C meant for the server must not hit the workers
+            )
+        try:
+            self.ctl.settimeout(start_timeout_s)
+            self.ctl.send(pickle.dumps(config))
+            data = self.ctl.recv(1 << 16)
+            reply = pickle.loads(data) if data else ("error", "the zygote process exited")
+        except (OSError, pickle.UnpicklingError) as exc:
+            reply = ("error", f"{type(exc).__name__}: {exc}")
+        if reply[0] != "ready":
+            self.shutdown()
+            raise EngineUnavailable(f"Could not load the query engine's data: {reply[1]}")
+        stats = reply[1]
+        assert isinstance(stats, dict)
+        self.stats: dict[str, object] = stats
+        self.ctl.settimeout(30.0)
+
+    def _call(self, command: tuple[object, ...], fd: int | None = None) -> tuple[object, ...]:
+        with self.lock:
+            if self.closed:
+                raise EngineUnavailable("The query engine is closed")
+            try:
+                payload = pickle.dumps(command)
+                if fd is None:
+                    self.ctl.send(payload)
+                else:
+                    socket.send_fds(self.ctl, [payload], [fd])
+                data = self.ctl.recv(1 << 16)
+                if not data:
+                    raise EOFError("zygote closed the control socket")
+                reply: tuple[object, ...] = pickle.loads(data)
+                return reply
+            except (OSError, EOFError, pickle.UnpicklingError) as exc:
+                self.closed = True
+                raise EngineUnavailable("The query engine's worker pool has died") from exc
+
+    def spawn(self) -> Worker:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        with theirs:
+            reply = self._call(("spawn",), theirs.fileno())
+        pid = reply[1]
+        assert isinstance(pid, int)
+        worker = Worker(pid, ours)
+        self.workers[pid] = worker
+        return worker
+
+    def kill(self, worker: Worker) -> None:
+        """SIGKILL the worker and wait until the zygote has reaped it."""
+        self.workers.pop(worker.pid, None)
+        try:
+            self._call(("kill", worker.pid))
+        finally:
+            worker.sock.close()
+
+    def shutdown(self) -> None:
+        """Idempotent: ask the zygote to kill and reap its workers, then reap the zygote."""
+        got = self.lock.acquire(timeout=2.0)
+        try:
+            if not self.closed:
+                self.closed = True
+                with contextlib.suppress(OSError):
+                    self.ctl.send(pickle.dumps(("shutdown",)))
+        finally:
+            if got:
+                self.lock.release()
+        try:
+            self.proc.wait(timeout=5.0)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()  # workers follow through PR_SET_PDEATHSIG
+            self.proc.wait()
+        self.ctl.close()
+        for worker in list(self.workers.values()):
+            worker.sock.close()
+        self.workers.clear()
+
+
+def recv_exact(
+    sock: socket.socket, size: int, deadline: float, cancel: threading.Event | None
+) -> bytes:
+    buf = bytearray()
+    while len(buf) < size:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise Timeout
+        if cancel is not None and cancel.is_set():
+            raise Cancelled
+        sock.settimeout(min(remaining, 0.1) if cancel is not None else remaining)
+        try:
+            chunk = sock.recv(min(size - len(buf), 1 << 20))
+        except TimeoutError:
+            continue
+        if not chunk:
+            raise EOFError("worker closed its socket")
+        buf += chunk
+    return bytes(buf)

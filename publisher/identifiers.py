@@ -7,23 +7,18 @@ nothing is normalised here, callers strip/upper-case *before* checking if they w
 
 Rules (project reference notes):
 
-==============  ==============================  ==================================================
-identifier      form                            check
-==============  ==============================  ==================================================
-UAI             7 digits + 1 letter             letter = ``"ABCDEFGHJKLMNPRSTUVWXYZ"[n % 23]``
-                (``0750654D``)                  with n = int(first 7 digits); 23 letters, no I/O/Q
-SIREN           9 digits                        Luhn
-SIRET           14 digits (SIREN + 5-digit NIC) Luhn over the 14 digits; exception La Poste
-                                                (SIREN 356000000): also valid when the sum of the
-                                                14 digits is divisible by 5
-RNCP            ``RNCP`` + 3-5 digits           pattern; a competence block adds ``BC`` + 2 digits
-                (``RNCP37537``, ``RNCP37537BC01``)
-CFD             ``^[A-Z0-9]{3}[0-9]{3}[A-Z0-9]{2}$``   pattern (code formation diplôme)
-NSF             ``^[0-9]{2,3}[a-z]?$``          pattern (``200r``, ``225``)
-ROME            ``^[A-N][0-9]{4}$``             pattern (``D1102``)
-INSEE commune   ``^[0-9][0-9A-Z][0-9]{3}$``     pattern; the 2nd character may be a letter only for
-                                                Corsica ``2A``/``2B`` (``2A004`` ok, ``0B123`` not)
-==============  ==============================  ==================================================
+* UAI (établissement): 7 digits + 1 check letter, e.g. ``0750654D``; the letter is
+  ``"ABCDEFGHJKLMNPRSTUVWXYZ"[n % 23]`` with n = int(first 7 digits) (23 letters, no I/O/Q).
+* SIREN: 9 digits, Luhn.
+* SIRET: 14 digits (SIREN + 5-digit NIC), Luhn over the 14 digits; exception La Poste
+  (SIREN 356000000): also valid when the sum of its 14 digits is divisible by 5.
+* RNCP: ``RNCP`` + 3-5 digits (``RNCP37537``); a competence block adds ``BC`` + 2 digits
+  (``RNCP37537BC01``); pattern only.
+* CFD (code formation diplôme): ``^[A-Z0-9]{3}[0-9]{3}[A-Z0-9]{2}$``; pattern only.
+* NSF: ``^[0-9]{2,3}[a-z]?$`` (``200r``, ``225``); pattern only.
+* ROME: ``^[A-N][0-9]{4}$`` (``D1102``); pattern only.
+* INSEE commune: ``^[0-9][0-9A-Z][0-9]{3}$`` where the 2nd character may be a letter only for
+  Corsica ``2A``/``2B`` (``2A004`` ok, ``0B123`` not); pattern only.
 
 La Poste: the rule is read as an *alternative* (Luhn OR digit sum divisible by 5), so the head
 office ``35600000000048`` — Luhn-valid, digit sum 26 — stays valid, and an establishment such as

@@ -85,15 +85,23 @@ _EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser],
                             argparse.ArgumentParser], None]] = []
 
 
+#: Modules that register their commands when imported; one not installed yet is skipped.
+_EXTENSION_MODULES = ("publisher.cli_release", "publisher.cli_serve")
+
+
 def _load_extensions() -> None:
-    from publisher import cli_release, cli_serve  # noqa: F401  (register their commands)
+    import importlib
+
+    for name in _EXTENSION_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # a real missing dependency must not be hidden
+                raise
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        _load_extensions()
-    except ImportError:
-        pass
+    _load_extensions()
     args = build_parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)

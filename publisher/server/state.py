@@ -1,0 +1,253 @@
+"""The release being served and its query engine, swapped atomically when ``current`` moves.
+
+:class:`ServerState` holds one :class:`ServedRelease` (the release read from its manifest, its
+folder and the :class:`~publisher.sparql.QueryEngine` loaded from it). A background task checks
+the target of ``releases/current`` every ``reload_interval`` seconds; when it changed, the new
+release is read and its engine started in a thread (requests keep being answered from the old
+one meanwhile), then one assignment makes it the served release. The old engine is closed after
+``query_timeout`` more seconds, so the queries already running on it can finish.
+
+Nothing here runs at import: the app's lifespan calls :meth:`ServerState.open` and
+:meth:`ServerState.close`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from fastapi import Request
+
+from publisher import release_model as rm
+from publisher.errors import ReleaseError, ReleaseNotFound
+from publisher.manifest import file_entry, read_release
+from publisher.namespaces import PREFIXES
+from publisher.project import Project
+from publisher.release import build_release, current_release
+from publisher.release_model import FileEntry, ReleaseInfo
+from publisher.settings import Settings
+from publisher.sparql import GraphFile, QueryEngine
+
+log = logging.getLogger("cmq.server")
+
+#: Named graphs of the store, ``{base}graph/<name>`` (docs/decisions/0002-release-layout.md).
+NAMED_GRAPHS: tuple[tuple[str, str], ...] = (
+    ("ontology", rm.ONTOLOGY_TTL),
+    ("catalog", rm.CATALOG_TTL),
+    ("void", rm.VOID_TTL),
+)
+
+
+def graph_iri(info: ReleaseInfo, name: str) -> str:
+    return f"{info.config.base_iri}graph/{name}"
+
+
+def current_target(project: Project) -> Path | None:
+    """The folder ``releases/current`` points to, or ``None`` when there is none."""
+    try:
+        return current_release(project.releases_dir)
+    except (ReleaseError, OSError):
+        return None
+
+
+def ensure_release(
+    project: Project, build_if_missing: bool, progress: Callable[[str], None] | None = None
+) -> Path:
+    """The current release's folder; builds the project first when there is none (and allowed)."""
+    target = current_target(project)
+    if target is not None:
+        return target
+    if not build_if_missing:
+        raise ReleaseNotFound(
+            f"{project.releases_dir}: pas de version courante / no current release "
+            "(run `cmq build`)"
+        )
+    if progress is not None:
+        progress("pas de version courante : construction / no current release: building")
+    build_release(project, progress=progress)
+    target = current_target(project)
+    if target is None:
+        raise ReleaseNotFound(f"{project.releases_dir}: la construction n'a rien publié / "
+                              "the build published no current release")
+    return target
+
+
+def start_engine(settings: Settings, info: ReleaseInfo, folder: Path) -> QueryEngine:
+    """A query engine over one release: campus.nt as default graph, the ontology, catalogue and
+    VoID as named graphs ``{base}graph/<name>``; queries see their union by default."""
+    files = [GraphFile(folder / rm.DATA_NT)]
+    files += [GraphFile(folder / file, graph_iri(info, name)) for name, file in NAMED_GRAPHS
+              if (folder / file).is_file()]
+    return QueryEngine(
+        files,
+        union_default_graph=True,
+        timeout_s=settings.query_timeout,
+        max_rows=settings.max_rows,
+        workers=settings.workers,
+        service_allow_list=frozenset(settings.service_allow_list),
+    )
+
+
+def release_files(folder: Path, info: ReleaseInfo) -> dict[str, FileEntry]:
+    """The files a release serves: those of its manifest, plus ``manifest.json`` itself."""
+    files = {f.name: f for f in info.files}
+    manifest = folder / rm.MANIFEST
+    if manifest.is_file():
+        files[rm.MANIFEST] = dataclasses.replace(
+            file_entry(manifest), media_type="application/json", kind="manifest")
+    return files
+
+
+#: A kept release: its folder, its manifest and the files it serves.
+KeptRelease = tuple[Path, ReleaseInfo, dict[str, FileEntry]]
+
+
+@dataclass
+class ServedRelease:
+    """One release as served: manifest, folder, engine and a few small caches."""
+
+    info: ReleaseInfo
+    path: Path
+    engine: QueryEngine
+    releases_dir: Path
+    files: dict[str, FileEntry] = field(default_factory=dict)
+    _converted: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
+    _kept: dict[str, KeptRelease] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.files = release_files(self.path, self.info)
+
+    def converted(self, name: str, target: ox.RdfFormat) -> bytes:
+        """A Turtle file of the release in another RDF format (cached; the files never change)."""
+        key = (name, target.media_type)
+        with self._lock:
+            hit = self._converted.get(key)
+        if hit is not None:
+            return hit
+        path = self.path / name
+        body: bytes | None
+        if target == ox.RdfFormat.TURTLE:
+            body = path.read_bytes()
+        else:
+            triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+            body = ox.serialize(triples, format=target, prefixes=PREFIXES)
+        assert body is not None
+        with self._lock:
+            self._converted[key] = body
+        return body
+
+    def kept_release(self, release_id: str) -> KeptRelease | None:
+        """Folder and manifest of a release still kept in ``releases/`` (``None`` if gone)."""
+        folder = self.releases_dir / release_id
+        if not (folder / rm.MANIFEST).is_file() or folder.is_symlink():
+            return None
+        with self._lock:
+            hit = self._kept.get(release_id)
+        if hit is None:
+            info = read_release(folder)
+            hit = (folder, info, release_files(folder, info))
+            with self._lock:
+                self._kept[release_id] = hit
+        return hit
+
+
+class ServerState:
+    """What the app serves; ``current`` is replaced in one assignment (atomic for readers)."""
+
+    def __init__(self, settings: Settings, project: Project) -> None:
+        self.settings = settings
+        self.project = project
+        self._current: ServedRelease | None = None
+        self._retiring: set[asyncio.Task[None]] = set()
+        self._old: list[ServedRelease] = []
+
+    @property
+    def current(self) -> ServedRelease:
+        if self._current is None:
+            raise ReleaseNotFound("aucune version servie / no release is being served")
+        return self._current
+
+    def _load(self, folder: Path) -> ServedRelease:
+        info = read_release(folder, self.project.config)
+        engine = start_engine(self.settings, info, folder)
+        return ServedRelease(info, folder, engine, self.project.releases_dir)
+
+    async def open(self) -> None:
+        folder = await asyncio.to_thread(
+            ensure_release, self.project, self.settings.build_if_missing, log.info
+        )
+        self._current = await asyncio.to_thread(self._load, folder)
+        log.info("serving release %s (%d triples)", self._current.info.release_id,
+                 self._current.info.triples)
+
+    async def refresh(self) -> bool:
+        """Serve the release ``current`` points to now, if it changed; True when swapped."""
+        target = await asyncio.to_thread(current_target, self.project)
+        old = self._current
+        if target is None or (old is not None and target == old.path):
+            return False
+        try:
+            new = await asyncio.to_thread(self._load, target)
+        except Exception:  # a half-written or broken release: keep serving the old one
+            log.exception("cannot load release %s; still serving the previous one", target)
+            return False
+        self._current = new
+        log.info("now serving release %s (%d triples)", new.info.release_id, new.info.triples)
+        if old is not None:
+            self._old.append(old)
+            task = asyncio.create_task(self._retire(old, self.settings.query_timeout + 1.0))
+            self._retiring.add(task)
+            task.add_done_callback(self._retiring.discard)
+        return True
+
+    async def _retire(self, old: ServedRelease, delay: float) -> None:
+        await asyncio.sleep(delay)
+        if old in self._old:
+            self._old.remove(old)
+            await asyncio.to_thread(old.engine.close)
+
+    async def watch(self) -> None:
+        """Check ``releases/current`` every ``reload_interval`` seconds (until cancelled)."""
+        interval = self.settings.reload_interval
+        if interval <= 0:
+            return
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.refresh()
+            except Exception:
+                log.exception("release check failed")
+
+    async def close(self) -> None:
+        for task in list(self._retiring):
+            task.cancel()
+        engines = [r.engine for r in self._old]
+        if self._current is not None:
+            engines.append(self._current.engine)
+        self._current, self._old = None, []
+        for engine in engines:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(engine.close)
+
+
+def server_state(request: Request) -> ServerState:
+    state: ServerState = request.app.state.cmq
+    return state
+
+
+def served(request: Request) -> ServedRelease:
+    """The release answering this request (taken once: a swap mid-request does not mix them)."""
+    cached: ServedRelease | None = getattr(request.state, "cmq_release", None)
+    if cached is None:
+        cached = server_state(request).current
+        request.state.cmq_release = cached
+    return cached
+

@@ -1,0 +1,183 @@
+"""A REAL cmq server on a loopback port, for the HTTP tests (shared by every server test file).
+
+Use it from a test module (pytest finds fixtures imported into the module)::
+
+    # ruff: noqa: F811  (the imported fixtures reappear as test parameters)
+    from server_fixtures import LiveServer, live_server, served_project  # noqa: F401
+
+    def test_something(live_server: LiveServer) -> None:
+        r = httpx.get(live_server.url + "healthz")
+
+Fixtures (session scope: one build and one server for the whole run, even when several modules
+import them — see :class:`_Shared`):
+
+``served_project``
+    a copy of the shipped campus in a temporary folder with one release built by
+    :func:`publisher.release.build_release` (``ServedProject(project, release)``).
+``live_server``
+    ``cmq serve`` started in a subprocess on a free port of 127.0.0.1 over ``served_project``,
+    with :data:`LIVE_SETTINGS` (short query time limit, fast reload check); ready once
+    ``/healthz`` answers. :class:`LiveServer` gives ``url`` (ends with ``/``), ``sparql``,
+    ``project``, ``release`` and the server's ``log`` file. Stopped (SIGINT, then SIGKILL after
+    15 s) at the end of the session.
+
+To run another server with other settings (e.g. a different row cap), use
+``with start_server(project_root, {"max_rows": "5"}) as server:`` in a module-scoped fixture.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import copy_campus
+
+from publisher.manifest import read_release
+from publisher.project import Project
+from publisher.release import build_release, current_release
+from publisher.release_model import ReleaseInfo
+
+#: Settings of the shared server: a query time limit short enough for the timeout test.
+LIVE_SETTINGS: dict[str, str] = {
+    "query_timeout": "1.5",
+    "reload_interval": "0.5",
+    "workers": "2",
+    "max_body_bytes": "65536",
+}
+STARTUP_DEADLINE_S = 90.0
+#: ``cmq`` as its console script runs it (``python -m publisher.cli`` would load cli.py twice).
+_CMQ = "import sys; from publisher.cli import main; sys.exit(main())"
+
+
+@dataclass(frozen=True)
+class ServedProject:
+    project: Project
+    release: ReleaseInfo
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    project: Project
+    release: ReleaseInfo
+    log: Path
+    process: subprocess.Popen[bytes]
+
+    @property
+    def sparql(self) -> str:
+        return self.url + "sparql"
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_DEADLINE_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"cmq serve exited ({proc.returncode}):\n{log.read_text()[-4000:]}")
+        try:
+            if httpx.get(url + "healthz", timeout=2.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"cmq serve not ready after {STARTUP_DEADLINE_S} s:\n"
+                       f"{log.read_text()[-4000:]}")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> int:
+    """Stop the server like Ctrl-C would; SIGKILL only if it does not stop in 15 s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+    return proc.returncode
+
+
+@contextmanager
+def start_server(root: Path, settings: Mapping[str, str] | None = None,
+                 log: Path | None = None) -> Iterator[LiveServer]:
+    """``cmq --project root serve --port <free> --setting …`` in a subprocess, until exit.
+
+    ``build_if_missing`` is false unless ``settings`` says otherwise (then the server builds the
+    release itself, as on a fresh clone); ``release`` is the one current once it is ready."""
+    project = Project.open(root)
+    port = free_port()
+    cmd = [sys.executable, "-c", _CMQ, "--project", str(root), "serve",
+           "--host", "127.0.0.1", "--port", str(port), "--setting", "build_if_missing", "false"]
+    for name, value in (settings or {}).items():
+        cmd += ["--setting", name, value]
+    log = log or root / f"server-{port}.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CMQ_")}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_ready(url, proc, log)
+        folder = current_release(project.releases_dir)
+        assert folder is not None
+        yield LiveServer(url, project, read_release(folder, project.config), log, proc)
+    finally:
+        stop(proc)
+
+
+class _Shared:
+    """One build and one server per test run, whichever modules import the fixtures.
+
+    pytest registers a fixture once per module that imports it, so a plain session fixture
+    would start one server per module; these fixtures share the instances through this
+    holder (reference-counted: the server stops when the last user's session teardown runs).
+    """
+
+    project: ServedProject | None = None
+    server: LiveServer | None = None
+    stack: ExitStack | None = None
+    users = 0
+
+
+@pytest.fixture(scope="session")
+def served_project(tmp_path_factory: pytest.TempPathFactory) -> ServedProject:
+    if _Shared.project is None:
+        project = copy_campus(tmp_path_factory.mktemp("served"))
+        _Shared.project = ServedProject(project, build_release(project))
+    return _Shared.project
+
+
+@pytest.fixture(scope="session")
+def live_server(served_project: ServedProject) -> Iterator[LiveServer]:
+    if _Shared.server is None:
+        stack = ExitStack()
+        _Shared.server = stack.enter_context(
+            start_server(served_project.project.root, LIVE_SETTINGS))
+        _Shared.stack = stack
+    _Shared.users += 1
+    try:
+        yield _Shared.server
+    finally:
+        _Shared.users -= 1
+        if _Shared.users == 0 and _Shared.stack is not None:
+            _Shared.stack.close()
+            _Shared.server = _Shared.stack = None

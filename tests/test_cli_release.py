@@ -1,0 +1,161 @@
+"""``cmq build`` and ``cmq diff``: JSON output, exit codes, and a build killed while writing."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import copy_campus, set_cell
+
+from publisher.cli import EXIT_INVALID, EXIT_OK, EXIT_RELEASE, main
+from publisher.project import Project
+from publisher.release import TMP_PREFIX, current_release
+from publisher.release_model import CURRENT_LINK, DATA_NT, MANIFEST
+
+CMQ = str(Path(sys.executable).with_name("cmq"))
+
+
+@dataclass
+class Built:
+    project: Project
+    payload: dict[str, Any]
+    stderr: str
+
+
+def id_folders(releases: Path) -> set[str]:
+    return {p.name for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")
+            and p.name != CURRENT_LINK}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    project = copy_campus(tmp_path_factory.mktemp("cli") / "campus")
+    done = subprocess.run([CMQ, "--project", str(project.root), "build", "--json"],
+                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+                          check=False)
+    assert done.returncode == EXIT_OK, done.stderr
+    return Built(project, json.loads(done.stdout), done.stderr)
+
+
+def test_build_json_summary(built: Built) -> None:
+    p = built.payload
+    assert p["ok"] is True and p["reused"] is False
+    assert len(p["release_id"]) == 16
+    assert Path(p["path"]) == built.project.releases_dir / p["release_id"]
+    assert p["triples"] > 1000
+    assert (p["violations"], p["warnings"]) == (0, 3)
+    names = {f["name"] for f in p["files"]}
+    assert {"campus.nt", "campus.ttl.gz", "catalog.ttl", "provenance.ttl"} <= names
+    assert all(len(f["sha256"]) == 64 for f in p["files"])
+    assert built.stderr == "", "no progress when stderr is not a terminal"
+
+
+def test_invalid_source_exits_1_with_file_row_column(
+    campus_copy: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project: Project = campus_copy()
+    line = set_cell(project, "etablissements.csv", "lp-exemple-laon", "uai", "0029901A")
+    code = main(["--project", str(project.root), "build", "--json"])
+    out, err = capsys.readouterr()
+    assert code == EXIT_INVALID
+    assert f"etablissements.csv, ligne/row {line}, colonne/column uai" in err
+    payload = json.loads(out)
+    assert payload["ok"] is False and payload["violations"] >= 1
+    assert {"file": "etablissements.csv", "row": line, "column": "uai"}.items() <= next(
+        p for p in payload["problems"] if p["column"] == "uai" and p["severity"] == "Violation"
+    ).items()
+    assert not project.releases_dir.exists(), "nothing written"
+
+
+def _small_disk() -> None:
+    """In the child: files may not grow past 64 KiB (write fails with EFBIG, like a full disk)."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+
+def test_write_error_exits_4_and_cleans_up(campus_copy: Any) -> None:
+    project: Project = campus_copy()
+    out = project.root / "out"
+    done = subprocess.run([CMQ, "--project", str(project.root), "build", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+                          preexec_fn=_small_disk, check=False)
+    assert done.returncode == EXIT_RELEASE, done.stderr
+    assert "cannot write" in done.stderr and "File too large" in done.stderr
+    assert "/.tmp-" in done.stderr, "the message names the file"
+    assert id_folders(out) == set()
+    assert not list(out.glob(f"{TMP_PREFIX}*")), "the temporary folder is removed"
+    assert current_release(out) is None
+
+
+def test_killed_build_then_next_build_and_diff(
+    built: Built, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project, first_id = built.project, built.payload["release_id"]
+    releases = project.releases_dir
+    set_cell(project, "etablissements.csv", "lp-exemple-laon", "nom", "Lycée modifié (fictif)")
+
+    proc = subprocess.Popen([CMQ, "--project", str(project.root), "build", "-q"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    seen: list[Path] = []
+    deadline = time.monotonic() + 120
+    while not seen and proc.poll() is None and time.monotonic() < deadline:
+        seen = [p for p in releases.glob(f"{TMP_PREFIX}*") if p.is_dir()]
+        time.sleep(0.002)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert seen, "the build was killed while writing its temporary folder"
+    assert proc.returncode == -signal.SIGKILL
+    assert id_folders(releases) == {first_id}, "no half release under an id name"
+    assert current_release(releases) == releases / first_id
+    assert (releases / CURRENT_LINK / MANIFEST).is_file()
+    assert list(releases.glob(f"{TMP_PREFIX}*")), "the killed build left its temporary folder"
+
+    assert main(["--project", str(project.root), "build", "--json"]) == EXIT_OK
+    payload = json.loads(capsys.readouterr().out)
+    second_id = payload["release_id"]
+    assert second_id != first_id and payload["previous_id"] == first_id
+    assert current_release(releases) == releases / second_id
+    assert not list(releases.glob(f"{TMP_PREFIX}*")), "stale temporary folders are cleaned"
+    assert id_folders(releases) == {first_id, second_id}
+
+    code = main(["--project", str(project.root), "diff", first_id, "current", "--json",
+                 "--exit-code"])
+    diff = json.loads(capsys.readouterr().out)
+    assert code == EXIT_INVALID
+    assert diff == {"a": first_id, "b": second_id, "same": False, "added": 2, "removed": 2,
+                    "unchanged": payload["triples"] - 2}
+
+    code = main(["--project", str(project.root), "diff", str(releases / first_id), second_id,
+                 "--triples"])
+    text = capsys.readouterr().out
+    assert code == EXIT_OK, "differences only change the exit code with --exit-code"
+    assert f"{first_id} → {second_id}: +2 −2" in text
+    assert '+ <' in text and "Lycée modifié (fictif)" in text
+    assert '- <' in text and "Lycée professionnel Exemple (fictif)" in text
+
+    assert main(["--project", str(project.root), "diff", "current", second_id,
+                 "--exit-code"]) == EXIT_OK
+    assert "+0 −0" in capsys.readouterr().out
+    assert main(["--project", str(project.root), "diff", "current", "ffffffffffffffff"]) == (
+        EXIT_RELEASE)
+    assert "not found" in capsys.readouterr().err
+    assert (releases / second_id / DATA_NT).is_file()
+
+    # back to the first data: that release is made current again, not rewritten
+    set_cell(project, "etablissements.csv", "lp-exemple-laon", "nom",
+             "Lycée professionnel Exemple (fictif)")
+    mtime = (releases / first_id / DATA_NT).stat().st_mtime_ns
+    assert main(["--project", str(project.root), "build"]) == EXIT_OK
+    assert "already built, made current" in capsys.readouterr().out
+    assert current_release(releases) == releases / first_id
+    assert (releases / first_id / DATA_NT).stat().st_mtime_ns == mtime

@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="machine-readable output")
     common.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    # also accepted after the command (`cmq validate --project DIR`)
+    common.add_argument("--project", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     sub.add_parser("validate", parents=[common], help=cmd_validate.__doc__)
     for extra in _EXTENSIONS:

@@ -101,9 +101,9 @@ releases_conservees = 2
 
     etabs = [[f"etab-{i}", f"Établissement fictif {i}", rnd.choice(ETAB_KINDS),
               rnd.choice(["public", "prive"]), uai(1000000 + i), siret(i) if i % 3 == 0 else "",
-              *place(i)] for i in range(establishments)]
+              siret(i)[:9] if i % 3 == 1 else "", *place(i)] for i in range(establishments)]
     write(data / "etablissements.csv",
-          ["id", "nom", "nature", "statut", "uai", "siret", *common], etabs)
+          ["id", "nom", "nature", "statut", "uai", "siret", "siren", *common], etabs)
     n_partners = establishments // 2
     partners = [[f"partenaire-{i}", f"Partenaire fictif {i}", rnd.choice(PARTNER_KINDS),
                  siret(500000 + i), *place(i)] for i in range(n_partners)]
@@ -141,6 +141,23 @@ releases_conservees = 2
                                   "illustratif", "source"],
           [["apprenants", "Apprenants (fictif)", "apprenants", "", establishments * 250,
             "2026-09-01", "oui", "bench"]])
+    pad_to_mapping(data)
+
+
+def pad_to_mapping(data: Path) -> None:
+    """Add, empty, every column the mapping reads that a table above does not have yet (the
+    mapping grows with the importers; an empty cell emits nothing)."""
+    from publisher.mapping import load_mapping
+
+    for table in load_mapping(data / "mapping.toml").tables:
+        path = data / table.file
+        if not path.is_file():
+            continue
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        missing = sorted(table.columns() - set(rows[0]))
+        if missing:
+            write(path, rows[0] + missing, [r + [""] * len(missing) for r in rows[1:]])
 
 
 def main() -> None:

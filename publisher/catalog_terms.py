@@ -60,6 +60,8 @@ FORMATS: dict[str, tuple[str, str, str]] = {
     "ttl": ("text/turtle", "RDF_TURTLE", "Turtle"),
     "jsonld": ("application/ld+json", "JSON_LD", "JSON-LD"),
     "rdf": ("application/rdf+xml", "RDF_XML", "RDF/XML"),
+    "nq": ("application/n-quads", "RDF_N_QUADS", "N-Quads"),
+    "trig": ("application/trig", "RDF_TRIG", "TriG"),
     "json": ("application/json", "JSON", "JSON"),
     "html": ("text/html", "HTML", "HTML"),
     "csv": ("text/csv", "CSV", "CSV"),

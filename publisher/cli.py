@@ -50,7 +50,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     conv, report = validate_project(project)
     payload = {
         "ok": report.conforms,
-        "triples": len(conv.graph),
+        "triples": len(conv.sorted_lines()),
         "violations": report.count("Violation"),
         "warnings": report.count("Warning"),
         "problems": [p.as_dict() for p in report.problems],
@@ -88,7 +88,8 @@ _EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser],
 
 
 #: Modules that register their commands when imported; one not installed yet is skipped.
-_EXTENSION_MODULES = ("publisher.cli_release", "publisher.cli_serve")
+_EXTENSION_MODULES = ("publisher.cli_release", "publisher.cli_serve", "publisher.cli_import",
+                      "publisher.cli_harvest", "publisher.cli_init", "publisher.cli_publish")
 
 
 def _load_extensions() -> None:

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from publisher.cli import _EXTENSIONS, EXIT_OK, EXIT_USAGE, command
+from publisher.cli import _EXTENSIONS, EXIT_OK, EXIT_RELEASE, EXIT_USAGE, command
 from publisher.settings import SETTINGS, SettingError, Settings, load_settings, show_value
 
 
@@ -24,6 +24,7 @@ def settings_from_args(args: argparse.Namespace, env: dict[str, str] | None = No
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
         project=project if project is not None and project != Path(".") else None,
+        store=getattr(args, "store", None),
     )
 
 
@@ -57,7 +58,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"cmq: {msg}", file=sys.stderr)
 
     project = Project.open(settings.project)
-    folder = ensure_release(project, settings.build_if_missing, say)
+    if settings.store:  # the store names the release (decision 0011); fail early and clearly
+        from publisher.sparql.errors import QueryError
+        from publisher.store.serving import StoreSource
+
+        source = StoreSource(settings)
+        try:
+            folder = source.require_target(project)
+        except QueryError as exc:
+            print(f"cmq: {exc.message}", file=sys.stderr)
+            return EXIT_RELEASE
+        finally:
+            source.close()
+    else:
+        folder = ensure_release(project, settings.build_if_missing, say)
     say(f"version {folder.name} sur / on http://{settings.host}:{settings.port}/ "
         f"(SPARQL : /sparql)")
     config = uvicorn.Config(
@@ -84,6 +98,8 @@ def add_serve_parser(
     )
     p.add_argument("--host", help="adresse d'écoute / interface (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
+    p.add_argument("--store", metavar="URL", help="servir depuis un magasin SPARQL distant / "
+                   "serve from a remote SPARQL store (setting `store`, docs/deploy.md)")
     p.add_argument("--setting", nargs=2, action="append", metavar=("NAME", "VALUE"),
                    default=[], help="réglage / setting (repeatable; see --list-settings)")
     p.add_argument("--list-settings", action="store_true",

@@ -2,52 +2,118 @@
 
 Every subject made is remembered with the file and row it came from, so that validation results
 can be reported against the spreadsheet (see :mod:`publisher.validate`).
+
+The graph is produced as canonical N-Triples lines (:mod:`publisher.ntriples`,
+:mod:`publisher.convert_rows`): cheap to make, sort, load into Oxigraph and dump at 1M triples.
+``Conversion.graph`` builds the rdflib graph from them on first use (tests, small graphs,
+pyshacl). Each table's result is a :class:`TableState`, which the build cache keeps so that an
+unchanged table, or an unchanged row of a changed table, is not converted again
+(docs/decisions/0010-incremental-build.md).
 """
 
 from __future__ import annotations
 
 import csv
-import re
-from collections.abc import Iterator
+import hashlib
+import io
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
-from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from publisher.campus import CONFIG_KEYS, campus_triples
+from publisher.convert_rows import RowConverter, RowOut
 from publisher.errors import Location, SourceError
-from publisher.mapping import Field, Mapping, Table, load_mapping
-from publisher.namespaces import CMQ_NS, PREFIXES
+from publisher.mapping import Table, load_mapping
+from publisher.namespaces import PREFIXES
+from publisher.ntriples import dedupe_sorted, lines_to_graph, subject_of
 from publisher.project import Project
 
-Triple = tuple[URIRef, URIRef, Node]
+#: A row whose first cell starts with this is a comment (an example row in a new table).
+COMMENT = "#"
+#: Key under which :func:`read_table` puts the cells beyond the header's columns, if any.
+EXTRA_CELLS = "\x00extra"
+CAMPUS_FILE = "campus.toml"
 
-_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_VAR = re.compile(r"\{([^{}]+)\}")
-_BOOL = {"oui": True, "non": False, "true": True, "false": False, "1": True, "0": False,
-         "vrai": True, "faux": False, "yes": True, "no": False}
-_DATES = ((re.compile(r"^\d{4}$"), XSD.gYear), (re.compile(r"^\d{4}-\d{2}$"), XSD.gYearMonth),
-          (re.compile(r"^\d{4}-\d{2}-\d{2}$"), XSD.date))
-_CHECKS: dict[URIRef, tuple[re.Pattern[str], str]] = {
-    XSD.integer: (re.compile(r"^[+-]?\d+$"), "nombre entier attendu / integer expected"),
-    XSD.decimal: (re.compile(r"^[+-]?\d+(\.\d+)?$"), "nombre décimal attendu / decimal expected"),
-    XSD.date: (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "date AAAA-MM-JJ attendue / date expected"),
-    XSD.duration: (
-        re.compile(r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"),
-        "durée ISO 8601 attendue, par ex. P2Y / ISO 8601 duration expected, e.g. P2Y",
-    ),
-}
+
+@dataclass
+class TableState:
+    """What one table of the mapping gave: kept by the build cache, reused when unchanged."""
+
+    file: str
+    sha256: str | None  # of the file's bytes; None when it is missing or unreadable
+    header: tuple[str, ...] = ()
+    rows: dict[str, RowOut] = field(default_factory=dict)  # row key (its cells) → output
+    #: (line, key) of every row that gave triples, in file order (a key can repeat).
+    used: list[tuple[int, str]] = field(default_factory=list)
+    problems: list[tuple[Location, str]] = field(default_factory=list)
+
+    def lines(self) -> Iterator[str]:
+        rows = self.rows
+        for _line, key in self.used:
+            yield from rows[key].lines
 
 
 @dataclass
 class Conversion:
-    """The converted graph and where each of its subjects came from."""
+    """The converted graph (as N-Triples lines) and where each of its subjects came from."""
 
-    graph: Graph
-    origins: dict[URIRef, tuple[Location, Table | None]] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)  # conversion order, may repeat
     problems: list[tuple[Location, str]] = field(default_factory=list)
+    tables: dict[str, TableState] = field(default_factory=dict)
+    campus_lines: list[str] = field(default_factory=list)
+    campus_iri: str | None = None
+    mapping_tables: tuple[Table, ...] = ()
+    _graph: Graph | None = field(default=None, repr=False)
+    _origins: dict[URIRef, tuple[Location, Table | None]] | None = field(default=None, repr=False)
+    _sorted: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def graph(self) -> Graph:
+        """The campus graph as an rdflib Graph, made on first use (costly at scale)."""
+        if self._graph is None:
+            g = Graph()
+            for prefix, ns in PREFIXES.items():
+                g.bind(prefix, ns)
+            self._graph = lines_to_graph(self.sorted_lines(), g)
+        return self._graph
+
+    def sorted_lines(self) -> list[str]:
+        """The distinct lines in code-point order (the content of ``campus.nt``)."""
+        if self._sorted is None:
+            self._sorted = dedupe_sorted(self.lines)
+        return self._sorted
+
+    def set_sorted(self, lines: list[str]) -> None:
+        """Give the sorted distinct lines when they are already known (incremental build)."""
+        self._sorted = lines
+        self.lines = lines
+
+    @property
+    def origins(self) -> dict[URIRef, tuple[Location, Table | None]]:
+        """Subject → (file and row, table); made on first use."""
+        if self._origins is None:
+            out: dict[URIRef, tuple[Location, Table | None]] = {}
+            for text in self.campus_lines:
+                s = subject_of(text)
+                if s.startswith("<"):
+                    iri = s[1:-1]
+                    column = None if iri == self.campus_iri else "territoires"
+                    out[URIRef(iri)] = (Location(CAMPUS_FILE, column=column), None)
+            for table in self.mapping_tables:
+                state = self.tables.get(table.name)
+                if state is None:
+                    continue
+                for row_line, key in state.used:
+                    row = state.rows[key]
+                    loc = (Location(table.file, row_line), table)
+                    out[URIRef(row.subject or "")] = loc
+                    for sub in row.subs:
+                        out.setdefault(URIRef(sub), loc)
+            self._origins = out
+        return self._origins
 
     def locate(self, subject: Node, prop: Node | None = None) -> Location | None:
         """File, row and column for a subject and (optionally) one of its properties."""
@@ -64,187 +130,144 @@ class Conversion:
         return Location(loc.file, loc.row, column)
 
 
-#: Key under which :func:`read_table` puts the cells beyond the header's columns, if any.
-EXTRA_CELLS = "\x00extra"
-
-
 def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows of a CSV table as (spreadsheet line, {column: stripped value}); BOM tolerated.
 
     Cells beyond the header's columns (an unquoted comma…) are joined under :data:`EXTRA_CELLS`.
     """
     with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        for row in reader:
+        yield from _rows(fh)[1]
+
+
+def _rows(fh: io.TextIOBase | io.StringIO) -> tuple[tuple[str, ...], Iterator[tuple[int, dict[str, str]]]]:
+    reader = csv.reader(fh)
+    first = next(reader, None)
+    header = tuple((k or "").strip() for k in first) if first is not None else ()
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        n = len(header)
+        for cells in reader:
+            if not cells:  # a blank line (as csv.DictReader skips it)
+                continue
             line = reader.line_num
-            out = {(k or "").strip(): (v or "").strip() for k, v in row.items()
-                   if not isinstance(v, list)}
-            extra = row.get(None)
-            if isinstance(extra, list):
-                out[EXTRA_CELLS] = ",".join(extra)
-            yield line, out
+            row = dict(zip(header, (c.strip() for c in cells), strict=False))
+            if len(cells) > n:
+                row[EXTRA_CELLS] = ",".join(cells[n:])
+            elif len(cells) < n:
+                for k in header[len(cells):]:
+                    row.setdefault(k, "")
+            yield line, row
+
+    return header, rows()
 
 
-def _fill(template: str, row: dict[str, str], *, encode: bool) -> str:
-    def sub(m: re.Match[str]) -> str:
-        v = row.get(m.group(1), "")
-        return quote(v, safe="@.-_~") if encode else v
-
-    return _VAR.sub(sub, template)
-
-
-class _TableConverter:
-    def __init__(self, conv: Conversion, mapping: Mapping, table: Table, base: str) -> None:
-        self.conv, self.mapping, self.table, self.base = conv, mapping, table, base
-        self.types = [URIRef(t) for t in table.types]
-
-    def problem(self, line: int | None, column: str | None, msg: str) -> None:
-        self.conv.problems.append((Location(self.table.file, line, column), msg))
-
-    def run(self, path: Path) -> None:
-        if not path.is_file():
-            self.problem(None, None, "fichier absent / file missing")
-            return
-        seen: dict[URIRef, int] = {}
-        try:
-            rows = list(read_table(path))
-        except (OSError, UnicodeDecodeError, csv.Error) as exc:
-            self.problem(None, None, f"illisible (UTF-8 attendu) / unreadable (UTF-8 expected): {exc}")
-            return
-        header = set(rows[0][1]) if rows else self._header(path)
-        for col in sorted(self.table.columns() - header):
-            self.problem(1, col, "colonne absente de l'en-tête / column missing from the header")
-        if self.table.columns() - header:
-            return
-        for line, row in rows:
-            if not any(row.values()):
-                continue
-            if EXTRA_CELLS in row:
-                self.problem(line, None, "plus de cellules que de colonnes (virgule sans guillemets ?)"
-                             f" / more cells than columns (unquoted comma?): {row[EXTRA_CELLS]!r}")
-                continue
-            subject = self.subject(self.table.subject, row, line)
-            if subject is None:
-                continue
-            if subject in seen:
-                self.problem(line, None, f"doublon de la ligne {seen[subject]} / duplicate of row "
-                             f"{seen[subject]}: {subject}")
-                continue
-            seen[subject] = line
-            self.conv.origins[subject] = (Location(self.table.file, line), self.table)
-            g = self.conv.graph
-            for t in self.types:
-                g.add((subject, RDF.type, t))
-            for f in self.table.fields:
-                self.field(f, subject, row, line)
-
-    @staticmethod
-    def _header(path: Path) -> set[str]:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return {h.strip() for h in next(csv.reader(fh), [])}
-
-    def subject(self, template: str, row: dict[str, str], line: int) -> URIRef | None:
-        ok = True
-        for var in _VAR.findall(template):
-            if not _KEY.match(row.get(var, "")):
-                ok = False
-                self.problem(line, var, f"identifiant vide ou invalide (minuscules, chiffres, tirets) "
-                             f"/ empty or invalid key (lowercase, digits, hyphens): {row.get(var)!r}")
-        return URIRef(self.base + _fill(template, row, encode=True)) if ok else None
-
-    def field(self, f: Field, subject: URIRef, row: dict[str, str], line: int) -> None:
-        if f.when and not any(row.get(c) for c in f.when):
-            return
-        s = subject
-        if f.subject:
-            sub = self.subject(f.subject, row, line)
-            if sub is None:
-                return
-            s = sub
-            self.conv.origins.setdefault(s, (Location(self.table.file, line), self.table))
-        if f.column:
-            cell = row.get(f.column, "")
-            values = [v.strip() for v in cell.split(f.separator)] if f.separator else [cell]
-            values = [v for v in values if v]
-        else:
-            values = [_fill(f.value or "", row, encode=f.kind != "literal")]
-        for v in values:
-            obj = self.object(f, v, row, line)
-            if obj is not None:
-                self.conv.graph.add((s, URIRef(f.property), obj))
-
-    def object(self, f: Field, v: str, row: dict[str, str], line: int) -> Node | None:
-        col = f.column
-        if f.kind == "literal":
-            return self.literal(f, v, line)
-        if f.kind == "iri":
-            if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$", v) or any(c in v for c in '<>"{}|\\^`'):
-                self.problem(line, col, f"adresse (IRI) invalide / invalid IRI: {v!r}")
-                return None
-            return URIRef(v)
-        if f.kind == "ref" and f.template:
-            if not _KEY.match(v):
-                self.problem(line, col, f"référence invalide / invalid reference: {v!r}")
-                return None
-            return URIRef(self.base + f.template.replace("{value}", v))
-        if f.kind == "ref":
-            return URIRef(self.base + v)
-        # concept
-        if not _KEY.match(v):
-            self.problem(line, col, f"code invalide / invalid code: {v!r}")
-            return None
-        if f.local_scheme:
-            return URIRef(f"{self.base}{f.local_scheme}/{v}")
-        return URIRef(f"{CMQ_NS}{f.scheme}/{v}")
-
-    def literal(self, f: Field, v: str, line: int) -> Literal | None:
-        if f.lang:
-            return Literal(v, lang=f.lang)
-        if f.datatype is None:
-            return Literal(v)
-        if f.datatype == "date":
-            for pattern, dt in _DATES:
-                if pattern.match(v):
-                    lit = Literal(v, datatype=dt)
-                    if not lit.ill_typed:
-                        return lit
-            self.problem(line, f.column, f"date invalide (AAAA, AAAA-MM ou AAAA-MM-JJ) / invalid "
-                         f"date (YYYY, YYYY-MM or YYYY-MM-DD): {v!r}")
-            return None
-        dt = URIRef(f.datatype)
-        if dt == XSD.boolean:
-            if v.lower() not in _BOOL:
-                self.problem(line, f.column, f"oui ou non attendu / yes or no expected: {v!r}")
-                return None
-            return Literal(_BOOL[v.lower()])
-        check = _CHECKS.get(dt)
-        if check and not check[0].match(v):
-            self.problem(line, f.column, f"{check[1]}: {v!r}")
-            return None
-        return Literal(v, datatype=dt)
+def _row_key(row: dict[str, str]) -> str:
+    """The cells of a row as one string (the build cache's key for the row's output)."""
+    key = "\x1f".join(row.values())
+    if key.count("\x1f") != len(row) - 1:  # a cell holds the separator itself: unambiguous form
+        key = "\x00" + repr(tuple(row.values()))
+    return key
 
 
-def convert(project: Project) -> Conversion:
-    """Build the campus graph from the project's sources; problems are collected, not raised."""
-    graph = Graph()
-    for prefix, ns in PREFIXES.items():
-        graph.bind(prefix, ns)
-    conv = Conversion(graph)
+def _problem(table: Table, line: int | None, column: str | None, msg: str) -> tuple[Location, str]:
+    return Location(table.file, line, column), msg
+
+
+def convert_table(table: Table, path: Path, base: str,
+                  previous: TableState | None = None) -> TableState:
+    """Convert one table; rows found unchanged in ``previous`` (same cells) are not converted
+    again, and an unchanged file (same SHA-256) is not even read as CSV."""
+    if not path.is_file():
+        return TableState(table.file, None, problems=[
+            _problem(table, None, None, "fichier absent / file missing")])
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return TableState(table.file, None, problems=[_problem(
+            table, None, None, f"illisible (UTF-8 attendu) / unreadable (UTF-8 expected): {exc}")])
+    digest = hashlib.sha256(raw).hexdigest()
+    if previous is not None and previous.sha256 == digest:
+        return previous
+    state = TableState(table.file, digest)
+    try:
+        text = raw.decode("utf-8-sig")
+        header, row_iter = _rows(io.StringIO(text, newline=""))
+        rows = list(row_iter)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        state.problems.append(_problem(
+            table, None, None, f"illisible (UTF-8 attendu) / unreadable (UTF-8 expected): {exc}"))
+        return state
+    state.header = header
+    missing = table.columns() - set(header)
+    for col in sorted(missing):
+        state.problems.append(_problem(
+            table, 1, col, "colonne absente de l'en-tête / column missing from the header"))
+    if missing:
+        return state
+    old = previous.rows if previous is not None and previous.header == header else {}
+    converter: RowConverter | None = None
+    first = header[0] if header else ""
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        if not any(row.values()) or row.get(first, "").startswith(COMMENT):
+            continue
+        if EXTRA_CELLS in row:
+            state.problems.append(_problem(
+                table, line, None, "plus de cellules que de colonnes (virgule sans guillemets ?) "
+                f"/ more cells than columns (unquoted comma?): {row[EXTRA_CELLS]!r}"))
+            continue
+        key = _row_key(row)
+        out = state.rows.get(key) or old.get(key)
+        if out is None:
+            if converter is None:
+                converter = RowConverter(table, base)
+            out = converter.convert(row)
+        state.rows[key] = out
+        state.problems.extend(_problem(table, line, c, m) for c, m in out.subject_problems)
+        if out.subject is None:
+            continue
+        if out.subject in seen:
+            n = seen[out.subject]
+            state.problems.append(_problem(
+                table, line, None, f"doublon de la ligne {n} / duplicate of row {n}: {out.subject}"))
+            continue
+        seen[out.subject] = line
+        state.used.append((line, key))
+        state.problems.extend(_problem(table, line, c, m) for c, m in out.problems)
+    return state
+
+
+def _campus_lines(project: Project) -> list[str]:
+    from publisher.dumps import nt_term
+
+    return [f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n"
+            for s, p, o in campus_triples(project.config)]
+
+
+def convert(project: Project, previous: Mapping[str, TableState] | None = None) -> Conversion:
+    """Build the campus graph from the project's sources; problems are collected, not raised.
+
+    ``previous`` (table name → state of an earlier conversion with the same mapping and
+    configuration, from the build cache) lets unchanged tables and rows be reused.
+    """
+    conv = Conversion()
     try:
         mapping = load_mapping(project.mapping_path)
         config = project.config
     except SourceError as exc:
         conv.problems.extend(exc.problems)
         return conv
-    for t in campus_triples(config):
-        graph.add(t)
-    campus = URIRef(config.campus_iri)
-    for s in set(graph.subjects()):
-        if isinstance(s, URIRef):
-            column = None if s == campus else "territoires"
-            conv.origins[s] = (Location("campus.toml", column=column), None)
+    conv.campus_iri = config.campus_iri
+    conv.mapping_tables = mapping.tables
+    conv.campus_lines = _campus_lines(project)
+    lines = list(conv.campus_lines)
     for table in mapping.tables:
-        _TableConverter(conv, mapping, table, config.base_iri).run(project.data_dir / table.file)
+        before = previous.get(table.name) if previous is not None else None
+        state = convert_table(table, project.data_dir / table.file, config.base_iri, before)
+        conv.tables[table.name] = state
+        conv.problems.extend(state.problems)
+        lines.extend(state.lines())
+    conv.lines = lines
     known = {t.file for t in mapping.tables}
     for path in sorted(project.data_dir.glob("*.csv")):
         if path.name not in known:

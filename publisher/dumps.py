@@ -16,6 +16,7 @@ with rdflib's pretty Turtle writer, which is deterministic for a canonical graph
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import hashlib
 import json
@@ -32,8 +33,10 @@ from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
+from publisher.dumps_jsonld import FIRST_SEP, FOOTER, NODE_SEP, Compactor, header, node_objects
 from publisher.errors import ReleaseError
 from publisher.namespaces import PREFIXES
+from publisher.ntriples import escape
 
 #: One triple of a dump: its N-Triples line (with the final newline) and its three terms.
 Row = tuple[str, Node, Node, Node]
@@ -44,14 +47,6 @@ _RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _BNODE_LABEL = re.compile(r"^[A-Za-z0-9_]+$")
 _KIND = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
-# Canonical N-Triples escapes (as pyoxigraph writes them; RDF 1.2 canonical form).
-_ECHAR = {0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"',
-          0x5C: "\\\\"}
-_ESCAPES: dict[int, str] = {
-    **{c: f"\\u{c:04X}" for c in (*range(0x20), 0x7F)},
-    **_ECHAR,
-}
-_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\x7f"\\]')
 _GZIP_LEVEL = 6
 _CHUNK = 1 << 20
 
@@ -110,12 +105,6 @@ def gzip_file(src: Path, dst: Path) -> None:
 # ---------------------------------------------------------------- N-Triples
 
 
-def _escape(lex: str) -> str:
-    if not _NEEDS_ESCAPE.search(lex):
-        return lex
-    return lex.translate(_ESCAPES)
-
-
 def _iri(iri: str) -> str:
     if _BAD_IRI.search(iri):
         raise ReleaseError(f"IRI invalide, impossible à écrire / invalid IRI, cannot be written: "
@@ -128,7 +117,7 @@ def nt_term(term: Node, *, bnodes: bool = False) -> str:
     if isinstance(term, URIRef):
         return _iri(str(term))
     if isinstance(term, Literal):
-        lex = f'"{_escape(str(term))}"'
+        lex = f'"{escape(str(term))}"'
         if term.language:
             return f"{lex}@{term.language.lower()}"
         dt = term.datatype
@@ -185,18 +174,23 @@ def dump_prefixes(rows: Iterable[Row], base_iri: str) -> dict[str, str]:
     A kind is only used when its name is a plain lower-case word that is not already a prefix.
     The result is sorted by prefix name so every writer uses the same order.
     """
+    return prefixes_for([r[0] for r in rows], base_iri)
+
+
+def prefixes_for(lines: list[str], base_iri: str) -> dict[str, str]:
+    """:func:`dump_prefixes` of sorted N-Triples lines (jumps over each kind's records)."""
     kinds: set[str] = set()
-    n = len(base_iri)
-    last: Node | None = None
-    for _line, s, _p, _o in rows:
-        if s is last:
-            continue
-        last = s
-        iri = str(s)
-        if iri.startswith(base_iri):
-            head, sep, _rest = iri[n:].partition("/")
-            if sep:
-                kinds.add(head)
+    head = f"<{base_iri}"
+    i = bisect.bisect_left(lines, head)
+    while i < len(lines) and lines[i].startswith(head):
+        line = lines[i]
+        subject = line[len(head): line.index(" ") - 1]
+        kind, sep, _rest = subject.partition("/")
+        if sep:
+            kinds.add(kind)
+            i = bisect.bisect_left(lines, f"{head}{kind}0", i)  # "0" follows "/"
+        else:
+            i += 1
     out = dict(PREFIXES)
     for k in sorted(kinds):
         if _KIND.match(k) and k not in out:
@@ -294,101 +288,26 @@ def write_context(path: Path, prefixes: Mapping[str, str]) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
-class _Compactor:
-    def __init__(self, prefixes: Mapping[str, str]) -> None:
-        # longest namespace first, so the most specific prefix wins
-        self.ns = sorted(prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-        self.terms = set(prefixes)
-        self.cache: dict[str, str] = {}
-
-    def __call__(self, iri: str) -> str:
-        hit = self.cache.get(iri)
-        if hit is not None:
-            return hit
-        out = None
-        for name, ns in self.ns:
-            if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns):].startswith("//"):
-                out = f"{name}:{iri[len(ns):]}"
-                break
-        if out is None:
-            scheme = iri.split(":", 1)[0]
-            if scheme in self.terms:
-                raise ReleaseError(f"IRI ambiguë en JSON-LD / IRI ambiguous in JSON-LD: {iri}")
-            out = iri
-        self.cache[iri] = out
-        return out
-
-
-def _value(o: Node, compact: _Compactor) -> object:
-    if isinstance(o, URIRef):
-        return {"@id": compact(str(o))}
-    assert isinstance(o, Literal)
-    if o.language:
-        return {"@value": str(o), "@language": o.language.lower()}
-    dt = o.datatype
-    if dt is None or str(dt) == _XSD_STRING:
-        return str(o)
-    return {"@value": str(o), "@type": compact(str(dt))}
-
-
-def _nodes(rows: Iterable[Row], compact: _Compactor) -> Iterator[dict[str, object]]:
-    node: dict[str, object] | None = None
-    subject: Node | None = None
-    pred: Node | None = None
-    values: list[object] = []
-
-    def put(key: str, vals: list[object]) -> None:
-        if node is not None and vals:
-            node[key] = vals[0] if len(vals) == 1 else list(vals)
-
-    def close() -> None:
-        if pred is None:
-            return
-        if str(pred) == RDF_TYPE:  # IRIs go to @type, anything else stays under rdf:type
-            put("@type", [v for v in values if isinstance(v, str)])
-            put(RDF_TYPE, [v for v in values if not isinstance(v, str)])
-        else:
-            put(compact(str(pred)), values)
-
-    for _line, s, p, o in rows:
-        if s != subject:
-            close()
-            if node is not None:
-                yield node
-            subject, pred, values = s, None, []
-            node = {"@id": compact(str(s))}
-        assert node is not None
-        if p != pred:
-            close()
-            pred, values = p, []
-        if str(p) == RDF_TYPE and isinstance(o, URIRef):
-            values.append(compact(str(o)))
-        else:
-            values.append(_value(o, compact))
-    close()
-    if node is not None:
-        yield node
-
-
 def write_jsonld(rows: Iterable[Row], path: Path, prefixes: Mapping[str, str],
                  context_ref: str) -> None:
     """Compacted JSON-LD of sorted rows; ``@context`` is a relative reference to the context file.
 
-    ``@type`` comes first in each node; other properties follow in N-Triples order.
+    ``@type`` comes first in each node; other properties follow in N-Triples order
+    (:mod:`publisher.dumps_jsonld`).
     """
-    compact = _Compactor(prefixes)
+    write_jsonld_lines((r[0] for r in rows), path, prefixes, context_ref)
+
+
+def write_jsonld_lines(lines: Iterable[str], path: Path, prefixes: Mapping[str, str],
+                       context_ref: str) -> None:
+    compact = Compactor(prefixes)
     with durable(path) as fh:
-        fh.write(b'{\n  "@context": ' + json.dumps(context_ref).encode() + b',\n  "@graph": [')
-        sep = b"\n    "
-        for node in _nodes(rows, compact):
-            types = node.pop("@type", None)
-            ordered: dict[str, object] = {"@id": node.pop("@id")}
-            if types is not None:
-                ordered["@type"] = types
-            ordered.update(node)
-            fh.write(sep + json.dumps(ordered, ensure_ascii=False).encode("utf-8"))
-            sep = b",\n    "
-        fh.write(b"\n  ]\n}\n")
+        fh.write(header(context_ref).encode("utf-8"))
+        sep = FIRST_SEP
+        for node in node_objects(lines, compact):
+            fh.write((sep + node).encode("utf-8"))
+            sep = NODE_SEP
+        fh.write(FOOTER.encode("utf-8"))
 
 
 # ---------------------------------------------------------------- all data dumps

@@ -21,15 +21,21 @@ from publisher.config import CampusConfig
 from publisher.dumps import sha256_file, write_bytes
 from publisher.errors import ReleaseError, ReleaseNotFound
 from publisher.release_model import (
+    ADDED_NQ,
     ADDED_NT,
     CATALOG_TTL,
     CONTEXT,
     DATA_JSONLD,
+    DATA_NQ,
     DATA_NT,
+    DATA_TRIG,
     DATA_TTL,
+    HARVEST_JSON,
     MANIFEST,
+    ONTOLOGY_HTML,
     ONTOLOGY_TTL,
     PROVENANCE_TTL,
+    REMOVED_NQ,
     REMOVED_NT,
     REPORT_HTML,
     REPORT_TTL,
@@ -47,6 +53,8 @@ GZIP_MEDIA = "application/gzip"
 _NT = ox.RdfFormat.N_TRIPLES.media_type
 _TTL = ox.RdfFormat.TURTLE.media_type
 _JSONLD = ox.RdfFormat.JSON_LD.media_type
+_NQ = ox.RdfFormat.N_QUADS.media_type
+_TRIG = ox.RdfFormat.TRIG.media_type
 
 #: Release file name → (media type, kind).
 FILE_TYPES: dict[str, tuple[str, str]] = {
@@ -58,6 +66,7 @@ FILE_TYPES: dict[str, tuple[str, str]] = {
     f"{DATA_JSONLD}.gz": (GZIP_MEDIA, "data-gz"),
     CONTEXT: (_JSONLD, "context"),
     ONTOLOGY_TTL: (_TTL, "ontology"),
+    ONTOLOGY_HTML: ("text/html", "ontology"),
     SHAPES_TTL: (_TTL, "shapes"),
     CATALOG_TTL: (_TTL, "catalog"),
     VOID_TTL: (_TTL, "void"),
@@ -66,6 +75,14 @@ FILE_TYPES: dict[str, tuple[str, str]] = {
     PROVENANCE_TTL: (_TTL, "provenance"),
     ADDED_NT: (_NT, "changeset"),
     REMOVED_NT: (_NT, "changeset"),
+    # national release (cmq harvest)
+    DATA_NQ: (_NQ, "data"),
+    DATA_TRIG: (_TRIG, "data"),
+    f"{DATA_NQ}.gz": (GZIP_MEDIA, "data-gz"),
+    f"{DATA_TRIG}.gz": (GZIP_MEDIA, "data-gz"),
+    ADDED_NQ: (_NQ, "changeset"),
+    REMOVED_NQ: (_NQ, "changeset"),
+    HARVEST_JSON: ("application/json", "report"),
 }
 
 

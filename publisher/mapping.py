@@ -33,6 +33,7 @@ class Field:
     local_scheme: str | None = None
     separator: str | None = None
     when: tuple[str, ...] = ()
+    capture: str | None = None  # regex the value must fully match; {value} = its first group
 
     def columns(self) -> set[str]:
         cols = set(self.when)
@@ -129,6 +130,13 @@ def load_mapping(path: Path) -> Mapping:
                 problems.append((loc, f"{fw}: concept sans/without scheme"))
             dt = fs.get("datatype")
             when = fs.get("when")
+            capture = fs.get("capture")
+            if capture is not None:
+                try:
+                    if re.compile(capture).groups < 1:
+                        problems.append((loc, f"{fw}: capture sans groupe / without a group"))
+                except re.error as exc:
+                    problems.append((loc, f"{fw}: capture invalide / invalid: {exc}"))
             fields.append(
                 Field(
                     property=curie(fs.get("property", ""), fw),
@@ -143,6 +151,7 @@ def load_mapping(path: Path) -> Mapping:
                     local_scheme=fs.get("local_scheme"),
                     separator=fs.get("separator"),
                     when=tuple(when if when is not None else [fs["column"]] if fs.get("column") else []),
+                    capture=capture,
                 )
             )
         for key in ("file", "subject"):

@@ -25,12 +25,21 @@ class CMQ(DefinedNamespace):
     KeyFigure: URIRef
     Partnership: URIRef
     # properties
+    academie: URIRef
+    active: URIRef
+    certifierSiret: URIRef
     cfd: URIRef
+    formacode: URIRef
     illustrative: URIRef
     indicator: URIRef
     inseeCommune: URIRef
+    inseeDepartement: URIRef
+    inseeRegion: URIRef
     labelDate: URIRef
+    lheoElement: URIRef  # annotation property (ontology/alignments.ttl)
     nsf: URIRef
+    offer: URIRef
+    onisep: URIRef
     party: URIRef
     pilot: URIRef
     region: URIRef

@@ -1,21 +1,62 @@
-"""A campus project: the folder ``cmq`` acts on (``data/``, optional own ``ontology/``, ``shapes/``)."""
+"""A campus project: the folder ``cmq`` acts on (``data/``, optional own ``shapes/``).
+
+The ontology, the shapes and the default mapping come from the installed cmq
+(:mod:`publisher.resources`), never from copies in the project. A project made by ``cmq init``
+records the cmq version it was made with (``[cmq] version`` in ``data/campus.toml``):
+:meth:`Project.open` refuses it when the installed cmq has another breaking key and warns
+(:class:`CmqVersionWarning`) when the installed cmq is older.
+"""
 
 from __future__ import annotations
 
+import tomllib
+import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from publisher import __version__
 from publisher.config import CampusConfig, load_config
 from publisher.errors import ProjectError
+from publisher.resources import compatible, shipped_root
+from publisher.resources import shipped_files as _shipped_files
 
-#: Where the ontology and shapes shipped with cmq live (the repository root in a checkout).
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+#: Where the ontology, shapes, queries and default mapping shipped with cmq live: inside the
+#: installed package, or the repository root in a checkout (publisher.resources).
+PACKAGE_ROOT = shipped_root()
+
+
+class CmqVersionWarning(UserWarning):
+    """The installed cmq is older than the one the project was made with."""
 
 
 def shipped_files(folder: str) -> list[Path]:
     """The ``*.ttl`` files of cmq's own ``ontology/`` or ``shapes/`` folder."""
-    return sorted((PACKAGE_ROOT / folder).glob("*.ttl"))
+    return _shipped_files(folder)
+
+
+def recorded_version(config_file: Path) -> str | None:
+    """The ``[cmq] version`` a project records, if any (an unreadable file: ``None``, its
+    problems are reported by the configuration loader)."""
+    try:
+        raw = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    table = raw.get("cmq")
+    version = table.get("version") if isinstance(table, dict) else None
+    return str(version) if version else None
+
+
+def check_version(config_file: Path, installed: str = __version__) -> None:
+    """Refuse (ProjectError) a project pinned to an incompatible cmq; warn if cmq is older."""
+    recorded = recorded_version(config_file)
+    if recorded is None:
+        return
+    ok, note = compatible(recorded, installed)
+    if not ok:
+        raise ProjectError(f"{config_file}: {note}")
+    if note:
+        warnings.warn(f"{config_file}: {note}", CmqVersionWarning, stacklevel=3)
 
 
 @dataclass(frozen=True)
@@ -30,6 +71,7 @@ class Project:
                 f"{path}: pas de projet de campus (data/campus.toml absent) — "
                 "not a campus project (no data/campus.toml)"
             )
+        check_version(path / "data" / "campus.toml")
         return cls(path)
 
     @property

@@ -50,6 +50,7 @@ from publisher.manifest import (
     release_id_of,
     write_manifest,
 )
+from publisher.ontology_html import write_ontology_docs
 from publisher.project import Project
 from publisher.provenance import build_provenance
 from publisher.release_model import (
@@ -231,6 +232,7 @@ def _write_release(project: Project, releases_dir: Path, rid: str, rows: list[Ro
         say("ontologie, formes, rapport / ontology, shapes, report")
         write_turtle_canonical(load_graph(project.ontology_files()), tmp / ONTOLOGY_TTL)
         write_turtle_canonical(load_graph(project.shape_files()), tmp / SHAPES_TTL)
+        write_ontology_docs(tmp, project, graph)  # ontology.html (publisher.ontology_html)
         shacl = report.shacl_graph if report.shacl_graph is not None else Graph()
         write_turtle_fast(shacl, tmp / REPORT_TTL, prefixes)
         say("différences avec la version précédente / changeset")

@@ -18,6 +18,7 @@ DATA_JSONLD = "campus.jsonld"
 CONTEXT = "context.jsonld"
 ONTOLOGY_TTL = "ontology.ttl"
 SHAPES_TTL = "shapes.ttl"
+ONTOLOGY_HTML = "ontology.html"  # the ontology's documentation (publisher.ontology_html)
 CATALOG_TTL = "catalog.ttl"
 VOID_TTL = "void.ttl"
 REPORT_TTL = "validation.ttl"
@@ -27,6 +28,12 @@ ADDED_NT = "changeset-added.nt"
 REMOVED_NT = "changeset-removed.nt"
 MANIFEST = "manifest.json"
 CURRENT_LINK = "current"  # symlink releases/current -> <id>
+#: National release (``cmq harvest``, docs/decisions/0014-harvest.md): one named graph per campus.
+DATA_NQ = "campus.nq"
+DATA_TRIG = "campus.trig"
+ADDED_NQ = "changeset-added.nq"
+REMOVED_NQ = "changeset-removed.nq"
+HARVEST_JSON = "harvest.json"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from publisher.errors import CmqError
 from publisher.project import PACKAGE_ROOT
@@ -77,6 +78,25 @@ class Settings:
         "ou du dépôt / YASGUI build folder; empty: that of the project or of the repository."))
     log_level: str = field(default="info", metadata=_help(
         "Niveau de journalisation d'uvicorn / uvicorn log level."))
+    store: str = field(default="", metadata=_help(
+        "URL de base d'un magasin SPARQL 1.1 distant (Oxigraph server, Virtuoso…) ; vide : "
+        "magasin intégré / base URL of a remote SPARQL 1.1 store; empty: the embedded store "
+        "(docs/deploy.md). Identifiants : CMQ_STORE_USER / CMQ_STORE_PASSWORD ou "
+        "store_credentials / credentials: CMQ_STORE_USER / CMQ_STORE_PASSWORD or "
+        "store_credentials, never in the URL."))
+    store_dialect: str = field(default="auto", metadata=_help(
+        "Type du magasin : auto (détecté), oxigraph, virtuoso, fuseki, graphdb, neptune, "
+        "generic / store kind: auto (detected from its Server header) or one of those."))
+    store_query_url: str = field(default="", metadata=_help(
+        "URL du point d'accès de requête, si elle diffère du dialecte / query endpoint URL, "
+        "when not the dialect's."))
+    store_update_url: str = field(default="", metadata=_help(
+        "URL du point d'accès de mise à jour (cmq publish) / SPARQL Update endpoint URL."))
+    store_gsp_url: str = field(default="", metadata=_help(
+        "URL du Graph Store Protocol (cmq publish) / Graph Store HTTP Protocol endpoint URL."))
+    store_credentials: str = field(default="", metadata=_help(
+        "Fichier d'identifiants au format netrc ; vide : $NETRC ou ~/.netrc s'il existe / "
+        "netrc-style credentials file; empty: $NETRC or ~/.netrc when present."))
 
     def yasgui_assets(self) -> Path | None:
         """The YASGUI build folder: the setting, else the project's, else the repository's."""
@@ -189,8 +209,22 @@ def _check(s: Settings) -> None:
             problems.append(f"{name}: ≥ 1")
     if s.query_timeout <= 0:
         problems.append("query_timeout: > 0")
+    if s.store and not _plain_url(s.store):
+        # never echo the value: it may hold a password
+        problems.append("store: URL http(s):// sans identifiants / an http(s) URL without "
+                        "credentials (use CMQ_STORE_USER / CMQ_STORE_PASSWORD)")
+    for name in ("store_query_url", "store_update_url", "store_gsp_url"):
+        if getattr(s, name) and not _plain_url(getattr(s, name)):
+            problems.append(f"{name}: URL http(s):// sans identifiants / an http(s) URL "
+                            "without credentials")
     if problems:
         raise SettingError("réglages invalides / invalid settings: " + "; ".join(problems))
+
+
+def _plain_url(url: str) -> bool:
+    """An http(s) URL with a host and no user information (``user:password@``)."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and "@" not in parts.netloc
 
 
 def show_value(value: object) -> str:

@@ -65,7 +65,14 @@ _CMP = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.m
 
 @dataclass(frozen=True)
 class Check:
-    """One compiled constraint: a SELECT returning ?this (and ?value) for every violation."""
+    """One compiled constraint: a SELECT returning ?this (and ?value) for every violation.
+
+    For incremental validation (:mod:`publisher.locality`): ``target`` is the focus-node
+    sub-query inside ``query`` (restricted to a few nodes by :func:`restrict`); ``radius`` is how
+    many hops from the focus node the check reads subjects' triples (0 = only its own), computed
+    for the SHACL Core constraints; ``sparql`` is the SPARQL text of a SHACL-SPARQL constraint,
+    whose radius :mod:`publisher.locality` works out from its triple patterns.
+    """
 
     query: str
     shape: Node  # the property or node shape the result names as sh:sourceShape
@@ -73,6 +80,16 @@ class Check:
     path: URIRef | None
     severity: URIRef
     messages: tuple[Literal, ...]
+    target: str = ""
+    radius: int | None = None
+    sparql: str | None = None
+
+
+def restrict(check: Check, focus: list[str]) -> str:
+    """``check.query`` evaluated only for the focus nodes ``focus`` (IRIs)."""
+    values = "VALUES ?this { " + " ".join(f"<{f}>" for f in focus) + " } "
+    inner = check.target.replace("WHERE { ", "WHERE { " + values, 1)
+    return check.query.replace(check.target, inner, 1)
 
 
 def _n3(term: Node) -> str:
@@ -202,6 +219,35 @@ class _Compiler:
             return "(" + " && ".join(self.conforms(s, v, depth + 1) for s in self.items(o)) + ")"
         raise Unsupported(f"{p} cannot be used on a value here (shape {shape})")
 
+    # ------------------------------------------------------------------ locality
+    def reach(self, shape: Node, depth: int = 0) -> int:
+        """Farthest subject (hops from the value node) whose triples ``shape`` reads; -1: none."""
+        if depth > 8:
+            raise Unsupported("shapes nested deeper than 8 levels")
+        out = max((self.value_reach(p, o, depth) for p, o in self.g.predicate_objects(shape)
+                   if p in _COMPONENTS), default=-1)
+        for prop in self.g.objects(shape, SH.property):
+            out = max(out, self.property_reach(prop, depth))
+        return out
+
+    def property_reach(self, prop: Node, depth: int) -> int:
+        out = 0  # the path's values: the node's own triples
+        for p, o in self.g.predicate_objects(prop):
+            if p in _COMPONENTS and p not in (SH.minCount, SH.maxCount, SH.hasValue):
+                out = max(out, 1 + self.value_reach(p, o, depth))
+        return out
+
+    def value_reach(self, p: Node, o: Node, depth: int) -> int:
+        if p == SH["class"]:
+            return 0  # the value's rdf:type triples
+        if p in (SH.node, SH.qualifiedValueShape):
+            return self.reach(o, depth + 1)
+        if p == SH["not"]:
+            return self.reach(o, depth + 1)
+        if p in (SH["or"], SH["and"]):
+            return max((self.reach(x, depth + 1) for x in self.items(o)), default=-1)
+        return -1
+
     # ------------------------------------------------------------------ top-level checks
     def target(self, shape: Node) -> str:
         alts = []
@@ -275,7 +321,14 @@ class _Compiler:
             else:
                 raise Unsupported(f"unsupported constraint {p} in shape {shape}")
             assert cc is not None
-            yield Check(self.prefixes + "\n" + q, src, cc, path, sev, msgs or _default(cc, o))
+            if path and p in (SH.minCount, SH.maxCount, SH.uniqueLang, SH.hasValue):
+                radius = 0
+            elif path:
+                radius = 1 + self.value_reach(p, o, 0)
+            else:
+                radius = max(0, self.value_reach(p, o, 0))
+            yield Check(self.prefixes + "\n" + q, src, cc, path, sev, msgs or _default(cc, o),
+                        tgt, radius)
         for sparql in self.g.objects(shape, SH.sparql):
             yield self.sparql_constraint(sparql, shape, tgt, path, sev, msgs)
 
@@ -288,7 +341,7 @@ class _Compiler:
             text = text.replace("$PATH", f"<{path}>")
         q = f"SELECT * WHERE {{ {tgt} {{ {text} }} }}"
         return Check(self.prefixes + "\n" + q, shape, SH.SPARQLConstraintComponent, path, sev,
-                     own or msgs)
+                     own or msgs, tgt, None, self.prefixes + "\n" + text)
 
     def component_for(self, param: Node) -> Node | None:
         for comp in self.g.subjects(RDF.type, SH.ConstraintComponent):
@@ -321,9 +374,12 @@ class _Compiler:
             inner = text.strip()
             inner = inner[inner.index("{") + 1: inner.rindex("}")].replace("$value", "?value")
             q = f"SELECT ?this ?value WHERE {{ {tgt} {vals} FILTER NOT EXISTS {{ {inner} }} }}"
+            sparql = f"SELECT ?this ?value WHERE {{ {vals} FILTER NOT EXISTS {{ {inner} }} }}"
         else:
             q = f"SELECT * WHERE {{ {tgt} {{ {text} }} }}"
-        yield Check(self.prefixes + "\n" + q, shape, URIRef(str(comp)), path, sev, msgs or own)
+            sparql = text
+        yield Check(self.prefixes + "\n" + q, shape, URIRef(str(comp)), path, sev, msgs or own,
+                    tgt, None, self.prefixes + "\n" + sparql)
 
 
 def _default(component: URIRef, param: Node) -> tuple[Literal, ...]:
@@ -356,34 +412,61 @@ def _message(template: Literal, row: dict[str, Node]) -> Literal:
     return Literal(re.sub(r"\{[?$](\w+)\}", sub, str(template)), lang=template.language)
 
 
-def run_checks(store: ox.Store, checks: Iterable[Check]) -> Graph:
-    """Run compiled checks on ``store`` and return a SHACL validation report graph."""
+#: One validation result: (index of its check in the compiled list, variable bindings).
+Result = tuple[int, dict[str, Node]]
+
+
+def collect(store: ox.Store, checks: Iterable[Check], *, focus: list[str] | None = None,
+            only: Iterable[int] | None = None) -> list[Result]:
+    """Run compiled checks on ``store``; ``focus`` restricts them to those focus nodes (IRIs),
+    ``only`` to the checks with those indexes."""
+    wanted = set(only) if only is not None else None
+    out: list[Result] = []
+    for n, check in enumerate(checks):
+        if wanted is not None and n not in wanted:
+            continue
+        query = restrict(check, focus) if focus is not None else check.query
+        solutions = store.query(query, use_default_graph_as_union=True)
+        assert isinstance(solutions, ox.QuerySolutions)
+        names = [v.value for v in solutions.variables]
+        for sol in solutions:
+            out.append((n, {k: _to_rdflib(sol[k]) for k in names if sol[k] is not None}))
+    return out
+
+
+def report_graph(checks: list[Check], results: Iterable[Result]) -> Graph:
+    """The SHACL validation report of ``results`` (same vocabulary as pyshacl's)."""
     report = Graph()
     report.bind("sh", SH)
     root = BNode("report")
     report.add((root, RDF.type, SH.ValidationReport))
     conforms = True
-    for n, check in enumerate(checks):
-        solutions = store.query(check.query, use_default_graph_as_union=True)
-        assert isinstance(solutions, ox.QuerySolutions)
-        names = [v.value for v in solutions.variables]
-        for i, sol in enumerate(solutions):
-            row = {k: _to_rdflib(sol[k]) for k in names if sol[k] is not None}
-            r = BNode(f"r{n}_{i}")
-            report.add((root, SH.result, r))
-            report.add((r, RDF.type, SH.ValidationResult))
-            report.add((r, SH.focusNode, row["this"]))
-            path = row.get("path", check.path)
-            if path is not None:
-                report.add((r, SH.resultPath, path))
-            if "value" in row:
-                report.add((r, SH.value, row["value"]))
-            report.add((r, SH.resultSeverity, check.severity))
-            report.add((r, SH.sourceShape, check.shape))
-            report.add((r, SH.sourceConstraintComponent, check.component))
-            for m in check.messages:
-                report.add((r, SH.resultMessage, _message(m, row)))
-            if check.severity == SH.Violation:
-                conforms = False
+    counts: dict[int, int] = {}
+    for n, row in results:
+        check = checks[n]
+        i = counts.get(n, 0)
+        counts[n] = i + 1
+        r = BNode(f"r{n}_{i}")
+        report.add((root, SH.result, r))
+        report.add((r, RDF.type, SH.ValidationResult))
+        report.add((r, SH.focusNode, row["this"]))
+        path = row.get("path", check.path)
+        if path is not None:
+            report.add((r, SH.resultPath, path))
+        if "value" in row:
+            report.add((r, SH.value, row["value"]))
+        report.add((r, SH.resultSeverity, check.severity))
+        report.add((r, SH.sourceShape, check.shape))
+        report.add((r, SH.sourceConstraintComponent, check.component))
+        for m in check.messages:
+            report.add((r, SH.resultMessage, _message(m, row)))
+        if check.severity == SH.Violation:
+            conforms = False
     report.add((root, SH.conforms, Literal(conforms)))
     return report
+
+
+def run_checks(store: ox.Store, checks: Iterable[Check]) -> Graph:
+    """Run compiled checks on ``store`` and return a SHACL validation report graph."""
+    listed = list(checks)
+    return report_graph(listed, collect(store, listed))

@@ -19,7 +19,7 @@ from rdflib.term import Node
 from publisher.convert import Conversion, convert
 from publisher.errors import CmqError, Location
 from publisher.project import Project
-from publisher.shacl_sparql import compile_shapes, run_checks
+from publisher.shacl_sparql import Check, Result, collect, compile_shapes, report_graph, run_checks
 
 VIOLATION, WARNING, INFO = "Violation", "Warning", "Info"
 
@@ -193,16 +193,55 @@ def validate_graph(
     return Report(shacl_problems(report_graph, conv), report_graph)
 
 
+def data_store(nt: bytes, ontology_files: Iterable[Path], path: Path | None = None) -> ox.Store:
+    """An Oxigraph store (in memory, or on disk at ``path``) holding sorted N-Triples and the
+    ontology, for the compiled checks (lenient: IRIs are checked when the dumps are written)."""
+    store = ox.Store(str(path)) if path is not None else ox.Store()
+    store.bulk_load(nt, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    for f in ontology_files:
+        store.bulk_load(path=str(f), format=ox.RdfFormat.TURTLE)
+    return store
+
+
+@dataclass
+class Validation:
+    """A validation by the compiled checks, with what an incremental build reuses."""
+
+    report: Report
+    checks: list[Check]
+    results: list[Result]
+    store: ox.Store | None = None
+
+
+def conversion_problems(conv: Conversion) -> list[Problem]:
+    return [Problem(VIOLATION, loc, msg, msg) for loc, msg in conv.problems]
+
+
+def report_of(checks: list[Check], results: list[Result], conv: Conversion) -> Report:
+    """The report of compiled-check results, conversion problems first."""
+    graph = report_graph(checks, results)
+    return Report(conversion_problems(conv) + shacl_problems(graph, conv), graph)
+
+
+def validate_conversion(conv: Conversion, shapes: Graph, ontology_files: Iterable[Path], *,
+                        keep_store: bool = False) -> Validation:
+    """Validate a conversion with the compiled checks on a store loaded from its N-Triples."""
+    nt = "".join(conv.sorted_lines()).encode("utf-8")
+    store = data_store(nt, ontology_files)
+    del nt
+    checks = compile_shapes(shapes)
+    results = collect(store, checks)
+    return Validation(report_of(checks, results, conv), checks, results,
+                      store if keep_store else None)
+
+
 def validate_project(project: Project, *, engine: str = "oxigraph") -> tuple[Conversion, Report]:
     """Convert and validate a project; conversion problems come first in the report."""
     conv = convert(project)
-    pre = [Problem(VIOLATION, loc, msg, msg) for loc, msg in conv.problems]
-    report = validate_graph(
-        conv.graph,
-        load_graph(project.shape_files()),
-        load_graph(project.ontology_files()),
-        conv,
-        engine=engine,
-    )
-    report.problems[:0] = pre
+    shapes = load_graph(project.shape_files())
+    if engine == "oxigraph":
+        return conv, validate_conversion(conv, shapes, project.ontology_files()).report
+    report = validate_graph(conv.graph, shapes, load_graph(project.ontology_files()), conv,
+                            engine=engine)
+    report.problems[:0] = conversion_problems(conv)
     return conv, report

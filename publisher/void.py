@@ -8,8 +8,10 @@ IRIs: ``{version}/void/class/<sha1(class)[:12]>`` and ``{version}/void/property/
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
@@ -18,6 +20,7 @@ from rdflib.term import Node
 
 from publisher.catalog import LICENCE, timestamp
 from publisher.namespaces import CMQ_NS, DCAT, ORG, PREFIXES, VOID
+from publisher.ntriples import RDF_TYPE_NT, to_rdflib
 from publisher.release_model import DATA_JSONLD, DATA_NT, DATA_TTL, ReleaseInfo
 
 #: Role of the support establishment in a membership (example resource of the dataset).
@@ -71,6 +74,57 @@ def statistics(data: Graph) -> Statistics:
     )
 
 
+def line_statistics(lines: Sequence[str], campus_iri: str = "") -> tuple[Statistics, list[URIRef]]:
+    """:func:`statistics` and :func:`example_resources` of sorted, distinct N-Triples lines, in
+    one pass over the strings (no RDF term is made but for classes and properties)."""
+    objects: set[str] = set()
+    props: Counter[str] = Counter()
+    instances: dict[str, set[str]] = {}
+    n_subjects = n_entities = 0
+    last = ""
+    role, org, member = (f"<{ORG.role}>", f"<{ORG.organization}>", f"<{ORG.member}>")
+    support, campus = f"<{SUPPORT_ROLE}>", f"<{campus_iri}>"
+    supported: set[str] = set()
+    in_campus: set[str] = set()
+    members: dict[str, list[str]] = {}
+    for line in lines:
+        s, p, rest = line.split(" ", 2)
+        o = rest[:-3]
+        if s != last:
+            last = s
+            n_subjects += 1
+            if s[0] == "<":
+                n_entities += 1
+        objects.add(o)
+        props[p] += 1
+        if p == RDF_TYPE_NT:
+            members_of = instances.get(o)
+            if members_of is None:
+                members_of = instances[o] = set()
+            if s[0] == "<":
+                members_of.add(s)
+        elif p == role and o == support:
+            supported.add(s)
+        elif p == org and o == campus:
+            in_campus.add(s)
+        elif p == member and o[0] == "<":
+            members.setdefault(s, []).append(o[1:-1])
+    stats = Statistics(
+        triples=len(lines),
+        entities=n_entities,
+        distinct_subjects=n_subjects,
+        distinct_objects=len(objects),
+        properties=Counter({to_rdflib(k): v for k, v in props.items()}),
+        classes={to_rdflib(c): len(m) for c, m in instances.items()},
+    )
+    i = bisect.bisect_left(lines, campus + " ")
+    out = [URIRef(campus_iri)] if (
+        campus_iri and i < len(lines) and lines[i].startswith(campus + " ")) else []
+    support_members = {m for s in supported & in_campus for m in members.get(s, [])}
+    out += [URIRef(m) for m in sorted(support_members)]
+    return stats, out[:MAX_EXAMPLES]
+
+
 def vocabulary(term: str) -> str:
     """The namespace of a term: up to and including its last ``#`` or ``/``."""
     cut = max(term.rfind("#"), term.rfind("/"))
@@ -104,10 +158,15 @@ def dump_names(info: ReleaseInfo) -> list[str]:
     return sorted(names) if names else [DATA_NT, DATA_TTL, DATA_JSONLD]
 
 
-def build_void(data: Graph, info: ReleaseInfo) -> Graph:
-    """VoID description of ``data`` as the release version ``info.version_iri``."""
+def build_void(data: Graph | Sequence[str], info: ReleaseInfo) -> Graph:
+    """VoID description of ``data`` (a graph, or its sorted distinct N-Triples lines) as the
+    release version ``info.version_iri``."""
     cfg = info.config
-    stats = statistics(data)
+    if isinstance(data, Graph):
+        stats = statistics(data)
+        examples = example_resources(data, info)
+    else:
+        stats, examples = line_statistics(data, cfg.campus_iri)
     g = Graph()
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
@@ -135,7 +194,6 @@ def build_void(data: Graph, info: ReleaseInfo) -> Graph:
         features.update(f for e, f in FEATURES.items() if ext.endswith(e))
     for f in sorted(features):
         g.add((d, VOID.feature, f))
-    examples = example_resources(data, info)
     for r in examples:
         g.add((d, VOID.exampleResource, r))
     if examples and examples[0] == URIRef(cfg.campus_iri):

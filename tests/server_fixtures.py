@@ -118,13 +118,15 @@ def stop(proc: subprocess.Popen[bytes]) -> int:
 
 @contextmanager
 def start_server(root: Path, settings: Mapping[str, str] | None = None,
-                 log: Path | None = None) -> Iterator[LiveServer]:
+                 log: Path | None = None, port: int | None = None) -> Iterator[LiveServer]:
     """``cmq --project root serve --port <free> --setting …`` in a subprocess, until exit.
 
     ``build_if_missing`` is false unless ``settings`` says otherwise (then the server builds the
-    release itself, as on a fresh clone); ``release`` is the one current once it is ready."""
+    release itself, as on a fresh clone); ``release`` is the one current once it is ready.
+    ``port``: a port chosen beforehand (e.g. with :func:`free_port`, when the project's
+    ``public_url`` must name it), else a free one."""
     project = Project.open(root)
-    port = free_port()
+    port = port or free_port()
     cmd = [sys.executable, "-c", _CMQ, "--project", str(root), "serve",
            "--host", "127.0.0.1", "--port", str(port), "--setting", "build_if_missing", "false"]
     for name, value in (settings or {}).items():

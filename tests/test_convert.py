@@ -155,7 +155,7 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Broken:
     rows["duplicate"] = _append_line(data / "chiffres.csv", first)
     # an unquoted comma: one cell too many
     rows["extra-cell"] = _append_line(data / "sources.csv",
-                                      "source-virgule,Titre, avec une virgule,Éditeur,2014,")
+                                      "source-virgule,Titre, avec une virgule,Éditeur,2014,,")
     _drop_column(data / "partenariats.csv", "type")  # a column missing from the header
     (data / "chiffres-2015.csv").write_text("id,libelle\n", "utf-8")  # a table no mapping reads
     (data / "partenaires.csv").write_bytes(  # Latin-1, not UTF-8

@@ -15,7 +15,8 @@ from rdflib.term import Node
 from publisher.namespaces import CMQ_NS, ONTOLOGY_IRI
 
 ONTOLOGY = URIRef(ONTOLOGY_IRI)
-OWN_KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, SKOS.ConceptScheme, SKOS.Concept)
+OWN_KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
+             SKOS.ConceptScheme, SKOS.Concept)
 
 
 def own_terms(g: Graph) -> set[Node]:

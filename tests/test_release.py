@@ -45,7 +45,8 @@ from publisher.validate import ValidationFailed
 
 DUMPS = (DATA_NT, DATA_TTL, DATA_JSONLD)
 ALL_FILES = {
-    *DUMPS, *(f"{d}.gz" for d in DUMPS), CONTEXT, "ontology.ttl", "shapes.ttl", "catalog.ttl",
+    *DUMPS, *(f"{d}.gz" for d in DUMPS), CONTEXT, "ontology.ttl", "ontology.html", "shapes.ttl",
+    "catalog.ttl",
     VOID_TTL, REPORT_TTL, REPORT_HTML, PROVENANCE_TTL, ADDED_NT, REMOVED_NT, MANIFEST,
 }
 PLANTED = "0123456789abcdef"

@@ -32,6 +32,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 
 from publisher.catalog import LICENCE
 from publisher.namespaces import CMQ_NS, ONTOLOGY_IRI
+from publisher.ontology_html import SERVER_LAYOUT, render_html
 from publisher.queries import QUERIES_DIR, load_queries
 from publisher.release_model import DATA_JSONLD, DATA_NT, DATA_TTL
 from publisher.server import conneg, describe
@@ -39,7 +40,7 @@ from publisher.server.errors import NotFound, error_response
 from publisher.server.files_view import CURRENT_CACHE, not_modified
 from publisher.server.jsonld_schema import dataset, schema_org, script_json, web_page
 from publisher.server.landing import landing_view
-from publisher.server.ontology_doc import render_ontology
+from publisher.server.ontology_doc import ontology_view
 from publisher.server.render import Linker, Renderer, Term, label_of, render_resource
 from publisher.server.state import ServedRelease, graph_iri, served, server_state
 
@@ -226,11 +227,14 @@ async def ontology_page(request: Request, rel: ServedRelease, choice: conneg.Cho
     if choice.rdf is not None:
         return _rdf(found.serialize(choice.rdf), choice, headers)
     graph = found.graph()
-    view = render_ontology(graph, linker_for(request, rel))
+    view = await ontology_view(rel.engine, graph, rel.path, linker_for(request, rel))
     page_url = rel.info.config.public_url + "ontology"
     jsonld = Markup(script_json(schema_org(graph, ONTOLOGY_IRI, page_url)))
-    return render_page("ontology.html", request, rel, headers=headers, onto=view,
-                       ontology_ns=CMQ_NS, alternates=_alternates(request), jsonld=jsonld)
+    cfg = rel.info.config  # the same generator as the release's ontology.html, in this site's frame
+    site = {"name": cfg.name, "title": cfg.title or cfg.name, "release_id": rel.info.release_id}
+    html = render_html(view, layout=SERVER_LAYOUT, site=site, root=root_of(request),
+                       alternates=_alternates(request), jsonld=jsonld)
+    return HTMLResponse(html, headers=headers)
 
 
 @router.api_route(

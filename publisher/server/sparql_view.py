@@ -17,11 +17,10 @@ Handlers only parse HTTP and await the engine's async API; the work (and its tim
 
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from publisher.namespaces import SD, VOID
@@ -201,28 +200,38 @@ _RESULTS = {
 }
 
 
+def _param(name: str, doc: str, repeat: bool = False) -> dict[str, object]:
+    schema: dict[str, object] = {"type": "string"}
+    if repeat:
+        schema = {"type": "array", "items": schema}
+    return {"name": name, "in": "query", "required": False, "description": doc,
+            "schema": schema, **({"explode": True} if repeat else {})}
+
+
+#: The GET parameters, documented here and read from ``request.query_params`` by the handler
+#: (FastAPI's per-parameter validation costs more than the rest of a lookup's handling).
+_GET_PARAMETERS = {"parameters": [
+    _param("query", _QUERY_DOC), _param("default-graph-uri", _DGU_DOC, True),
+    _param("named-graph-uri", _NGU_DOC, True), _param("format", _FORMAT_DOC)]}
+
+
 @router.get(
     "/sparql", name="sparql_get", responses=_RESULTS,  # type: ignore[arg-type]
+    openapi_extra=_GET_PARAMETERS,
     summary="Requête SPARQL (GET) ou description du service / SPARQL query (GET) or service "
     "description",
     description="With `query`: runs it (read-only). Without: the SPARQL Service Description "
     "(Turtle, JSON-LD, N-Triples, RDF/XML) or, for browsers, the YASGUI query page.",
 )
-async def sparql_get(
-    request: Request,
-    query: Annotated[str | None, Query(description=_QUERY_DOC)] = None,
-    default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri",
-                                                         description=_DGU_DOC)] = None,
-    named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri",
-                                                       description=_NGU_DOC)] = None,
-    format: Annotated[str | None, Query(description=_FORMAT_DOC)] = None,
-    update: Annotated[str | None, Query(include_in_schema=False)] = None,
-) -> Response:
-    if update is not None:
+async def sparql_get(request: Request) -> Response:
+    params = request.query_params
+    if "update" in params:
         raise _refuse_update()
+    query = params.get("query")  # repeated: the last one, as for `format`
     if query is None:
-        return await describe_service(request, format)
-    return await answer(request, query, default_graph_uri or [], named_graph_uri or [], format)
+        return await describe_service(request, params.get("format"))
+    return await answer(request, query, params.getlist("default-graph-uri"),
+                        params.getlist("named-graph-uri"), params.get("format"))
 
 
 _POST_BODY = {

@@ -34,6 +34,8 @@ from publisher.release import build_release, current_release
 from publisher.release_model import FileEntry, ReleaseInfo
 from publisher.settings import Settings
 from publisher.sparql import GraphFile, QueryEngine
+from publisher.sparql.remote import RemoteEngine
+from publisher.store.serving import StoreSource
 
 log = logging.getLogger("cmq.server")
 
@@ -46,7 +48,8 @@ NAMED_GRAPHS: tuple[tuple[str, str], ...] = (
 
 
 def graph_iri(info: ReleaseInfo, name: str) -> str:
-    return f"{info.config.base_iri}graph/{name}"
+    # a release served from a remote store has its own graph names (publisher.store.serving)
+    return info.extra.get(f"graph:{name}") or f"{info.config.base_iri}graph/{name}"
 
 
 def current_target(project: Project) -> Path | None:
@@ -81,8 +84,17 @@ def ensure_release(
 
 def start_engine(settings: Settings, info: ReleaseInfo, folder: Path) -> QueryEngine:
     """A query engine over one release: campus.nt as default graph, the ontology, catalogue and
-    VoID as named graphs ``{base}graph/<name>``; queries see their union by default."""
-    files = [GraphFile(folder / rm.DATA_NT)]
+    VoID as named graphs ``{base}graph/<name>``; queries see their union by default.
+
+    A national release (``cmq harvest``, docs/decisions/0014-harvest.md) has ``campus.nq``
+    instead: each campus in its own named graph, plus its provenance in ``{base}graph/provenance``.
+    """
+    nq = folder / rm.DATA_NQ
+    if nq.is_file():
+        files = [GraphFile(nq),
+                 GraphFile(folder / rm.PROVENANCE_TTL, graph_iri(info, "provenance"))]
+    else:
+        files = [GraphFile(folder / rm.DATA_NT)]
     files += [GraphFile(folder / file, graph_iri(info, name)) for name, file in NAMED_GRAPHS
               if (folder / file).is_file()]
     return QueryEngine(
@@ -115,7 +127,7 @@ class ServedRelease:
 
     info: ReleaseInfo
     path: Path
-    engine: QueryEngine
+    engine: QueryEngine | RemoteEngine
     releases_dir: Path
     files: dict[str, FileEntry] = field(default_factory=dict)
     _converted: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
@@ -168,6 +180,8 @@ class ServerState:
         self._current: ServedRelease | None = None
         self._retiring: set[asyncio.Task[None]] = set()
         self._old: list[ServedRelease] = []
+        # `store` set: the release and its queries come from a remote store (decision 0011)
+        self._store = StoreSource(settings) if settings.store else None
 
     @property
     def current(self) -> ServedRelease:
@@ -177,20 +191,32 @@ class ServerState:
 
     def _load(self, folder: Path) -> ServedRelease:
         info = read_release(folder, self.project.config)
-        engine = start_engine(self.settings, info, folder)
+        engine: QueryEngine | RemoteEngine
+        if self._store is not None:
+            info, engine = self._store.engine(info)
+        else:
+            engine = start_engine(self.settings, info, folder)
         return ServedRelease(info, folder, engine, self.project.releases_dir)
 
+    def _target(self) -> Path | None:
+        if self._store is not None:
+            return self._store.target(self.project)
+        return current_target(self.project)
+
     async def open(self) -> None:
-        folder = await asyncio.to_thread(
-            ensure_release, self.project, self.settings.build_if_missing, log.info
-        )
+        if self._store is not None:
+            folder = await asyncio.to_thread(self._store.require_target, self.project)
+        else:
+            folder = await asyncio.to_thread(
+                ensure_release, self.project, self.settings.build_if_missing, log.info
+            )
         self._current = await asyncio.to_thread(self._load, folder)
         log.info("serving release %s (%d triples)", self._current.info.release_id,
                  self._current.info.triples)
 
     async def refresh(self) -> bool:
         """Serve the release ``current`` points to now, if it changed; True when swapped."""
-        target = await asyncio.to_thread(current_target, self.project)
+        target = await asyncio.to_thread(self._target)
         old = self._current
         if target is None or (old is not None and target == old.path):
             return False
@@ -236,6 +262,8 @@ class ServerState:
         for engine in engines:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(engine.close)
+        if self._store is not None:
+            self._store.close()
 
 
 def server_state(request: Request) -> ServerState:

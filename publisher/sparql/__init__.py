@@ -14,6 +14,10 @@ from publisher.sparql.errors import (
     QueryFailed,
     QueryTimeout,
     ServiceRefused,
+    StoreAuthError,
+    StoreError,
+    StoreTimeout,
+    StoreUnavailable,
     UpdateRefused,
 )
 from publisher.sparql.execute import TRUNCATED_LINK, GraphFile, QueryEngine, QueryResult
@@ -42,6 +46,10 @@ __all__ = [
     "QueryTimeout",
     "ResultFormat",
     "ServiceRefused",
+    "StoreAuthError",
+    "StoreError",
+    "StoreTimeout",
+    "StoreUnavailable",
     "UpdateRefused",
     "analyse",
     "choose_format",

@@ -7,6 +7,7 @@ engine can hand :meth:`Pool.shutdown` to ``weakref.finalize`` (run at GC or inte
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import pickle
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from publisher.sparql.errors import EngineUnavailable
 
-__all__ = ["Cancelled", "Pool", "Timeout", "Worker", "recv_exact"]
+__all__ = ["Cancelled", "Pool", "Timeout", "Worker", "arecv_exact", "recv_exact"]
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 # -c rather than -m: with -m the module would exist twice (as __main__ and under its own name)
@@ -153,4 +154,18 @@ def recv_exact(
         if not chunk:
             raise EOFError("worker closed its socket")
         buf += chunk
+    return bytes(buf)
+
+
+async def arecv_exact(loop: asyncio.AbstractEventLoop, sock: socket.socket, size: int) -> bytes:
+    """``size`` bytes from the non-blocking ``sock``, awaited on ``loop`` (no deadline here: the
+    caller wraps the exchange in ``asyncio.timeout``)."""
+    buf = bytearray(size)
+    view = memoryview(buf)
+    got = 0
+    while got < size:
+        n = await loop.sock_recv_into(sock, view[got:])
+        if not n:
+            raise EOFError("worker closed its socket")
+        got += n
     return bytes(buf)

@@ -74,9 +74,14 @@ class WorkReply:
     message: str = ""
 
 
-def send_msg(sock: socket.socket, obj: object) -> None:
+def frame(obj: object) -> bytes:
+    """``obj`` pickled, after its length (8 bytes, big-endian): one message on a stream."""
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    sock.sendall(_HEADER.pack(len(data)) + data)
+    return _HEADER.pack(len(data)) + data
+
+
+def send_msg(sock: socket.socket, obj: object) -> None:
+    sock.sendall(frame(obj))
 
 
 def recv_exact(sock: socket.socket, size: int) -> bytes:

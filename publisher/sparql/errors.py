@@ -11,8 +11,14 @@ The HTTP layer only needs ``except QueryError as e: respond(e.status, e.message)
     ├── QueryTimeout                (503) the time limit was hit; the worker doing it was killed
     ├── Overloaded                  (503) every worker is busy and the waiting queue is full
     ├── EngineUnavailable           (503) the worker pool could not be started or has died
-    └── QueryFailed                 (500) evaluation error (e.g. an allow-listed SERVICE failing) or
-                                          a worker that died (e.g. over its memory limit)
+    ├── QueryFailed                 (500) evaluation error (e.g. an allow-listed SERVICE failing) or
+    │                                     a worker that died (e.g. over its memory limit)
+    └── StoreError                  (502) remote store (``cmq serve --store``): it answered with an
+        │                                 error or an unreadable answer
+        ├── StoreAuthError          (502) it refused our credentials (the secret is never shown)
+        ├── StoreUnavailable        (503) it cannot be reached (connection refused, reset, DNS)
+        └── StoreTimeout            (504) it did not answer within the time limit; also a
+                                          QueryTimeout (``timeout_s``)
 
 Status choices:
 
@@ -21,6 +27,10 @@ Status choices:
   get the same answer. The SPARQL 1.1 Protocol allows any 4xx for failed requests.
 * ``QueryTimeout`` is **503** (the server gave up), not 504 (which means an upstream gateway timed
   out) and not 408 (which means the *client* was too slow sending its request).
+* In front of a remote store (docs/decisions/0011-remote-stores.md) this server *is* a gateway:
+  a store that is down is 503, a store that does not answer in time is **504**, a store that
+  answers with an error or garbage is **502**. A time limit the store itself reports (Virtuoso's
+  partial-result header) stays a plain ``QueryTimeout`` (503), as on the embedded path.
 """
 
 from __future__ import annotations
@@ -34,6 +44,10 @@ __all__ = [
     "QueryFailed",
     "QueryTimeout",
     "ServiceRefused",
+    "StoreAuthError",
+    "StoreError",
+    "StoreTimeout",
+    "StoreUnavailable",
     "UpdateRefused",
 ]
 
@@ -122,3 +136,38 @@ class QueryFailed(QueryError):
     """The query parsed but its evaluation failed, or the worker running it died."""
 
     status = 500
+
+
+class StoreError(QueryError):
+    """The remote SPARQL store answered with an error, or with something we could not read;
+    ``store_status`` / ``store_message``: its HTTP status and the start of its message."""
+
+    status = 502
+
+    def __init__(self, message: str, *, store_status: int | None = None,
+                 store_message: str = "") -> None:
+        super().__init__(message)
+        self.store_status = store_status
+        self.store_message = store_message
+
+
+class StoreAuthError(StoreError):
+    """The remote store refused the configured credentials (401/403); never names the secret."""
+
+    status = 502
+
+
+class StoreUnavailable(StoreError):
+    """The remote store cannot be reached (connection refused or reset, unknown host…)."""
+
+    status = 503
+
+    def __init__(self, message: str, *, retry_after_s: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class StoreTimeout(QueryTimeout, StoreError):
+    """The remote store did not answer within the time limit; the request was abandoned."""
+
+    status = 504

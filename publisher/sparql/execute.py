@@ -23,7 +23,7 @@ import pickle
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +32,8 @@ from typing import Self
 from pyoxigraph import NamedNode
 
 from publisher.sparql import _worker
-from publisher.sparql._pool import Cancelled, Pool, Timeout, Worker, recv_exact
-from publisher.sparql._worker import TRUNCATED_LINK, WorkReply, WorkRequest
+from publisher.sparql._pool import Pool, Timeout, Worker, arecv_exact, recv_exact
+from publisher.sparql._worker import TRUNCATED_LINK, WorkReply, WorkRequest, frame
 from publisher.sparql.errors import (
     EngineUnavailable,
     MalformedQuery,
@@ -114,6 +114,8 @@ class QueryEngine:
         self._finalizer = weakref.finalize(self, self._pool.shutdown)
         self._cond = threading.Condition()
         self._idle: collections.deque[Worker] = collections.deque()  # FIFO: spread the load
+        # arun() calls waiting for a worker, served first come first served by _checkin
+        self._waiters: collections.deque[_Waiter] = collections.deque()
         self._pending = 0
         self._closed = False
         self._executor: ThreadPoolExecutor | None = None
@@ -166,7 +168,7 @@ class QueryEngine:
                                            named_graph_uris)  # fmt: skip
         self._admit()
         try:
-            return self._execute(form, fmt, request, None)
+            return self._execute(form, fmt, request)
         finally:
             self._release()
 
@@ -179,35 +181,29 @@ class QueryEngine:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
     ) -> QueryResult:
-        """:meth:`run` for async handlers: waits in a thread of the engine's own executor, never
-        blocking the event loop; if the awaiting task is cancelled, the worker is killed."""
+        """:meth:`run` for async handlers, on the event loop itself: the wait for a worker and
+        the exchange with it are awaited (no thread, no blocking call); if the awaiting task is
+        cancelled (client gone), the worker is killed and replaced in the background."""
         form, fmt, request = self._prepare(query, accept, format, default_graph_uris,
                                            named_graph_uris)  # fmt: skip
         self._admit()
-        cancel = threading.Event()
-
-        def job() -> QueryResult:
-            try:
-                return self._execute(form, fmt, request, cancel)
-            finally:
-                self._release()
-
         try:
-            future = asyncio.get_running_loop().run_in_executor(self._get_executor(), job)
-        except BaseException:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.timeout_s
+            worker = await self._acheckout(loop, deadline)
+            reply = await self._aexchange(loop, worker, request)
+        finally:
             self._release()
-            raise
-        try:
-            return await future
-        except asyncio.CancelledError:
-            cancel.set()
-            raise
+        return self._result(form, fmt, reply)
 
     def close(self) -> None:
         """Kill the workers and the zygote and reap them. Idempotent."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+            waiters, self._waiters = list(self._waiters), collections.deque()
+        for waiter in waiters:
+            waiter.fail(EngineUnavailable("The query engine is closed"))
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
         self._finalizer()
@@ -269,7 +265,7 @@ class QueryEngine:
         with self._cond:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(
-                    max_workers=self.workers + self.max_queue, thread_name_prefix="sparql"
+                    max_workers=self.workers, thread_name_prefix="sparql"
                 )
             return self._executor
 
@@ -288,46 +284,103 @@ class QueryEngine:
         except BaseException:
             self._replace(worker)
             raise
+        self._checkin(worker)
+
+    def _checkin(self, worker: Worker) -> None:
+        """A worker is free: hand it to the first waiting arun() call, else make it idle."""
         with self._cond:
+            while self._waiters:
+                if self._waiters.popleft().deliver(worker, self._checkin):
+                    return
             self._idle.append(worker)
             self._cond.notify()
+
+    async def _acheckout(self, loop: asyncio.AbstractEventLoop, deadline: float) -> Worker:
+        with self._cond:
+            if self._closed or self._pool.closed:
+                raise EngineUnavailable("The query engine is closed or its workers are gone")
+            if self._idle:
+                return self._idle.popleft()
+            waiter = _Waiter(loop)
+            self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await waiter.future
+        except BaseException as exc:
+            if waiter.future.done() and not waiter.future.cancelled() \
+                    and waiter.future.exception() is None:
+                self._checkin(waiter.future.result())  # delivered, but we are leaving
+            if isinstance(exc, TimeoutError):
+                raise Overloaded(
+                    f"No query worker became free within {self.timeout_s:g} s") from None
+            raise
 
     def _replace(self, worker: Worker) -> None:
         with contextlib.suppress(EngineUnavailable):
             self._pool.kill(worker)
             fresh = self._pool.spawn()
-            with self._cond:
-                self._idle.append(fresh)
-                self._cond.notify()
+            self._checkin(fresh)
+
+    async def _aexchange(
+        self, loop: asyncio.AbstractEventLoop, worker: Worker, request: WorkRequest
+    ) -> WorkReply:
+        """Send ``request`` to the checked-out ``worker`` and await its reply; the worker is
+        checked in again, or killed and replaced when the exchange did not complete."""
+        try:
+            worker.sock.setblocking(False)
+            async with asyncio.timeout(self.timeout_s):
+                await loop.sock_sendall(worker.sock, frame(request))
+                size = int.from_bytes(await arecv_exact(loop, worker.sock, 8), "big")
+                reply = pickle.loads(await arecv_exact(loop, worker.sock, size))
+        except asyncio.CancelledError:
+            # the client is gone: do not wait for the kill, but do it (in a thread)
+            self._get_executor().submit(self._replace, worker)
+            raise
+        except BaseException as exc:
+            await loop.run_in_executor(self._get_executor(), self._replace, worker)
+            if isinstance(exc, TimeoutError):
+                raise QueryTimeout(
+                    f"The query did not finish within {self.timeout_s:g} s and was stopped",
+                    timeout_s=self.timeout_s,
+                ) from None
+            if isinstance(exc, OSError | EOFError | pickle.UnpicklingError):
+                raise QueryFailed(
+                    "The worker process running the query died (it may have exceeded its "
+                    "memory limit)"
+                ) from exc
+            raise
+        self._checkin(worker)
+        assert isinstance(reply, WorkReply)
+        return reply
 
     def _execute(
         self,
         form: QueryForm,
         fmt: ResultFormat,
         request: WorkRequest,
-        cancel: threading.Event | None,
     ) -> QueryResult:
         with self._checked_out() as worker:
             deadline = time.monotonic() + self.timeout_s
             try:
                 worker.sock.settimeout(self.timeout_s)
                 _worker.send_msg(worker.sock, request)
-                header = recv_exact(worker.sock, 8, deadline, cancel)
+                header = recv_exact(worker.sock, 8, deadline, None)
                 size = int.from_bytes(header, "big")
-                reply = pickle.loads(recv_exact(worker.sock, size, deadline, cancel))
+                reply = pickle.loads(recv_exact(worker.sock, size, deadline, None))
             except Timeout:
                 raise QueryTimeout(
                     f"The query did not finish within {self.timeout_s:g} s and was stopped",
                     timeout_s=self.timeout_s,
                 ) from None
-            except Cancelled:
-                raise QueryFailed("The query was cancelled by the client") from None
             except (OSError, EOFError, pickle.UnpicklingError) as exc:
                 raise QueryFailed(
                     "The worker process running the query died (it may have exceeded its "
                     "memory limit)"
                 ) from exc
         assert isinstance(reply, WorkReply)
+        return self._result(form, fmt, reply)
+
+    def _result(self, form: QueryForm, fmt: ResultFormat, reply: WorkReply) -> QueryResult:
         if reply.error == "syntax":
             raise malformed_from_syntax_error(reply.message)
         if reply.error is not None:
@@ -340,3 +393,50 @@ class QueryEngine:
             truncated=reply.truncated,
             max_rows=self.max_rows,
         )
+
+
+class _Waiter:
+    """An arun() call waiting for a worker: a future of its event loop."""
+
+    __slots__ = ("future", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.future: asyncio.Future[Worker] = loop.create_future()
+
+    def deliver(self, worker: Worker, checkin: Callable[[Worker], None]) -> bool:
+        """Hand ``worker`` to this waiter from any thread; False if it is gone (cancelled,
+        timed out, loop closed). If it goes away before the hand-over lands, ``checkin``
+        gives the worker to the next one."""
+        if self.future.done():
+            return False
+
+        def land() -> None:
+            if self.future.done():
+                checkin(worker)
+            else:
+                self.future.set_result(worker)
+
+        try:
+            if _running_loop() is self.loop:
+                self.loop.call_soon(land)
+            else:
+                self.loop.call_soon_threadsafe(land)
+        except RuntimeError:  # the loop is closed
+            return False
+        return True
+
+    def fail(self, exc: BaseException) -> None:
+        def land() -> None:
+            if not self.future.done():
+                self.future.set_exception(exc)
+
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(land)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

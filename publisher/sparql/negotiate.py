@@ -13,6 +13,7 @@ the server order below. No Accept header (or ``*/*``) gives the first offered fo
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -144,7 +145,13 @@ def _matches(fmt: ResultFormat, rng: _Range) -> int:
 
 
 def negotiate(accept: str | None, form: QueryForm) -> ResultFormat:
-    """The best format for ``form`` under ``accept``; :class:`NotAcceptable` when none is."""
+    """The best format for ``form`` under ``accept``; :class:`NotAcceptable` when none is.
+    Cached: clients send the same few Accept headers again and again."""
+    return _negotiate(accept, form)
+
+
+@functools.lru_cache(maxsize=256)
+def _negotiate(accept: str | None, form: QueryForm) -> ResultFormat:
     offered = offered_formats(form)
     ranges = _parse_accept(accept) if accept and accept.strip() else []
     if not ranges:

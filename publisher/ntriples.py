@@ -1,0 +1,122 @@
+"""Canonical N-Triples lines as plain strings: the fast representation of the campus graph.
+
+At the national scale (1M triples) building rdflib terms and adding them to a ``Graph`` costs most
+of the build (docs/decisions/0010-incremental-build.md). The conversion therefore writes each
+triple directly as its canonical N-Triples line (the form of docs/decisions/0004: pyoxigraph's
+escapes, lower-case language tags, ``xsd:string`` implicit); sorting the lines gives ``campus.nt``,
+Oxigraph loads them in bulk, and the other dumps and VoID read them back with the few helpers here.
+An rdflib ``Graph`` is only made when a caller asks for one (:func:`lines_to_graph`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+RDF_TYPE_NT = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+
+#: Characters that cannot appear in an IRI written between ``<>`` in N-Triples.
+BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+# Canonical N-Triples escapes (as pyoxigraph writes them; RDF 1.2 canonical form).
+_ECHAR = {0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"',
+          0x5C: "\\\\"}
+ESCAPES: dict[int, str] = {
+    **{c: f"\\u{c:04X}" for c in (*range(0x20), 0x7F)},
+    **_ECHAR,
+}
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\x7f"\\]')
+_UNESCAPE = re.compile(r'\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))')
+_UNECHAR = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\",
+            "'": "'"}
+
+
+def escape(lex: str) -> str:
+    """The lexical form escaped for a canonical N-Triples string literal (without quotes)."""
+    if not _NEEDS_ESCAPE.search(lex):
+        return lex
+    return lex.translate(ESCAPES)
+
+
+def _unescape_one(m: re.Match[str]) -> str:
+    if m.group(1) or m.group(2):
+        return chr(int(m.group(1) or m.group(2), 16))
+    return _UNECHAR.get(m.group(3), m.group(3))
+
+
+def unescape(lex: str) -> str:
+    """Inverse of :func:`escape` (also reads ``\\uXXXX``/``\\UXXXXXXXX`` written by others)."""
+    return _UNESCAPE.sub(_unescape_one, lex) if "\\" in lex else lex
+
+
+def literal(lex: str, *, lang: str | None = None, datatype: str | None = None) -> str:
+    """A literal term: ``"lex"``, ``"lex"@lang`` (lower-cased) or ``"lex"^^<datatype>``."""
+    if lang:
+        return f'"{escape(lex)}"@{lang.lower()}'
+    if datatype is None or datatype in (XSD_STRING, RDF_LANGSTRING):
+        return f'"{escape(lex)}"'
+    return f'"{escape(lex)}"^^<{datatype}>'
+
+
+def split(line: str) -> tuple[str, str, str]:
+    """The subject, predicate and object terms of one line written by this module.
+
+    Subjects and predicates are IRIs or blank node labels (no spaces), so the object is what
+    remains once the final `` .`` is cut.
+    """
+    s, p, rest = line.split(" ", 2)
+    return s, p, rest[:-3] if rest.endswith(" .\n") else rest.rstrip().removesuffix(" .")
+
+
+def subject_of(line: str) -> str:
+    """The subject term of a line (cheaper than :func:`split`)."""
+    return line[: line.index(" ")]
+
+
+def parse_literal(term: str) -> tuple[str, str | None, str | None]:
+    """(lexical form, language, datatype IRI) of a literal term; datatype None = xsd:string."""
+    end = term.rindex('"')
+    lex = unescape(term[1:end])
+    tail = term[end + 1:]
+    if tail.startswith("@"):
+        return lex, tail[1:], None
+    if tail.startswith("^^<"):
+        return lex, None, tail[3:-1]
+    return lex, None, None
+
+
+def to_rdflib(term: str) -> Node:
+    """An rdflib term from its N-Triples form."""
+    if term.startswith("<"):
+        return URIRef(term[1:-1])
+    if term.startswith("_:"):
+        return BNode(term[2:])
+    lex, lang, dt = parse_literal(term)
+    if lang:
+        return Literal(lex, lang=lang)
+    return Literal(lex, datatype=URIRef(dt) if dt else None)
+
+
+def lines_to_graph(lines: Iterable[str], graph: Graph | None = None) -> Graph:
+    """An rdflib graph of N-Triples lines (for small graphs, tests and pyshacl)."""
+    g = graph if graph is not None else Graph()
+    cache: dict[str, Node] = {}
+    add = g.add
+    for line in lines:
+        terms = []
+        for t in split(line):
+            hit = cache.get(t)
+            if hit is None:
+                hit = cache[t] = to_rdflib(t)
+            terms.append(hit)
+        add((terms[0], terms[1], terms[2]))
+    return g
+
+
+def dedupe_sorted(lines: list[str]) -> list[str]:
+    """The distinct lines in code-point order (= UTF-8 byte order, ``LC_ALL=C sort``)."""
+    return sorted(set(lines))

@@ -1,0 +1,292 @@
+"""REAL SPARQL stores on loopback ports for the remote-store tests (and the benchmark).
+
+- Oxigraph server: ``oxigraph serve`` from the ``oxigraph`` PyPI package (``.venv/bin``);
+- Virtuoso: Debian's ``virtuoso-opensource`` (``virtuoso-t``), started in the foreground with a
+  small ``virtuoso.ini`` of its own (its own folder and ports; not the system service). When the
+  binary is missing and we are root, :func:`virtuoso_binary` installs the package with apt-get;
+  tests are skipped (with the reason) only when that is impossible.
+
+Use from a test module (pytest finds fixtures imported into the module)::
+
+    # ruff: noqa: F811
+    from store_fixtures import StoreProcess, store  # noqa: F401
+
+``store`` is parametrized over both kinds, session-scoped and shared by every module that imports
+it (one process per kind for the whole run). Tests that stop or kill a store start their own with
+:func:`start_store` (a context manager).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import ClassVar
+
+import httpx
+import pytest
+from conftest import copy_campus, set_cell
+from server_fixtures import free_port
+
+from publisher import release_model as rm
+from publisher.manifest import file_entry, read_release, release_id_of, write_manifest
+from publisher.project import Project
+from publisher.release import build_release
+
+KINDS = ("oxigraph", "virtuoso")
+VIRTUOSO_PACKAGE = "virtuoso-opensource"
+#: Virtuoso's administrator on a fresh database (its documented default).
+VIRTUOSO_USER, VIRTUOSO_PASSWORD = "dba", "dba"
+START_DEADLINE_S = 60.0
+_OXIGRAPH = Path(sys.executable).with_name("oxigraph")
+
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {d}/virtuoso.db
+ErrorLogFile = {d}/virtuoso.log
+LockFile = {d}/virtuoso.lck
+TransactionFile = {d}/virtuoso.trx
+xa_persistent_file = {d}/virtuoso.pxa
+MaxCheckpointRemap = 2000
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {d}/virtuoso-temp.db
+TransactionFile = {d}/virtuoso-temp.trx
+MaxCheckpointRemap = 2000
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+CheckpointInterval = 60
+NumberOfBuffers = {buffers}
+MaxDirtyBuffers = {dirty}
+DirsAllowed = ., {d}
+ThreadsPerQuery = 2
+MaxQueryMem = 1G
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {d}
+ServerThreads = 8
+MaxClientConnections = 8
+Charset = UTF-8
+
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 30
+MaxQueryCostEstimationTime = 0
+"""
+
+
+@dataclass
+class StoreProcess:
+    """A store running in a subprocess; ``env`` holds the credentials ``cmq publish`` needs."""
+
+    kind: str
+    port: int
+    folder: Path
+    process: subprocess.Popen[bytes]
+    env: dict[str, str] = field(default_factory=dict)
+    extra_args: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def kill(self) -> None:
+        """SIGKILL: the store vanishes mid-request, as in a crash."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def restart(self) -> None:
+        """Start it again on the same folder and port (after :meth:`kill` or :meth:`stop`)."""
+        self.stop()
+        self.process = _spawn(self.kind, self.folder, self.port, self.extra_args)
+        wait_ready(self)
+
+
+def virtuoso_binary() -> str | None:
+    """``virtuoso-t``, installed with apt-get when missing and possible; None otherwise."""
+    found = shutil.which("virtuoso-t")
+    if found or not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return found
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-qq", VIRTUOSO_PACKAGE]
+    if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, check=False)
+        subprocess.run(install, env=env, capture_output=True, check=False)
+    return shutil.which("virtuoso-t")
+
+
+def _spawn(kind: str, folder: Path, port: int, extra: tuple[str, ...]) -> subprocess.Popen[bytes]:
+    folder.mkdir(parents=True, exist_ok=True)
+    log = (folder / "process.log").open("ab")
+    if kind == "oxigraph":
+        cmd = [str(_OXIGRAPH), "serve", "--location", str(folder / "db"), "--bind",
+               f"127.0.0.1:{port}", *extra]
+    else:
+        binary = virtuoso_binary()
+        if binary is None:
+            raise RuntimeError("virtuoso-t missing")
+        cmd = [binary, "+foreground", "+configfile", str(folder / "virtuoso.ini")]
+    try:
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=folder,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    finally:
+        log.close()
+
+
+def wait_ready(store: StoreProcess) -> None:
+    probe = "/query?query=ASK%7B%7D" if store.kind == "oxigraph" else "/sparql?query=ASK%7B%7D"
+    deadline = time.monotonic() + START_DEADLINE_S
+    while time.monotonic() < deadline:
+        if store.process.poll() is not None:
+            log = (store.folder / "process.log").read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"{store.kind} exited ({store.process.returncode}):\n{log}")
+        try:
+            if httpx.get(store.url + probe, timeout=2.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    store.kill()
+    raise RuntimeError(f"{store.kind} not ready after {START_DEADLINE_S} s")
+
+
+def launch(kind: str, folder: Path, *, big: bool = False,
+           extra_args: tuple[str, ...] = ()) -> StoreProcess:
+    """Start a store of ``kind`` with its data in ``folder`` (``big``: more Virtuoso memory)."""
+    port = free_port()
+    env: dict[str, str] = {}
+    if kind == "virtuoso":
+        if virtuoso_binary() is None:
+            pytest.skip(f"virtuoso-t not found and {VIRTUOSO_PACKAGE} cannot be installed "
+                        "(needs root and apt-get)")
+        folder.mkdir(parents=True, exist_ok=True)
+        buffers = 340000 if big else 20000  # 8 KB pages: ~2.7 GB / ~160 MB
+        (folder / "virtuoso.ini").write_text(VIRTUOSO_INI.format(
+            d=folder, sql_port=free_port(), http_port=port, buffers=buffers,
+            dirty=buffers * 3 // 4), encoding="utf-8")
+        env = {"CMQ_STORE_USER": VIRTUOSO_USER, "CMQ_STORE_PASSWORD": VIRTUOSO_PASSWORD}
+    store = StoreProcess(kind, port, folder, _spawn(kind, folder, port, extra_args), env,
+                         extra_args)
+    try:
+        wait_ready(store)
+    except BaseException:
+        store.kill()
+        raise
+    return store
+
+
+@contextmanager
+def start_store(kind: str, folder: Path, **kwargs: object) -> Iterator[StoreProcess]:
+    store = launch(kind, folder, **kwargs)  # type: ignore[arg-type]
+    try:
+        yield store
+    finally:
+        store.stop()
+
+
+class _Shared:
+    """One store per kind at a time, whichever modules import :func:`store` (pytest may tear a
+    parametrized session fixture down when it moves to the other kind; it restarts then)."""
+
+    stores: ClassVar[dict[str, StoreProcess]] = {}
+
+
+@pytest.fixture(scope="session", params=KINDS)
+def store(request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreProcess]:
+    kind: str = request.param
+    running = _Shared.stores.get(kind)
+    if running is None or running.process.poll() is not None:
+        folder = tmp_path_factory.mktemp(f"store-{kind}")
+        _Shared.stores[kind] = launch(kind, folder)
+    try:
+        yield _Shared.stores[kind]
+    finally:
+        gone = _Shared.stores.pop(kind, None)
+        if gone is not None:
+            gone.stop()
+
+
+# --------------------------------------------------------------------------- releases to publish
+
+
+@dataclass(frozen=True)
+class CampusReleases:
+    """A copy of the shipped campus with two real releases: ``first`` (as shipped) and
+    ``second`` (one label changed, ``CHANGED_LABEL``); ``releases`` is their folder."""
+
+    project: Project
+    first: Path
+    second: Path
+
+    @property
+    def releases(self) -> Path:
+        return self.project.releases_dir
+
+
+CHANGED = ("etablissements.csv", "lycee-condorcet", "nom", "Lycée Condorcet (version 2)")
+CHANGED_LABEL = CHANGED[3]
+
+
+class _Releases:
+    value: CampusReleases | None = None
+
+
+@pytest.fixture(scope="session")
+def campus_releases(tmp_path_factory: pytest.TempPathFactory) -> CampusReleases:
+    if _Releases.value is None:
+        project = copy_campus(tmp_path_factory.mktemp("store-campus"))
+        first = Path(build_release(project).extra["path"])
+        set_cell(project, *CHANGED)
+        second = Path(build_release(project).extra["path"])
+        _Releases.value = CampusReleases(project, first, second)
+    return _Releases.value
+
+
+def synthetic_release(template: Path, releases: Path, triples: int, seed: str) -> Path:
+    """A valid release folder with ``triples`` generated triples under the campus's base IRI
+    (the side files of ``template``): a larger release without a long build."""
+    info = read_release(template)
+    base = info.config.base_iri
+    tmp = releases / f".tmp-synthetic-{seed}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    lines = sorted(f'<{base}synthetique/{seed}-{i:07d}> <http://www.w3.org/2000/01/rdf-schema#'
+                   f'label> "ressource {seed} n° {i}"@fr .\n' for i in range(triples))
+    data = "".join(lines).encode("utf-8")
+    (tmp / rm.DATA_NT).write_bytes(data)
+    for name in (rm.ONTOLOGY_TTL, rm.CATALOG_TTL, rm.VOID_TTL):
+        shutil.copyfile(template / name, tmp / name)
+    rid = release_id_of(data)
+    files = tuple(file_entry(p) for p in sorted(tmp.iterdir()))
+    created = info.created + timedelta(seconds=triples)  # newer than the template
+    write_manifest(tmp, dataclasses.replace(info, release_id=rid, triples=triples, files=files,
+                                            created=created, previous_id=None, extra={}))
+    target = releases / rid
+    shutil.rmtree(target, ignore_errors=True)
+    os.rename(tmp, target)
+    return target

@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: serve test setup node browser lint
+.PHONY: serve test setup node system lint
 
 serve: setup node
 	$(BIN)/cmq serve
 
-test: setup node browser
+test: setup node system
 	$(BIN)/pytest
 
 setup: $(VENV)/.installed
@@ -26,9 +26,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Headless Chromium for the browser tests (Debian package).
-browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+# Debian packages the tests start for real: headless Chromium (browser tests) and Virtuoso
+# (remote-store tests; the oxigraph server comes from PyPI with the test extras).
+SYSTEM_PACKAGES = chromium virtuoso-opensource
+system:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v virtuoso-t >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	fi
 
 lint: setup
 	$(BIN)/ruff check publisher tests

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef
-from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+from rdflib import Graph
 from store_fixtures import (  # noqa: F401  (fixtures)
     CampusReleases,
     StoreProcess,
+    assert_same_data,
     campus_releases,
     start_store,
     store,
@@ -61,38 +61,6 @@ def store_graph(remote: RemoteStore, graph: str) -> Graph:
         "Accept": "application/n-triples"},
         data={"query": f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"})
     return Graph().parse(data=r.content, format="nt")
-
-
-#: Datatypes Virtuoso 7.2 rewrites on load (counts stay equal, values change): WKT becomes
-#: its own virtrdf:Geometry with float noise (openlink/virtuoso-opensource#456, #803),
-#: xsd:duration a number of months (#936). Documented in docs/deploy.md.
-VIRTUOSO_REWRITES = {URIRef("http://www.opengis.net/ont/geosparql#wktLiteral"),
-                     URIRef("http://www.openlinksw.com/schemas/virtrdf#Geometry"),
-                     URIRef("http://www.w3.org/2001/XMLSchema#duration")}
-
-
-def without_rewritten(g: Graph) -> Graph:
-    out = Graph()
-    for s, p, o in g:
-        if not (isinstance(o, Literal) and o.datatype in VIRTUOSO_REWRITES):
-            out.add((s, p, o))
-    return out
-
-
-def assert_same_data(kind: str, got: Graph, expected: Graph) -> None:
-    """Identical graphs; on Virtuoso, identical but for the literals it rewrites (and the same
-    number of triples)."""
-    if kind == "virtuoso":
-        assert len(got) == len(expected)
-        got, expected = without_rewritten(got), without_rewritten(expected)
-    assert_isomorphic(got, expected)
-
-
-def assert_isomorphic(got: Graph, expected: Graph) -> None:
-    if not isomorphic(got, expected):
-        _, only_got, only_expected = graph_diff(to_isomorphic(got), to_isomorphic(expected))
-        pytest.fail(f"graphs differ\nonly in store:\n{only_got.serialize(format='nt')[:3000]}\n"
-                    f"only in release:\n{only_expected.serialize(format='nt')[:3000]}")
 
 
 def cmq(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -273,3 +241,15 @@ def test_store_that_is_not_a_store_is_named(campus_releases: CampusReleases) -> 
     out = cmq("--project", str(campus_releases.project.root), "publish", "--store",
               "http://127.0.0.1:9/", "--setting", "store_dialect", "nosuchstore")
     assert out.returncode == 2 and "nosuchstore" in out.stderr
+
+
+def test_a_release_without_campus_nt_is_refused_before_any_request(
+        campus_releases: CampusReleases) -> None:
+    from server_fixtures import free_port
+
+    folder = synthetic_release(campus_releases.first, campus_releases.releases, 10, "national")
+    (folder / rm.DATA_NT).unlink()  # as a national release (campus.nq) would be
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens: no request may be needed
+    with open_store(load_settings(store=url, store_dialect="oxigraph"), {}) as remote, \
+            pytest.raises(PublishError, match="campus.nq"):
+        publish_release(remote, folder, FAST)

@@ -5,34 +5,36 @@
 uses either. Per query (docs/decisions/0011-remote-stores.md):
 
 1. our own checks first, nothing sent on failure: :func:`parse.analyse` (updates and SERVICE
-   refused with 403), the format (406), the dataset IRIs (400);
+   refused with 403), the format (406), the dataset IRIs and undeclared prefixes (400);
 2. the dataset: the current release's graphs as ``default-graph-uri`` (their union, as the
    embedded store's union default graph) and its side graphs as ``named-graph-uri``. A dataset
    the client names (protocol parameters, else the query's FROM / FROM NAMED) is mapped onto the
    release: the embedded graph names (``{base}graph/ontology``…) are aliases of this release's,
-   any other graph becomes an empty one, so no query ever reads another release or campus;
+   any other graph becomes an empty one, so no query reads another release or campus. FROM
+   clauses are rewritten in the text as well (Virtuoso reads them even when the protocol names
+   the dataset);
 3. the store is asked for SPARQL XML results (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE),
-   with the dialect's time-limit parameter when it has one; the answer is *streamed* into
-   pyoxigraph's parser and re-serialised by the same code as the embedded workers
+   with the dialect's time-limit (and SELECT row-limit) parameters; the answer is *streamed*
+   into pyoxigraph's parser and re-serialised by the same code as the embedded workers
    (:func:`_worker._solutions`), which stops reading at the row cap (``truncated``) — so formats,
    truncation marks and bodies are those of the embedded path;
-4. the time limit is ours too: waiting for the answer is bounded by the HTTP read timeout, and a
-   watchdog shuts the connection's socket at the deadline while the body streams. A cancelled
-   ``arun`` (client gone) shuts it at once. A store that reports its own time limit (Virtuoso's
-   ``X-SQL-State: S1TAT`` partial answer, or an error after the limit) gives
-   :class:`QueryTimeout` (503); our deadline gives :class:`StoreTimeout` (504); an unreachable
-   store :class:`StoreUnavailable` (503); an error answer :class:`StoreError` (502).
+4. the time limit is ours too: a watchdog shuts the connection's socket at the deadline (the
+   socket comes from httpcore's ``trace`` hook at connect time, so the wait for the first byte
+   is covered), and a cancelled ``arun`` (client gone) shuts it at once. A store that reports
+   its own time limit (Virtuoso's ``X-SQL-State: S1TAT`` partial answer, or an error after the
+   limit) gives :class:`QueryTimeout` (503) — unless it is a CONSTRUCT/DESCRIBE whose partial
+   answer already exceeds the row cap and any part of which is part of the whole answer, then a
+   truncated answer; our deadline gives :class:`StoreTimeout` (504); an unreachable store
+   :class:`StoreUnavailable` (503); an error answer :class:`StoreError` (502).
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import re
-import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO, Self, cast
@@ -56,13 +58,19 @@ from publisher.sparql.negotiate import ResultFormat, choose_format, media_type_w
 from publisher.sparql.parse import (
     QueryForm,
     QueryInfo,
-    _expand,
-    _iri_value,
-    _resolve,
     analyse,
     malformed_from_syntax_error,
     tokenize,
 )
+from publisher.sparql.remote_dataset import (
+    Clause,
+    StoreDataset,
+    check_prefixes,
+    dataset_clauses,
+    rewrite,
+    set_like,
+)
+from publisher.sparql.remote_stream import Abort, Body
 from publisher.store.remote import ERROR_BODY_BYTES, RemoteStore, transport_error
 
 __all__ = ["GRACE_S", "RemoteEngine", "StoreDataset"]
@@ -77,22 +85,6 @@ _ECHO = re.compile(r"\bSPARQL query:", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
-class StoreDataset:
-    """What queries may see: ``default`` graphs (merged), ``named`` graphs, the client-visible
-    ``aliases`` of some of them, and an ``empty`` graph IRI nothing is written to."""
-
-    default: tuple[str, ...]
-    named: tuple[str, ...]
-    aliases: Mapping[str, str]
-    empty: str
-
-    def resolve(self, iri: str) -> str:
-        if iri in self.aliases:
-            return self.aliases[iri]
-        return iri if iri in self.default or iri in self.named else self.empty
-
-
-@dataclass(frozen=True)
 class _Prepared:
     query: str
     info: QueryInfo
@@ -100,96 +92,6 @@ class _Prepared:
     default: tuple[str, ...]
     named: tuple[str, ...]
     deadline: float  # time.monotonic() by which the answer must be complete
-
-
-class _Abort:
-    """Stops a running exchange: marks why and shuts the connection's socket (thread-safe)."""
-
-    def __init__(self) -> None:
-        self.reason: str | None = None  # "deadline" | "cancelled"
-        self._sock: socket.socket | None = None
-        self._lock = threading.Lock()
-
-    def attach(self, response: httpx.Response) -> None:
-        stream = response.extensions.get("network_stream")
-        sock = stream.get_extra_info("socket") if stream is not None else None
-        with self._lock:
-            self._sock = sock if isinstance(sock, socket.socket) else None
-            fired = self.reason is not None
-        if fired:
-            self._shutdown()
-
-    def fire(self, reason: str) -> None:
-        with self._lock:
-            if self.reason is None:
-                self.reason = reason
-        self._shutdown()
-
-    def _shutdown(self) -> None:
-        with self._lock:
-            sock = self._sock
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
-class _Body(io.RawIOBase):
-    """The streamed answer as a file for pyoxigraph's parsers; fails once aborted."""
-
-    def __init__(self, chunks: Iterator[bytes], abort: _Abort) -> None:
-        super().__init__()
-        self._chunks, self._abort, self._pending = chunks, abort, b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        while not self._pending:
-            if self._abort.reason is not None:
-                raise OSError(f"answer abandoned ({self._abort.reason})")
-            try:
-                self._pending = next(self._chunks)
-            except StopIteration:
-                return 0
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
-
-
-def _dataset_clauses(query: str, info: QueryInfo) -> tuple[list[str | None], list[str | None]]:
-    """The IRIs of the query's FROM and FROM NAMED clauses (None: not a constant IRI)."""
-    tokens = tokenize(query)
-    default: list[str | None] = []
-    named: list[str | None] = []
-    for i, tok in enumerate(tokens):
-        if tok.kind != "word" or tok.upper != "FROM":
-            continue
-        j, target = i + 1, default
-        if j < len(tokens) and tokens[j].kind == "word" and tokens[j].upper == "NAMED":
-            j, target = j + 1, named
-        ref = tokens[j] if j < len(tokens) else None
-        if ref is not None and ref.kind == "iri":
-            target.append(_resolve(_iri_value(ref), info.base_iri))
-        elif ref is not None and ref.kind == "pname":
-            target.append(_expand(ref.text, info.prefixes))
-        else:
-            target.append(None)
-    return default, named
-
-
-#: Keywords after which a part of a graph result is not a part of the whole result
-#: (aggregates, sub-queries, ordering and slicing).
-_NOT_SET_LIKE = frozenset({"SELECT", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "COUNT",
-                           "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"})
-
-
-def _set_like(query: str) -> bool:
-    """True when any triples of a CONSTRUCT/DESCRIBE answer are triples of its full answer, so
-    a store's partial answer holding more than the row cap can stand as a truncated one."""
-    return not any(t.kind == "word" and t.upper in _NOT_SET_LIKE for t in tokenize(query))
 
 
 class RemoteEngine:
@@ -217,6 +119,12 @@ class RemoteEngine:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def pending(self) -> int:
+        """Queries admitted and not finished (running or waiting for a connection)."""
+        with self._lock:
+            return self._pending
+
     # ------------------------------------------------------------------ public API
 
     def run(self, query: str, *, accept: str | None = None, format: str | None = None,
@@ -226,7 +134,7 @@ class RemoteEngine:
         prepared = self._prepare(query, accept, format, default_graph_uris, named_graph_uris)
         self._admit()
         try:
-            return self._execute(prepared, _Abort())
+            return self._execute(prepared, Abort())
         finally:
             self._release()
 
@@ -237,7 +145,7 @@ class RemoteEngine:
         once); cancelling the awaiting task closes the connection to the store."""
         prepared = self._prepare(query, accept, format, default_graph_uris, named_graph_uris)
         self._admit()
-        abort = _Abort()
+        abort = Abort()
 
         def job() -> QueryResult:
             try:
@@ -262,11 +170,12 @@ class RemoteEngine:
             raise
 
     def close(self) -> None:
-        """Stop taking queries, let the running ones end (each is bounded by its deadline),
-        then close the store's connections. Idempotent."""
+        """Stop taking queries, let the admitted ones end (all within their deadlines: a
+        waiting one that starts late gives up at once), then close the store's connections.
+        Idempotent."""
         with self._lock:
             self._closed = True
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._executor.shutdown(wait=True)
         if self.own_store:
             self.store.close()
 
@@ -289,16 +198,23 @@ class RemoteEngine:
                     ox.NamedNode(uri)
                 except ValueError as exc:
                     raise MalformedQuery(f"Invalid IRI in {name}: {uri!r} ({exc})") from exc
-        default, named = self._dataset(query, info, default_uris, named_uris)
-        return _Prepared(query, info, fmt, default, named, time.monotonic() + self.budget_s)
+        tokens = tokenize(query)
+        check_prefixes(query, tokens, info)
+        clauses = dataset_clauses(tokens, info)
+        default, named = self._dataset(clauses, default_uris, named_uris)
+        text = rewrite(query, clauses, self.dataset,
+                        drop=bool(default_uris) or bool(named_uris))
+        return _Prepared(text, info, fmt, default, named, time.monotonic() + self.budget_s)
 
-    def _dataset(self, query: str, info: QueryInfo, default_uris: Sequence[str],
+    def _dataset(self, clauses: list[Clause], default_uris: Sequence[str],
                  named_uris: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The protocol's dataset wins over the query's (SPARQL 1.1 Protocol §2.1.4)."""
         ds = self.dataset
         given_d: Sequence[str | None] = default_uris
         given_n: Sequence[str | None] = named_uris
         if not given_d and not given_n:
-            given_d, given_n = _dataset_clauses(query, info)
+            given_d = [c.iri for c in clauses if not c.named]
+            given_n = [c.iri for c in clauses if c.named]
             if not given_d and not given_n:
                 return ds.default, ds.named
         default = tuple(dict.fromkeys(ds.resolve(u) if u else ds.empty for u in given_d))
@@ -337,7 +253,7 @@ class RemoteEngine:
                             f"stopped by the store (after {elapsed_s:.1f} s)",
                             timeout_s=self.timeout_s)
 
-    def _execute(self, p: _Prepared, abort: _Abort) -> QueryResult:
+    def _execute(self, p: _Prepared, abort: Abort) -> QueryResult:
         remaining = p.deadline - time.monotonic()
         if remaining <= 0:
             raise StoreTimeout(f"The store did not answer within {self.budget_s:g} s",
@@ -346,30 +262,24 @@ class RemoteEngine:
         client = self.store.client
         request = client.build_request(
             "POST", self.store.url("query"), data=self._form_data(p),
-            headers={"Accept": accept},
-            timeout=httpx.Timeout(remaining, connect=min(5.0, remaining)))
+            headers={"Accept": accept, "Connection": "close"},
+            timeout=httpx.Timeout(remaining, connect=min(5.0, remaining)),
+            extensions={"trace": abort.trace})
+        timer = threading.Timer(remaining, abort.fire, args=("deadline",))
+        timer.daemon = True
+        timer.start()
         started = time.monotonic()
+        response: httpx.Response | None = None
         try:
             response = client.send(request, auth=self.store.auth("query") or
                                    httpx.USE_CLIENT_DEFAULT, stream=True)
-        except httpx.TransportError as exc:
-            if abort.reason == "cancelled":
-                raise QueryFailed("The query was cancelled by the client") from None
-            error = transport_error(exc, "requête / query", self.store.label, self.budget_s)
-            if isinstance(error, StoreTimeout):
-                error.timeout_s = self.timeout_s
-            raise error from None
-        timer = threading.Timer(max(0.0, p.deadline - time.monotonic()), abort.fire,
-                                args=("deadline",))
-        timer.daemon = True
-        try:
-            abort.attach(response)
-            timer.start()
             return self._answer(p, response, abort, started)
         except (httpx.HTTPError, OSError, SyntaxError, ValueError, RuntimeError) as exc:
-            if abort.reason == "deadline":
-                raise StoreTimeout(f"The store did not answer within {self.budget_s:g} s; the "
-                                   "request was abandoned", timeout_s=self.timeout_s) from None
+            if abort.reason == "deadline" or isinstance(exc, httpx.TimeoutException):
+                raise StoreTimeout(
+                    f"le magasin n'a pas répondu à temps / the store at {self.store.label} did "
+                    f"not answer within {self.budget_s:g} s; the request was abandoned",
+                    timeout_s=self.timeout_s) from None
             if abort.reason == "cancelled":
                 raise QueryFailed("The query was cancelled by the client") from None
             if isinstance(exc, httpx.TransportError):
@@ -379,9 +289,10 @@ class RemoteEngine:
                              f"at {self.store.label}: {type(exc).__name__}: {exc}") from None
         finally:
             timer.cancel()
-            response.close()
+            if response is not None:
+                response.close()
 
-    def _answer(self, p: _Prepared, response: httpx.Response, abort: _Abort,
+    def _answer(self, p: _Prepared, response: httpx.Response, abort: Abort,
                 started: float) -> QueryResult:
         if response.status_code != 200:
             body = b""
@@ -392,8 +303,10 @@ class RemoteEngine:
             raise self._error(response.status_code, body, time.monotonic() - started)
         header = self.store.dialect.partial_header
         partial = bool(header) and response.headers.get(header or "", "").upper() == "S1TAT"
-        stream = cast(IO[bytes], _Body(response.iter_bytes(), abort))
-        if partial and not (p.info.form.returns_graph and _set_like(p.query)):
+        prefix = self.store.dialect.bnode_prefix.encode()
+        fix = (b"<bnode>" + prefix, b"<bnode>") if prefix else None
+        stream = cast(IO[bytes], Body(response.iter_bytes(), abort, fix))
+        if partial and not (p.info.form.returns_graph and set_like(p.query)):
             raise self._timeout(time.monotonic() - started)  # a partial answer: never sent on
         if p.info.form.returns_graph:
             result = self._graph(p, stream)

@@ -155,17 +155,18 @@ def write_acked(path: Path, key: dict[str, object], acked: int) -> None:
 
 def chunks(path: Path, size: int) -> Iterator[bytes]:
     """``path`` (N-Triples, one triple per line) in pieces of ``size`` lines."""
-    batch: list[bytes] = []
+    batch, count = bytearray(), 0
     with path.open("rb") as fh:
         for line in fh:
             if not line.strip() or line.lstrip().startswith(b"#"):
                 continue
-            batch.append(line if line.endswith(b"\n") else line + b"\n")
-            if len(batch) >= size:
-                yield b"".join(batch)
-                batch = []
+            batch += line if line.endswith(b"\n") else line + b"\n"
+            count += 1
+            if count >= size:
+                yield bytes(batch)
+                batch, count = bytearray(), 0
     if batch:
-        yield b"".join(batch)
+        yield bytes(batch)
 
 
 def _has_blank_nodes(chunk: bytes) -> bool:
@@ -207,7 +208,7 @@ class _Publisher:
                                        timeout_s=self.opts.request_timeout_s), "count")
             if found != count:
                 if explain:
-                        self.say(f"<{graph}>: {found} triplets / triples, {count} attendus / "
+                    self.say(f"<{graph}>: {found} triplets / triples, {count} attendus / "
                              "expected")
                 return False
         return True
@@ -306,7 +307,7 @@ def publish_release(store: RemoteStore, release_dir: Path,
             say("comptage faux après reprise : rechargement complet / count wrong after "
                 "resuming: loading again from zero")
             restarted = True
-            p.load_data(0)
+            p.load_data(0, drop=previous != rid)
             if not p.complete():
                 raise PublishError(_count_message(p))
         verify_s = time.monotonic() - t1
@@ -317,7 +318,8 @@ def publish_release(store: RemoteStore, release_dir: Path,
             raise PublishError(f"{store.label}: la bascule n'a pas pris / the switch did not "
                                f"take (current: {now})")
     except QueryError as exc:
-        raise PublishError(_interrupted(p, previous, exc.message)) from exc
+        fix = isinstance(exc, StoreAuthError)
+        raise PublishError(_interrupted(p, previous, exc.message, fix)) from exc
     except PublishError as exc:
         raise PublishError(_interrupted(p, previous, exc.message)) from exc
     p.state.unlink(missing_ok=True)
@@ -333,11 +335,14 @@ def _count_message(p: _Publisher) -> str:
             f"<{p.graphs.data}>)")
 
 
-def _interrupted(p: _Publisher, previous: str | None, cause: str) -> str:
+def _interrupted(p: _Publisher, previous: str | None, cause: str,
+                 credentials: bool = False) -> str:
     loaded = (f"{p.acked}/{p.total_chunks} morceaux acquittés / chunks acknowledged"
               if p.acked else "aucun morceau chargé / no chunk loaded")
     still = previous or "aucune / none"
+    first = ("Corriger les identifiants puis relancer / fix the credentials, then re-run "
+             "`cmq publish`" if credentials else "Relancer `cmq publish`")
     return (f"publication de {p.info.release_id} interrompue / publish of {p.info.release_id} "
             f"failed: {cause}\n{loaded}; la version courante du magasin reste / the store's "
-            f"current release is still: {still}. Relancer `cmq publish` reprend là où elle "
-            "s'est arrêtée / re-running `cmq publish` resumes where it stopped.")
+            f"current release is still: {still}. {first} : la publication reprend là où elle "
+            "s'est arrêtée / re-running resumes where it stopped.")

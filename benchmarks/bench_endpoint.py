@@ -68,6 +68,10 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--cmq-workers", type=int, nargs="+", default=[2, 4],
                    help="one cmq serve per value of its `workers` setting")
     p.add_argument("--cmq-python", help="interpreter running cmq serve (default: this one)")
+    p.add_argument("--cmq-extra-python", metavar="PYTHON",
+                   help="also run cmq serve (workers: the first --cmq-workers value) with this "
+                   "interpreter, e.g. one whose environment adds uvloop and httptools")
+    p.add_argument("--cmq-extra-label", default="uvloop+httptools")
     p.add_argument("--rdflib-endpoint", help="rdflib-endpoint executable (default: .venv/bin)")
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--duration", type=float, default=20.0, help="seconds per load run")
@@ -115,6 +119,11 @@ def start_targets(size: int, project: Path, release: Path, args: argparse.Namesp
             for w in args.cmq_workers:
                 running.append(start_cmq(project, logs, {"workers": str(w)}, label=f"cmq w={w}",
                                          python=args.cmq_python))
+            if args.cmq_extra_python:
+                w = args.cmq_workers[0]
+                running.append(start_cmq(project, logs, {"workers": str(w)},
+                                         label=f"cmq w={w} {args.cmq_extra_label}",
+                                         python=args.cmq_extra_python))
         elif name == "oxigraph":
             running.append(start_oxigraph_memory(release, BASE_IRI, logs))
         elif name == "oxigraph-disk":
@@ -125,7 +134,7 @@ def start_targets(size: int, project: Path, release: Path, args: argparse.Namesp
         else:
             raise SystemExit(f"unknown target {name}")
         for t in running[before:]:
-            print(f"  started {t.name}: {t.startup_s:.1f} s, {fmt(t.rss_mb())} MB", flush=True)
+            print(f"  started {t.name}: {t.startup_s:.1f} s, {fmt(t.pss_mb())} MB", flush=True)
 
 
 @dataclass
@@ -156,6 +165,10 @@ class SizeResult:
     triples: int
     answers: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     startup: dict[str, tuple[float, float | None]] = field(default_factory=dict)
+    memory_after: dict[str, float | None] = field(default_factory=dict)  # MB PSS after the runs
+    # every round of a server pooled: latency percentiles, and req/s = answers / total time
+    pooled: dict[str, Summary] = field(default_factory=dict)
+    pooled_kinds: dict[str, dict[str, Summary]] = field(default_factory=dict)
     runs: list[Run] = field(default_factory=list)
     runaway: list[Runaway] = field(default_factory=list)
 
@@ -167,6 +180,7 @@ def measure(target: Target, campus: Campus, round_: int, *, clients: int, durati
     box.start()
     result = run_load(target.name, target.endpoint, campus, clients=clients,
                       duration_s=duration_s, max_requests=max_requests, kinds=kinds,
+                      seed=1 + 10_000 * round_,  # every round its own sequence, same for all
                       runaway_clients=runaway_clients, runaway_timeout_s=15.0)
     wall, busy = box.stop()
     cpu1, own1 = target.cpu_s(), time.process_time()
@@ -224,20 +238,28 @@ def bench_size(size: int, args: argparse.Namespace, notes: list[str]) -> SizeRes
     wanted = args.runaway_sizes is None or size in args.runaway_sizes
     with servers() as running:
         start_targets(size, project, release, args, logs, running)
-        out.startup = {t.name: (round(t.startup_s, 1), t.rss_mb()) for t in running}
+        out.startup = {t.name: (round(t.startup_s, 1), t.pss_mb()) for t in running}
         out.answers = {t.name: check_answers(t.endpoint, campus,
                                              per_kind=1 if "rdflib" in t.name else 3)
                        for t in running}
         for t in running:  # warm-up
             run_load(t.name, t.endpoint, campus, clients=args.clients, duration_s=3.0,
                      max_requests=2000)
+        pooled: dict[str, LoadResult] = {}
         for r in range(args.rounds):
             order = running[r % len(running):] + running[:r % len(running)]
             for t in order:
-                run, _ = measure(t, campus, r, clients=args.clients, duration_s=args.duration,
-                                 max_requests=args.max_requests)
+                run, result = measure(t, campus, r, clients=args.clients,
+                                      duration_s=args.duration, max_requests=args.max_requests)
                 out.runs.append(run)
+                pool = pooled.setdefault(t.name, LoadResult(t.name, args.clients, 0.0))
+                pool.samples += result.samples
+                pool.duration_s += result.duration_s
                 print(f"  round {r} {t.name}: {run.all}", flush=True)
+        out.pooled = {name: res.summary() for name, res in pooled.items()}
+        out.pooled_kinds = {name: {k: res.summary([k]) for k in KINDS}
+                            for name, res in pooled.items()}
+        out.memory_after = {t.name: t.pss_mb() for t in running}
         if wanted:
             for t in [t for t in running if t.name.startswith("cmq")]:
                 out.runaway.append(runaway(t, campus, args))
@@ -281,31 +303,30 @@ def markdown(results: list[SizeResult], info: dict[str, str], notes: list[str],
         names = list(dict.fromkeys(r.target for r in res.runs))
         parts.append(f"### {res.establishments} establishments ({res.triples} triples)\n")
         rows: list[list[object]] = []
-        best: dict[str, Run] = {}
         for name in names:
             mine = [r for r in res.runs if r.target == name]
-            best[name] = top = max(mine, key=lambda r: r.all.req_s)
-            rows.append([name, median([r.all.req_s for r in mine]),
-                         " / ".join(f"{r.all.req_s:.1f}" for r in mine),
-                         top.all.p50_ms, top.all.p95_ms, top.all.p99_ms,
-                         sum(r.all.errors for r in mine),
+            a = res.pooled[name]
+            rows.append([name, a.req_s, " / ".join(f"{r.all.req_s:.0f}" for r in mine),
+                         a.p50_ms, a.p95_ms, a.p99_ms, a.errors,
                          median([r.server_cpu_ms_per_req for r in mine]),
                          median([r.other_cores for r in mine]),
                          _ratio(res.runs, mine, "oxigraph"),
                          _ratio(res.runs, mine, "rdflib-endpoint")])
-        parts.append(table(["server", "req/s (median)", "req/s per round", "p50 ms", "p95 ms",
-                            "p99 ms", "errors", "server CPU ms/req", "other load (cores)",
-                            "vs oxigraph", "vs rdflib-endpoint"], rows))
-        parts.append("\nLatency by query (ms, p50 / p95 / p99, the round with the best rate):\n")
+        parts.append(table(["server", "req/s (all rounds)", "req/s per round", "p50 ms",
+                            "p95 ms", "p99 ms", "errors", "server CPU ms/req (median)",
+                            "other load, cores (median)", "vs oxigraph (median of rounds)",
+                            "vs rdflib-endpoint"], rows))
+        parts.append("\nLatency by query (ms, p50 / p95 / p99, all rounds):\n")
         parts.append(table(["server", *KINDS], [
-            [name, *(_pcts(best[name].kinds[k]) if k in best[name].kinds else "–"
-                     for k in KINDS)] for name in names]))
+            [name, *(_pcts(res.pooled_kinds[name][k]) for k in KINDS)] for name in names]))
         parts.append("\nAnswer sizes (rows; triples for DESCRIBE) of the same fixed queries: "
                      + "; ".join(f"{n}: {json.dumps(a, sort_keys=True)}"
                                  for n, a in res.answers.items()) + "\n")
-        parts.append("Start-up (s, data load included) and memory (MB RSS, server + children): "
+        parts.append("Start-up (s, data load included) and memory (MB PSS, server + children, after loading): "
                      + ", ".join(f"{n} {v[0]} s / {fmt(v[1])} MB"
-                                 for n, v in res.startup.items()) + "\n")
+                                 for n, v in res.startup.items())
+                     + "; after the load rounds: "
+                     + ", ".join(f"{n} {fmt(v)} MB" for n, v in res.memory_after.items()) + "\n")
         if res.runaway:
             parts.append(f"Runaway scenario ({args.runaway_duration:g} s): 1 client repeats "
                          f"`{RUNAWAY_QUERY}` (client timeout 15 s) while 4 clients send "

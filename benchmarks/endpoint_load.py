@@ -12,7 +12,7 @@ per request (an establishment, a threshold, a number) so that no server can answ
 :func:`run_load` runs ``clients`` closed-loop clients (each sends its next request when the
 previous answer is in) for ``duration_s`` seconds, at most ``max_requests`` requests in all; every
 request has a timeout. Client ``i`` draws its queries from ``random.Random(seed + i)``, so every
-target gets the same sequence.
+target gets the same sequence (``bench_endpoint`` gives each round its own seed).
 """
 
 from __future__ import annotations

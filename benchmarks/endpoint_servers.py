@@ -70,14 +70,17 @@ class Target:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def rss_mb(self) -> float | None:
-        """Resident memory of the server process and its descendants (MB), from /proc."""
-        pids = _descendants(self.pid) | {self.pid}
+    def pss_mb(self) -> float | None:
+        """Proportional set size of the server process and its descendants (MB): memory shared
+        copy-on-write (cmq's store, shared by its workers) is counted once, not per process."""
         total = 0
-        for pid in pids:
+        for pid in _descendants(self.pid) | {self.pid}:
             try:
-                with open(f"/proc/{pid}/statm", encoding="ascii") as fh:
-                    total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+                with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+                    for line in fh:
+                        if line.startswith("Pss:"):
+                            total += int(line.split()[1]) * 1024
+                            break
             except (OSError, ValueError, IndexError):
                 continue
         return total / 1e6 if total else None

@@ -30,6 +30,7 @@ from publisher.sparql import (
     GraphFile,
     MalformedQuery,
     NotAcceptable,
+    Overloaded,
     QueryEngine,
     QueryFailed,
     QueryForm,
@@ -573,6 +574,43 @@ def test_cancelled_arun_kills_its_worker(engine: QueryEngine) -> None:
     (pid,) = before - set(engine.worker_pids)
     _wait_until(lambda: not os.path.exists(f"/proc/{pid}"), limit_s=5.0)
     assert engine.run("ASK {}", format="csv").body == b"true"
+
+
+def test_arun_queues_more_queries_than_workers(engine: QueryEngine) -> None:
+    # 12 concurrent queries on 2 workers: the freed workers are handed to the waiting calls
+    before = set(engine.worker_pids)
+
+    async def scenario() -> list[bytes]:
+        calls = [engine.arun(f'ASK {{ GRAPH ?g {{ <{EX}g1/s> <{EX}p> "in graph {i % 3}" }} }}',
+                             format="csv")
+                 for i in range(12)]
+        return [r.body for r in await asyncio.gather(*calls)]
+
+    assert asyncio.run(scenario()) == [b"true" if i % 3 == 1 else b"false" for i in range(12)]
+    assert set(engine.worker_pids) == before  # nobody killed
+    assert engine.busy_workers == 0
+
+
+def test_arun_beyond_the_queue_is_overloaded(data_dir: Path) -> None:
+    with QueryEngine([data_dir / "heavy.nt"], timeout_s=2.0, workers=1, max_queue=1) as e:
+
+        async def scenario() -> list[str]:
+            heavy = asyncio.create_task(e.arun(HEAVY))
+            while e.busy_workers == 0:
+                await asyncio.sleep(0.01)
+            # queued late enough that its own 2 s wait outlasts the heavy query's time limit
+            await asyncio.sleep(1.0)
+            queued = asyncio.create_task(e.arun("ASK { ?s ?p ?o }", format="csv"))
+            await asyncio.sleep(0.05)
+            with pytest.raises(Overloaded) as info:
+                await e.arun("ASK { ?s ?p ?o }", format="csv")
+            assert info.value.status == 503
+            with pytest.raises(QueryTimeout):
+                await heavy
+            return [(await queued).body.decode()]
+
+        # the queued call gets the replacement of the killed worker
+        assert asyncio.run(scenario()) == ["true"]
 
 
 def test_worker_over_memory_limit_is_replaced(data_dir: Path) -> None:

@@ -23,7 +23,7 @@ import pickle
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +32,7 @@ from typing import Self
 from pyoxigraph import NamedNode
 
 from publisher.sparql import _worker
+from publisher.sparql._handoff import Waiter
 from publisher.sparql._pool import Pool, Timeout, Worker, arecv_exact, recv_exact
 from publisher.sparql._worker import TRUNCATED_LINK, WorkReply, WorkRequest, frame
 from publisher.sparql.errors import (
@@ -115,7 +116,7 @@ class QueryEngine:
         self._cond = threading.Condition()
         self._idle: collections.deque[Worker] = collections.deque()  # FIFO: spread the load
         # arun() calls waiting for a worker, served first come first served by _checkin
-        self._waiters: collections.deque[_Waiter] = collections.deque()
+        self._waiters: collections.deque[Waiter] = collections.deque()
         self._pending = 0
         self._closed = False
         self._executor: ThreadPoolExecutor | None = None
@@ -301,7 +302,9 @@ class QueryEngine:
                 raise EngineUnavailable("The query engine is closed or its workers are gone")
             if self._idle:
                 return self._idle.popleft()
-            waiter = _Waiter(loop)
+            while self._waiters and self._waiters[0].future.done():
+                self._waiters.popleft()  # timed out or cancelled meanwhile
+            waiter = Waiter(loop)
             self._waiters.append(waiter)
         try:
             async with asyncio.timeout_at(deadline):
@@ -394,49 +397,3 @@ class QueryEngine:
             max_rows=self.max_rows,
         )
 
-
-class _Waiter:
-    """An arun() call waiting for a worker: a future of its event loop."""
-
-    __slots__ = ("future", "loop")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.future: asyncio.Future[Worker] = loop.create_future()
-
-    def deliver(self, worker: Worker, checkin: Callable[[Worker], None]) -> bool:
-        """Hand ``worker`` to this waiter from any thread; False if it is gone (cancelled,
-        timed out, loop closed). If it goes away before the hand-over lands, ``checkin``
-        gives the worker to the next one."""
-        if self.future.done():
-            return False
-
-        def land() -> None:
-            if self.future.done():
-                checkin(worker)
-            else:
-                self.future.set_result(worker)
-
-        try:
-            if _running_loop() is self.loop:
-                self.loop.call_soon(land)
-            else:
-                self.loop.call_soon_threadsafe(land)
-        except RuntimeError:  # the loop is closed
-            return False
-        return True
-
-    def fail(self, exc: BaseException) -> None:
-        def land() -> None:
-            if not self.future.done():
-                self.future.set_exception(exc)
-
-        with contextlib.suppress(RuntimeError):
-            self.loop.call_soon_threadsafe(land)
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None

@@ -15,6 +15,7 @@ import argparse
 import csv
 import random
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
@@ -53,7 +54,7 @@ def siret(n: int) -> str:
     return luhn_complete(siren + "0001")
 
 
-def write(path: Path, header: list[str], rows: list[list[object]]) -> None:
+def write(path: Path, header: list[str], rows: Sequence[Sequence[object]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(header)

@@ -29,7 +29,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"[{time.monotonic() - t0:6.1f} s] {step}", file=sys.stderr, flush=True)
 
     try:
-        info = build_release(project, args.out, progress=progress)
+        info = build_release(project, args.out, progress=progress,
+                             incremental=not getattr(args, "full", False))
     except ValidationFailed as exc:
         report = exc.report
         print(report.text(), file=sys.stderr)
@@ -57,6 +58,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         "added": int(info.extra.get("added", 0)),
         "removed": int(info.extra.get("removed", 0)),
         "pruned": pruned,
+        "mode": info.extra.get("mode", "full"),
         "files": [{"name": f.name, "media_type": f.media_type, "byte_size": f.byte_size,
                    "sha256": f.sha256} for f in info.files],
     }
@@ -102,6 +104,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                        description=cmd_build.__doc__)
     b.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="dossier des versions / releases folder (default: PROJECT/releases)")
+    b.add_argument("--full", action="store_true",
+                   help="tout reconstruire sans le cache / rebuild everything, ignoring the "
+                        "build cache (docs/decisions/0010-incremental-build.md)")
     d = sub.add_parser("diff", parents=[common], help=cmd_diff.__doc__,
                        description=cmd_diff.__doc__)
     d.add_argument("a", metavar="RELEASE_A", help="id, chemin ou / path or `current`")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,17 +38,37 @@ EXTRA_CELLS = "\x00extra"
 CAMPUS_FILE = "campus.toml"
 
 
+#: What a table's rows gave: row key (its cells) → output, and (line, key) of every row that gave
+#: triples, in file order (a key can repeat).
+RowsAndUse = tuple[dict[str, RowOut], list[tuple[int, str]]]
+
+
 @dataclass
 class TableState:
-    """What one table of the mapping gave: kept by the build cache, reused when unchanged."""
+    """What one table of the mapping gave: kept by the build cache, reused when unchanged.
+
+    ``loader`` (from the build cache) reads ``rows`` and ``used`` only when they are needed.
+    """
 
     file: str
     sha256: str | None  # of the file's bytes; None when it is missing or unreadable
     header: tuple[str, ...] = ()
-    rows: dict[str, RowOut] = field(default_factory=dict)  # row key (its cells) → output
-    #: (line, key) of every row that gave triples, in file order (a key can repeat).
-    used: list[tuple[int, str]] = field(default_factory=list)
     problems: list[tuple[Location, str]] = field(default_factory=list)
+    loader: Callable[[], RowsAndUse] | None = field(default=None, repr=False, compare=False)
+    _data: RowsAndUse | None = field(default=None, repr=False, compare=False)
+
+    def _get(self) -> RowsAndUse:
+        if self._data is None:
+            self._data = self.loader() if self.loader is not None else ({}, [])
+        return self._data
+
+    @property
+    def rows(self) -> dict[str, RowOut]:
+        return self._get()[0]
+
+    @property
+    def used(self) -> list[tuple[int, str]]:
+        return self._get()[1]
 
     def lines(self) -> Iterator[str]:
         rows = self.rows
@@ -60,7 +80,6 @@ class TableState:
 class Conversion:
     """The converted graph (as N-Triples lines) and where each of its subjects came from."""
 
-    lines: list[str] = field(default_factory=list)  # conversion order, may repeat
     problems: list[tuple[Location, str]] = field(default_factory=list)
     tables: dict[str, TableState] = field(default_factory=dict)
     campus_lines: list[str] = field(default_factory=list)
@@ -69,6 +88,19 @@ class Conversion:
     _graph: Graph | None = field(default=None, repr=False)
     _origins: dict[URIRef, tuple[Location, Table | None]] | None = field(default=None, repr=False)
     _sorted: list[str] | None = field(default=None, repr=False)
+    _lines: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> list[str]:
+        """Every line in conversion order (may repeat): the campus's, then each table's."""
+        if self._lines is None:
+            out = list(self.campus_lines)
+            for table in self.mapping_tables:
+                state = self.tables.get(table.name)
+                if state is not None:
+                    out.extend(state.lines())
+            self._lines = out
+        return self._lines
 
     @property
     def graph(self) -> Graph:
@@ -89,7 +121,7 @@ class Conversion:
     def set_sorted(self, lines: list[str]) -> None:
         """Give the sorted distinct lines when they are already known (incremental build)."""
         self._sorted = lines
-        self.lines = lines
+        self._lines = lines
 
     @property
     def origins(self) -> dict[URIRef, tuple[Location, Table | None]]:
@@ -260,14 +292,11 @@ def convert(project: Project, previous: Mapping[str, TableState] | None = None) 
     conv.campus_iri = config.campus_iri
     conv.mapping_tables = mapping.tables
     conv.campus_lines = _campus_lines(project)
-    lines = list(conv.campus_lines)
     for table in mapping.tables:
         before = previous.get(table.name) if previous is not None else None
         state = convert_table(table, project.data_dir / table.file, config.base_iri, before)
         conv.tables[table.name] = state
         conv.problems.extend(state.problems)
-        lines.extend(state.lines())
-    conv.lines = lines
     known = {t.file for t in mapping.tables}
     for path in sorted(project.data_dir.glob("*.csv")):
         if path.name not in known:

@@ -26,6 +26,8 @@ def header(context_ref: str) -> str:
 
 
 FOOTER = "\n  ]\n}\n"
+#: A JSON string literal, exactly as ``json.dumps(s, ensure_ascii=False)`` writes it.
+_enc = json.encoder.encode_basestring
 
 
 class Compactor:
@@ -55,67 +57,100 @@ class Compactor:
         return out
 
 
-def _value(o: str, compact: Compactor) -> object:
-    if o.startswith("<"):
-        return {"@id": compact(o[1:-1])}
-    if o.startswith("_:"):
-        raise ReleaseError(f"nœud anonyme dans les données / blank node in the data: {o}")
-    lex, lang, dt = parse_literal(o)
-    if lang:
-        return {"@value": lex, "@language": lang.lower()}
-    if dt is None or dt == XSD_STRING:
-        return lex
-    return {"@value": lex, "@type": compact(dt)}
+class _Text:
+    """JSON text of terms, cached (the same IRIs and classes come back on every node)."""
+
+    def __init__(self, compact: Compactor) -> None:
+        self.compact = compact
+        self.keys: dict[str, str] = {}  # predicate term → JSON key
+        self.ids: dict[str, str] = {}  # IRI term → {"@id": …} (or the compact IRI for @type)
+        self.types: dict[str, str] = {}
+
+    def key(self, p: str) -> str:
+        hit = self.keys.get(p)
+        if hit is None:
+            hit = self.keys[p] = _enc(self.compact(p[1:-1]))
+        return hit
+
+    def type_iri(self, o: str) -> str:
+        hit = self.types.get(o)
+        if hit is None:
+            hit = self.types[o] = _enc(self.compact(o[1:-1]))
+        return hit
+
+    def value(self, o: str) -> tuple[str, bool]:
+        """(JSON of an object term, whether it is a plain string)."""
+        if o[0] == "<":
+            hit = self.ids.get(o)
+            if hit is None:
+                hit = '{"@id": ' + _enc(self.compact(o[1:-1])) + "}"
+                if len(self.ids) < 200_000:
+                    self.ids[o] = hit
+            return hit, False
+        if o[0] != '"':
+            raise ReleaseError(f"nœud anonyme dans les données / blank node in the data: {o}")
+        if o[-1] == '"' and "\\" not in o:  # plain string, nothing to unescape
+            return _enc(o[1:-1]), True
+        lex, lang, dt = parse_literal(o)
+        if lang:
+            return '{"@value": ' + _enc(lex) + ', "@language": ' + _enc(lang.lower()) + "}", False
+        if dt is None or dt == XSD_STRING:
+            return _enc(lex), True
+        return '{"@value": ' + _enc(lex) + ', "@type": ' + _enc(self.compact(dt)) + "}", False
 
 
-def _node(subject: str, pairs: list[tuple[str, str]], compact: Compactor) -> str:
-    if not subject.startswith("<"):
+def _one(values: list[str]) -> str:
+    return values[0] if len(values) == 1 else "[" + ", ".join(values) + "]"
+
+
+def _node(subject: str, pairs: list[tuple[str, str]], text: _Text) -> str:
+    """One node object, as ``json.dumps(node, ensure_ascii=False)`` writes it."""
+    if subject[0] != "<":
         raise ReleaseError(f"nœud anonyme dans les données / blank node in the data: {subject}")
-    node: dict[str, object] = {"@id": compact(subject[1:-1])}
-    types: list[object] = []
-    rest: dict[str, object] = {}
-    pred: str | None = None
-    values: list[object] = []
-
-    def close() -> None:
-        if pred is None:
-            return
-        if pred == RDF_TYPE_NT:  # IRIs go to @type, anything else stays under rdf:type
-            types.extend(v for v in values if isinstance(v, str))
-            others = [v for v in values if not isinstance(v, str)]
-            if others:
-                rest[RDF_TYPE] = others[0] if len(others) == 1 else others
-        elif values:
-            rest[compact(pred[1:-1])] = values[0] if len(values) == 1 else values
-
-    for p, o in pairs:
+    types: list[str] = []
+    rest: list[str] = []
+    pred = ""
+    values: list[str] = []
+    plain: list[bool] = []
+    for p, o in pairs + [("", "")]:
         if p != pred:
-            close()
-            pred, values = p, []
-        if p == RDF_TYPE_NT and o.startswith("<"):
-            values.append(compact(o[1:-1]))
+            if pred == RDF_TYPE_NT:  # IRIs (and plain strings) go to @type, others stay
+                types += [v for v, is_str in zip(values, plain, strict=True) if is_str]
+                others = [v for v, is_str in zip(values, plain, strict=True) if not is_str]
+                if others:
+                    rest.append(_enc(RDF_TYPE) + ": " + _one(others))
+            elif pred:
+                rest.append(text.key(pred) + ": " + _one(values))
+            if not p:
+                break
+            pred, values, plain = p, [], []
+        if p == RDF_TYPE_NT and o[0] == "<":
+            values.append(text.type_iri(o))
+            plain.append(True)
         else:
-            values.append(_value(o, compact))
-    close()
+            v, is_str = text.value(o)
+            values.append(v)
+            plain.append(is_str)
+    head = '{"@id": ' + _enc(text.compact(subject[1:-1]))
     if types:
-        node["@type"] = types[0] if len(types) == 1 else types
-    node.update(rest)
-    return json.dumps(node, ensure_ascii=False)
+        head += ', "@type": ' + _one(types)
+    return head + "".join(", " + r for r in rest) + "}"
 
 
 def node_objects(lines: Iterable[str], compact: Compactor) -> Iterator[str]:
     """The JSON text of each subject's node object, in the order of the (sorted) lines."""
-    subject: str | None = None
+    text = _Text(compact)
+    subject = ""
     pairs: list[tuple[str, str]] = []
     for line in lines:
-        s, p, o = split(line)
+        s, p, rest = line.split(" ", 2)
         if s != subject:
-            if subject is not None:
-                yield _node(subject, pairs, compact)
+            if pairs:
+                yield _node(subject, pairs, text)
             subject, pairs = s, []
-        pairs.append((p, o))
-    if subject is not None:
-        yield _node(subject, pairs, compact)
+        pairs.append((p, rest[:-3] if rest.endswith(" .\n") else split(line)[2]))
+    if pairs:
+        yield _node(subject, pairs, text)
 
 
 def jsonld_text(lines: Iterable[str], prefixes: Mapping[str, str], context_ref: str) -> str:

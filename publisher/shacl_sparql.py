@@ -15,16 +15,19 @@ Pipeline: shapes graph → :func:`compile_shapes` (list of :class:`Check`, each 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
-import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH, XSD
 from rdflib.term import Node
 
 from publisher.errors import CmqError
+from publisher.shacl_check import Check, restrict
+from publisher.shacl_report import Result, collect, report_graph, run_checks
+
+__all__ = ["Check", "Result", "Unsupported", "collect", "compile_shapes", "report_graph",
+           "restrict", "run_checks"]
 
 
 class Unsupported(CmqError):
@@ -61,35 +64,6 @@ _DEFAULT_MESSAGES = {
     "Class": ("Valeur qui n'est pas de la classe {n}", "Value is not of class {n}"),
 }
 _CMP = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.maxExclusive: "<"}
-
-
-@dataclass(frozen=True)
-class Check:
-    """One compiled constraint: a SELECT returning ?this (and ?value) for every violation.
-
-    For incremental validation (:mod:`publisher.locality`): ``target`` is the focus-node
-    sub-query inside ``query`` (restricted to a few nodes by :func:`restrict`); ``radius`` is how
-    many hops from the focus node the check reads subjects' triples (0 = only its own), computed
-    for the SHACL Core constraints; ``sparql`` is the SPARQL text of a SHACL-SPARQL constraint,
-    whose radius :mod:`publisher.locality` works out from its triple patterns.
-    """
-
-    query: str
-    shape: Node  # the property or node shape the result names as sh:sourceShape
-    component: URIRef
-    path: URIRef | None
-    severity: URIRef
-    messages: tuple[Literal, ...]
-    target: str = ""
-    radius: int | None = None
-    sparql: str | None = None
-
-
-def restrict(check: Check, focus: list[str]) -> str:
-    """``check.query`` evaluated only for the focus nodes ``focus`` (IRIs)."""
-    values = "VALUES ?this { " + " ".join(f"<{f}>" for f in focus) + " } "
-    inner = check.target.replace("WHERE { ", "WHERE { " + values, 1)
-    return check.query.replace(check.target, inner, 1)
 
 
 def _n3(term: Node) -> str:
@@ -287,9 +261,16 @@ class _Compiler:
                 continue
             count = _int(o) if isinstance(o, Literal) and p in (SH.minCount, SH.maxCount) else 0
             cc = SH[_CC[URIRef(str(p))] + "ConstraintComponent"] if p in _CC else None
-            if p == SH.minCount and path:
+            if p == SH.minCount and path and count <= 1:  # no grouping: twice as fast
+                q = (f"SELECT ?this WHERE {{ {tgt} FILTER NOT EXISTS {{ ?this <{path}> ?value }} }}"
+                     if count == 1 else "SELECT ?this WHERE { FILTER(false) }")
+            elif p == SH.minCount and path:
                 q = (f"SELECT ?this WHERE {{ {tgt} OPTIONAL {{ ?this <{path}> ?value }} }} "
                      f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {count})")
+            elif p == SH.maxCount and path and count <= 1:
+                q = (f"SELECT DISTINCT ?this WHERE {{ {tgt} ?this <{path}> ?value , ?_other "
+                     f"FILTER(!sameTerm(?value, ?_other)) }}" if count == 1 else
+                     f"SELECT DISTINCT ?this WHERE {{ {tgt} ?this <{path}> ?value }}")
             elif p == SH.maxCount and path:
                 q = (f"SELECT ?this WHERE {{ {tgt} ?this <{path}> ?value }} "
                      f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {count})")
@@ -392,81 +373,3 @@ def _default(component: URIRef, param: Node) -> tuple[Literal, ...]:
 def compile_shapes(shapes: Graph) -> list[Check]:
     """Compile every constraint of ``shapes`` (raises :class:`Unsupported` on unknown ones)."""
     return list(_Compiler(shapes).checks())
-
-
-def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
-
-
-def _message(template: Literal, row: dict[str, Node]) -> Literal:
-    def sub(m: re.Match[str]) -> str:
-        v = row.get(m.group(1))
-        return str(v) if v is not None else m.group(0)
-
-    return Literal(re.sub(r"\{[?$](\w+)\}", sub, str(template)), lang=template.language)
-
-
-#: One validation result: (index of its check in the compiled list, variable bindings).
-Result = tuple[int, dict[str, Node]]
-
-
-def collect(store: ox.Store, checks: Iterable[Check], *, focus: list[str] | None = None,
-            only: Iterable[int] | None = None) -> list[Result]:
-    """Run compiled checks on ``store``; ``focus`` restricts them to those focus nodes (IRIs),
-    ``only`` to the checks with those indexes."""
-    wanted = set(only) if only is not None else None
-    out: list[Result] = []
-    for n, check in enumerate(checks):
-        if wanted is not None and n not in wanted:
-            continue
-        query = restrict(check, focus) if focus is not None else check.query
-        solutions = store.query(query, use_default_graph_as_union=True)
-        assert isinstance(solutions, ox.QuerySolutions)
-        names = [v.value for v in solutions.variables]
-        for sol in solutions:
-            out.append((n, {k: _to_rdflib(sol[k]) for k in names if sol[k] is not None}))
-    return out
-
-
-def report_graph(checks: list[Check], results: Iterable[Result]) -> Graph:
-    """The SHACL validation report of ``results`` (same vocabulary as pyshacl's)."""
-    report = Graph()
-    report.bind("sh", SH)
-    root = BNode("report")
-    report.add((root, RDF.type, SH.ValidationReport))
-    conforms = True
-    counts: dict[int, int] = {}
-    for n, row in results:
-        check = checks[n]
-        i = counts.get(n, 0)
-        counts[n] = i + 1
-        r = BNode(f"r{n}_{i}")
-        report.add((root, SH.result, r))
-        report.add((r, RDF.type, SH.ValidationResult))
-        report.add((r, SH.focusNode, row["this"]))
-        path = row.get("path", check.path)
-        if path is not None:
-            report.add((r, SH.resultPath, path))
-        if "value" in row:
-            report.add((r, SH.value, row["value"]))
-        report.add((r, SH.resultSeverity, check.severity))
-        report.add((r, SH.sourceShape, check.shape))
-        report.add((r, SH.sourceConstraintComponent, check.component))
-        for m in check.messages:
-            report.add((r, SH.resultMessage, _message(m, row)))
-        if check.severity == SH.Violation:
-            conforms = False
-    report.add((root, SH.conforms, Literal(conforms)))
-    return report
-
-
-def run_checks(store: ox.Store, checks: Iterable[Check]) -> Graph:
-    """Run compiled checks on ``store`` and return a SHACL validation report graph."""
-    listed = list(checks)
-    return report_graph(listed, collect(store, listed))

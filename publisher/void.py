@@ -44,6 +44,8 @@ class Statistics:
     distinct_objects: int = 0
     properties: Counter[Node] = field(default_factory=Counter)  # property → triples
     classes: dict[Node, int] = field(default_factory=dict)  # class → IRI instances
+    #: class IRI → its instance with the smallest IRI (from :func:`line_statistics` only)
+    first: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 def statistics(data: Graph) -> Statistics:
@@ -76,50 +78,62 @@ def statistics(data: Graph) -> Statistics:
 
 def line_statistics(lines: Sequence[str], campus_iri: str = "") -> tuple[Statistics, list[URIRef]]:
     """:func:`statistics` and :func:`example_resources` of sorted, distinct N-Triples lines, in
-    one pass over the strings (no RDF term is made but for classes and properties)."""
+    one pass over the strings (no RDF term is made but for classes and properties).
+
+    ``Statistics.first`` gets, for each class, its instance with the smallest IRI.
+    """
     objects: set[str] = set()
-    props: Counter[str] = Counter()
-    instances: dict[str, set[str]] = {}
+    add_object = objects.add
+    props: dict[str, int] = {}
+    count = props.get
+    classes: dict[str, int] = {}
+    first: dict[str, str] = {}
     n_subjects = n_entities = 0
     last = ""
     role, org, member = (f"<{ORG.role}>", f"<{ORG.organization}>", f"<{ORG.member}>")
-    support, campus = f"<{SUPPORT_ROLE}>", f"<{campus_iri}>"
+    watched = {role, org, member}
+    support, campus = f"<{SUPPORT_ROLE}> .\n", f"<{campus_iri}> .\n"
     supported: set[str] = set()
     in_campus: set[str] = set()
     members: dict[str, list[str]] = {}
     for line in lines:
         s, p, rest = line.split(" ", 2)
-        o = rest[:-3]
         if s != last:
             last = s
             n_subjects += 1
             if s[0] == "<":
                 n_entities += 1
-        objects.add(o)
-        props[p] += 1
+        add_object(rest)  # the object and " .\n": as distinct as the objects
+        props[p] = count(p, 0) + 1
         if p == RDF_TYPE_NT:
-            members_of = instances.get(o)
-            if members_of is None:
-                members_of = instances[o] = set()
+            o = rest[:-3]
             if s[0] == "<":
-                members_of.add(s)
-        elif p == role and o == support:
-            supported.add(s)
-        elif p == org and o == campus:
-            in_campus.add(s)
-        elif p == member and o[0] == "<":
-            members.setdefault(s, []).append(o[1:-1])
+                classes[o] = classes.get(o, 0) + 1
+                if o[0] == "<":
+                    cur = first.get(o)
+                    if cur is None or s[1:-1] < cur[1:-1]:
+                        first[o] = s
+            else:
+                classes.setdefault(o, 0)
+        elif p in watched:
+            if p == role and rest == support:
+                supported.add(s)
+            elif p == org and rest == campus:
+                in_campus.add(s)
+            elif p == member and rest[0] == "<":
+                members.setdefault(s, []).append(rest[1:-4])
     stats = Statistics(
         triples=len(lines),
         entities=n_entities,
         distinct_subjects=n_subjects,
         distinct_objects=len(objects),
         properties=Counter({to_rdflib(k): v for k, v in props.items()}),
-        classes={to_rdflib(c): len(m) for c, m in instances.items()},
+        classes={to_rdflib(c): n for c, n in classes.items()},
+        first={c[1:-1]: s[1:-1] for c, s in first.items()},
     )
-    i = bisect.bisect_left(lines, campus + " ")
+    i = bisect.bisect_left(lines, f"<{campus_iri}> ")
     out = [URIRef(campus_iri)] if (
-        campus_iri and i < len(lines) and lines[i].startswith(campus + " ")) else []
+        campus_iri and i < len(lines) and lines[i].startswith(f"<{campus_iri}> ")) else []
     support_members = {m for s in supported & in_campus for m in members.get(s, [])}
     out += [URIRef(m) for m in sorted(support_members)]
     return stats, out[:MAX_EXAMPLES]
@@ -158,11 +172,15 @@ def dump_names(info: ReleaseInfo) -> list[str]:
     return sorted(names) if names else [DATA_NT, DATA_TTL, DATA_JSONLD]
 
 
-def build_void(data: Graph | Sequence[str], info: ReleaseInfo) -> Graph:
+def build_void(data: Graph | Sequence[str], info: ReleaseInfo, *,
+               computed: tuple[Statistics, list[URIRef]] | None = None) -> Graph:
     """VoID description of ``data`` (a graph, or its sorted distinct N-Triples lines) as the
-    release version ``info.version_iri``."""
+    release version ``info.version_iri``; ``computed``: :func:`line_statistics` of the lines
+    when the caller has it already."""
     cfg = info.config
-    if isinstance(data, Graph):
+    if computed is not None:
+        stats, examples = computed
+    elif isinstance(data, Graph):
         stats = statistics(data)
         examples = example_resources(data, info)
     else:

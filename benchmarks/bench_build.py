@@ -32,7 +32,7 @@ from typing import Any
 
 from rdflib import Graph
 
-from publisher.project import Project
+from publisher.project.folder import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS_CMQ = ("convert", "validate", "dumps", "catalog_void", "build_full", "build_incremental")
@@ -74,14 +74,14 @@ def _timed(fn: Callable[[], object]) -> float:
 
 def step(name: str, project_dir: Path, out: Path) -> float:
     """Run one measured step; returns its wall time (set-up excluded)."""
-    from publisher.convert import convert
-    from publisher.validate import load_graph
+    from publisher.convert.tables import convert
+    from publisher.validate.validation import load_graph
 
     project = _project(project_dir)
     if name == "convert":
         return _timed(lambda: convert(project).sorted_lines())
     if name == "validate":
-        from publisher.validate import validate_conversion
+        from publisher.validate.validation import validate_conversion
 
         conv = convert(project)
         conv.sorted_lines()
@@ -91,7 +91,7 @@ def step(name: str, project_dir: Path, out: Path) -> float:
     if name in ("dumps", "catalog_void"):
         return _dumps_or_catalog(name, project, out)
     if name in ("build_full", "build_incremental"):
-        from publisher.release import build_release
+        from publisher.release.build import build_release
 
         if name == "build_full":
             shutil.rmtree(out, ignore_errors=True)
@@ -104,12 +104,12 @@ def _dumps_or_catalog(name: str, project: Project, out: Path) -> float:
     from datetime import UTC, datetime
 
     from publisher import __version__
-    from publisher.catalog import build_catalog
-    from publisher.convert import convert
-    from publisher.dump_chunks import DataChunks, write_chunked_dumps
-    from publisher.dumps import prefixes_for, write_turtle_canonical
-    from publisher.release_model import ReleaseInfo
-    from publisher.void import build_void
+    from publisher.convert.tables import convert
+    from publisher.release.dumps.chunks import DataChunks, write_chunked_dumps
+    from publisher.release.dumps.formats import prefixes_for, write_turtle_canonical
+    from publisher.release.metadata.catalog import build_catalog
+    from publisher.release.metadata.void import build_void
+    from publisher.release.model import ReleaseInfo
 
     config = project.config
     lines = convert(project).sorted_lines()
@@ -143,8 +143,8 @@ def _plain(name: str, out: Path) -> float:
         return _timed(lambda: g.serialize(format=fmt, encoding="utf-8"))
     from pyshacl import validate
 
-    from publisher.project import shipped_files
-    from publisher.validate import load_graph
+    from publisher.project.folder import shipped_files
+    from publisher.validate.validation import load_graph
 
     shapes = load_graph(shipped_files("shapes"))
     if name == "pyshacl_core":

@@ -29,7 +29,7 @@ import httpx
 
 VENV_BIN = Path(sys.executable).parent
 #: ``cmq`` as its console script runs it (after the interpreter).
-CMQ_MAIN = ["-c", "import sys; from publisher.cli import main; sys.exit(main())"]
+CMQ_MAIN = ["-c", "import sys; from publisher.cli.main import main; sys.exit(main())"]
 ONTOLOGY_GRAPH = "graph/ontology"
 
 

@@ -148,7 +148,7 @@ releases_conservees = 2
 def pad_to_mapping(data: Path) -> None:
     """Add, empty, every column the mapping reads that a table above does not have yet (the
     mapping grows with the importers; an empty cell emits nothing)."""
-    from publisher.mapping import load_mapping
+    from publisher.convert.mapping import load_mapping
 
     for table in load_mapping(data / "mapping.toml").tables:
         path = data / table.file

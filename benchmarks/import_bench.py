@@ -133,7 +133,7 @@ CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from publisher.importers import AnnuaireFilter, ImportOptions, import_annuaire, import_rncp
-from publisher.project import Project
+from publisher.project.folder import Project
 kind, project, path, deps = sys.argv[1], Project.open(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
 t0 = time.perf_counter()
 if kind == "annuaire":

@@ -7,7 +7,7 @@
 For each store: a fresh instance on a loopback port (as the tests start them:
 tests/store_fixtures.py), ``cmq publish --json`` in a subprocess (wall time, the phases it
 reports, its peak memory: the N-Triples file is streamed in chunks), ``cmq publish`` again (the
-"already current" check), then queries through :class:`publisher.sparql.remote.RemoteEngine` —
+"already current" check), then queries through :class:`publisher.remote.engine.RemoteEngine` —
 the path ``cmq serve --store`` takes — with the median of ``--runs`` runs after one warm-up.
 Prints a Markdown table (benchmarks/README.md, section "Remote stores").
 """
@@ -28,17 +28,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from store_fixtures import launch
 
-from publisher.manifest import read_release
-from publisher.project import Project
-from publisher.release import current_release
+from publisher.project.folder import Project
+from publisher.project.settings import load_settings
+from publisher.release.build import current_release
+from publisher.release.manifest import read_release
+from publisher.remote.engine import RemoteEngine
+from publisher.remote.serving import dataset_of
+from publisher.remote.store import open_store
 from publisher.server.state import start_engine
-from publisher.settings import load_settings
 from publisher.sparql import QueryEngine
-from publisher.sparql.remote import RemoteEngine
-from publisher.store.remote import open_store
-from publisher.store.serving import dataset_of
 
-CMQ = [sys.executable, "-c", "import sys; from publisher.cli import main; sys.exit(main())"]
+CMQ = [sys.executable, "-c", "import sys; from publisher.cli.main import main; sys.exit(main())"]
 TIME = "/usr/bin/time"  # GNU time (Debian package `time`), for the peak memory
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = {

@@ -7,7 +7,7 @@ Helpers (plain functions, importable as ``from conftest import copy_campus, set_
 
 ``copy_campus(dest)``
     copy ``data/``, ``ontology/`` and ``shapes/`` of the repository into ``dest`` and open it as a
-    :class:`~publisher.project.Project` (use it from module/session fixtures with
+    :class:`~publisher.project.folder.Project` (use it from module/session fixtures with
     ``tmp_path_factory``).
 ``set_cell(project, file, key, column, value)``
     change one cell of a CSV table of a project (the row whose first column is ``key``); returns
@@ -21,10 +21,10 @@ Fixtures:
 ``shipped_project`` (session)
     the shipped campus itself (read-only: never write to it).
 ``shipped_conversion`` / ``shipped_graph`` (session)
-    the shipped campus converted once (:class:`~publisher.convert.Conversion` and its graph).
+    the shipped campus converted once (:class:`~publisher.convert.tables.Conversion` and its graph).
     Treat them as read-only; copy the graph (``Graph() + g``) before changing it.
 ``shipped_report`` (session)
-    the validation of the shipped campus (:class:`~publisher.validate.Report`, ~4 s, computed
+    the validation of the shipped campus (:class:`~publisher.validate.validation.Report`, ~4 s, computed
     once for the whole run and only when a test asks for it), made with ``shapes_graph``.
 ``shapes_graph`` / ``ontology_graph`` (session)
     the shipped shapes and ontology, parsed once (read-only).
@@ -41,9 +41,9 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from publisher.convert import Conversion, convert
-from publisher.project import Project
-from publisher.validate import VIOLATION, Problem, Report, load_graph, validate_graph
+from publisher.convert.tables import Conversion, convert
+from publisher.project.folder import Project
+from publisher.validate.validation import VIOLATION, Problem, Report, load_graph, validate_graph
 
 REPO = Path(__file__).resolve().parents[1]
 COPIED = ("data", "ontology", "shapes")

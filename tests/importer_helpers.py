@@ -9,8 +9,8 @@ from conftest import REPO
 from rdflib import Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from publisher.convert import convert
-from publisher.project import Project
+from publisher.convert.tables import convert
+from publisher.project.folder import Project
 
 NATIONAL = REPO / "tests" / "fixtures" / "national"
 BASE = "https://w3id.org/cmq/campus/plasturgie-metallurgie-picardie/"

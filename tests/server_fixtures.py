@@ -13,7 +13,7 @@ import them — see :class:`_Shared`):
 
 ``served_project``
     a copy of the shipped campus in a temporary folder with one release built by
-    :func:`publisher.release.build_release` (``ServedProject(project, release)``).
+    :func:`publisher.release.build.build_release` (``ServedProject(project, release)``).
 ``live_server``
     ``cmq serve`` started in a subprocess on a free port of 127.0.0.1 over ``served_project``,
     with :data:`LIVE_SETTINGS` (short query time limit, fast reload check); ready once
@@ -42,10 +42,10 @@ import httpx
 import pytest
 from conftest import copy_campus
 
-from publisher.manifest import read_release
-from publisher.project import Project
-from publisher.release import build_release, current_release
-from publisher.release_model import ReleaseInfo
+from publisher.project.folder import Project
+from publisher.release.build import build_release, current_release
+from publisher.release.manifest import read_release
+from publisher.release.model import ReleaseInfo
 
 #: Settings of the shared server: a query time limit short enough for the timeout test.
 LIVE_SETTINGS: dict[str, str] = {
@@ -55,8 +55,8 @@ LIVE_SETTINGS: dict[str, str] = {
     "max_body_bytes": "65536",
 }
 STARTUP_DEADLINE_S = 90.0
-#: ``cmq`` as its console script runs it (``python -m publisher.cli`` would load cli.py twice).
-_CMQ = "import sys; from publisher.cli import main; sys.exit(main())"
+#: ``cmq`` as its console script runs it (``python -m publisher.cli.main`` would load cli.py twice).
+_CMQ = "import sys; from publisher.cli.main import main; sys.exit(main())"
 
 
 @dataclass(frozen=True)

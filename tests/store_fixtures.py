@@ -40,11 +40,11 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from server_fixtures import _CMQ, free_port
 from server_fixtures import stop as stop_server
 
-from publisher import release_model as rm
-from publisher.manifest import file_entry, read_release, release_id_of, write_manifest
-from publisher.project import Project
-from publisher.release import build_release
-from publisher.settings import Settings, load_settings
+from publisher.project.folder import Project
+from publisher.project.settings import Settings, load_settings
+from publisher.release import model as rm
+from publisher.release.build import build_release
+from publisher.release.manifest import file_entry, read_release, release_id_of, write_manifest
 
 KINDS = ("oxigraph", "virtuoso")
 VIRTUOSO_PACKAGE = "virtuoso-opensource"

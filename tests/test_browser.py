@@ -13,7 +13,7 @@ import pytest
 from chromium_cdp import Browser, Page, chromium_path
 from server_fixtures import LiveServer, live_server, served_project  # noqa: F401
 
-from publisher.queries import load_queries
+from publisher.project.queries import load_queries
 
 pytestmark = pytest.mark.skipif(
     chromium_path() is None,

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import set_cell
 
-from publisher import build_cache
-from publisher.build_cache import CACHE_DIR, STATE, BuildCache, inputs_of
-from publisher.project import Project
-from publisher.release import build_release
+from publisher.project.folder import Project
+from publisher.release import cache as build_cache
+from publisher.release.build import build_release
+from publisher.release.cache import CACHE_DIR, STATE, BuildCache, inputs_of
 
 
 def mode(project: Project) -> str:
@@ -64,7 +64,7 @@ def test_a_table_change_is_incremental_and_unchanged_tables_are_not_read(
     cache = cache_of(built)
     state = cache.load(inputs_of(built))
     assert state is not None
-    from publisher.convert import convert
+    from publisher.convert.tables import convert
 
     tables = cache.table_states(state)
     conv = convert(built, previous=tables)
@@ -100,7 +100,7 @@ def test_only_named_files_are_kept(built: Project) -> None:
 
 def test_a_store_left_half_changed_is_not_trusted(
         campus_copy: Callable[[], Project], monkeypatch: pytest.MonkeyPatch) -> None:
-    from publisher import release_data
+    from publisher.release import data as release_data
 
     monkeypatch.setattr(release_data, "STORE_MIN_TRIPLES", 0)
     project = campus_copy()

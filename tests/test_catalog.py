@@ -14,13 +14,18 @@ from rdflib.compare import graph_diff, isomorphic
 from rdflib.namespace import DCTERMS, FOAF, SH
 from rdflib.term import Node
 
-from publisher.catalog import LICENCE, build_catalog, catalog_shapes, validate_catalog
-from publisher.catalog_terms import SHA256, file_format
-from publisher.config import CampusConfig
-from publisher.errors import SourceError
-from publisher.namespaces import DCAT, SPDX, VCARD
-from publisher.project import Project
-from publisher.release_model import (
+from publisher.core.errors import SourceError
+from publisher.core.namespaces import DCAT, SPDX, VCARD
+from publisher.project.config import CampusConfig
+from publisher.project.folder import Project
+from publisher.release.metadata.catalog import (
+    LICENCE,
+    build_catalog,
+    catalog_shapes,
+    validate_catalog,
+)
+from publisher.release.metadata.terms import SHA256, file_format
+from publisher.release.model import (
     ADDED_NT,
     CONTEXT,
     DATA_JSONLD,
@@ -36,7 +41,7 @@ from publisher.release_model import (
     FileEntry,
     ReleaseInfo,
 )
-from publisher.validate import VIOLATION, Report
+from publisher.validate.validation import VIOLATION, Report
 
 REPO = Path(__file__).resolve().parents[1]
 OFFICIAL = REPO.parent / "shared" / "reference" / "dcat-ap-3.0.1"

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from publisher.changeset import (
+from publisher.core.errors import ReleaseError, ReleaseNotFound
+from publisher.release.changeset import (
     ADDED,
     REMOVED,
     SAME,
@@ -18,8 +19,7 @@ from publisher.changeset import (
     sorted_lines,
     write_changeset,
 )
-from publisher.errors import ReleaseError, ReleaseNotFound
-from publisher.release_model import CURRENT_LINK, DATA_NT
+from publisher.release.model import CURRENT_LINK, DATA_NT
 
 
 def line(n: int) -> str:

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from conftest import copy_campus, set_cell
 
-from publisher.cli import EXIT_INVALID, EXIT_OK, EXIT_RELEASE, main
-from publisher.project import Project
-from publisher.release import TMP_PREFIX, current_release
-from publisher.release_model import CURRENT_LINK, DATA_NT, MANIFEST
+from publisher.cli.main import EXIT_INVALID, EXIT_OK, EXIT_RELEASE, main
+from publisher.project.folder import Project
+from publisher.release.build import TMP_PREFIX, current_release
+from publisher.release.model import CURRENT_LINK, DATA_NT, MANIFEST
 
 CMQ = str(Path(sys.executable).with_name("cmq"))
 

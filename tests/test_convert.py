@@ -1,4 +1,4 @@
-"""``publisher.convert``: tables → graph with stable IRIs; every malformed cell is reported, with
+"""``publisher.convert.tables``: tables → graph with stable IRIs; every malformed cell is reported, with
 its file, row and column, and conversion goes on to report all of them."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from conftest import copy_campus, set_cell
 from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.namespace import SKOS
 
-from publisher.convert import Conversion, build_graph, convert, read_table
-from publisher.errors import Location, SourceError
-from publisher.mapping import load_mapping
-from publisher.namespaces import CMQ, LOCN
-from publisher.project import Project
+from publisher.convert.mapping import load_mapping
+from publisher.convert.tables import Conversion, build_graph, convert, read_table
+from publisher.core.errors import Location, SourceError
+from publisher.core.namespaces import CMQ, LOCN
+from publisher.project.folder import Project
 
 # ------------------------------------------------------------------ the shipped sources
 

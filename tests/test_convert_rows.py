@@ -1,4 +1,4 @@
-"""Row by row conversion and its reuse by the build cache (publisher.convert_rows)."""
+"""Row by row conversion and its reuse by the build cache (publisher.convert.rows)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from conftest import set_cell
 
-from publisher.convert import convert, convert_table
-from publisher.mapping import load_mapping
-from publisher.project import Project
+from publisher.convert.mapping import load_mapping
+from publisher.convert.tables import convert, convert_table
+from publisher.project.folder import Project
 
 
 def test_unchanged_rows_are_reused_and_the_result_is_a_fresh_conversion(

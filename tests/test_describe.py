@@ -14,10 +14,10 @@ from rdflib.compare import graph_diff, isomorphic
 from rdflib.namespace import SKOS
 from server_fixtures import ServedProject, served_project  # noqa: F401
 
-from publisher.namespaces import CMQ, CMQ_NS, SCHEMA, VOID
+from publisher.core.namespaces import CMQ, CMQ_NS, SCHEMA, VOID
+from publisher.project.settings import load_settings
 from publisher.server import describe
 from publisher.server.state import graph_iri, start_engine
-from publisher.settings import load_settings
 from publisher.sparql import QueryEngine
 
 T = TypeVar("T")

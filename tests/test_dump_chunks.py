@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from publisher.dump_chunks import (
+from publisher.core.ntriples import subject_of
+from publisher.release.dumps.chunks import (
     GZIP_HEADER,
     DataChunks,
     DumpIndex,
@@ -18,8 +19,7 @@ from publisher.dump_chunks import (
     chunk_bounds,
     write_chunked_dumps,
 )
-from publisher.dumps import prefixes_for, sorted_rows, write_data_dumps
-from publisher.ntriples import subject_of
+from publisher.release.dumps.formats import prefixes_for, sorted_rows, write_data_dumps
 
 BASE = "https://w3id.org/cmq/campus/plasturgie-metallurgie-picardie/"
 NAMES = ("campus.nt", "campus.ttl", "campus.jsonld", "context.jsonld")

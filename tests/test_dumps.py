@@ -16,7 +16,10 @@ from hypothesis import strategies as st
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic
 
-from publisher.dumps import (
+from publisher.core.errors import ReleaseError
+from publisher.core.namespaces import PREFIXES
+from publisher.project.folder import Project
+from publisher.release.dumps.formats import (
     dump_prefixes,
     nt_term,
     sorted_rows,
@@ -24,11 +27,8 @@ from publisher.dumps import (
     write_jsonld,
     write_turtle_canonical,
 )
-from publisher.errors import ReleaseError
-from publisher.namespaces import PREFIXES
-from publisher.project import Project
-from publisher.release_model import CONTEXT, DATA_JSONLD, DATA_NT, DATA_TTL
-from publisher.validate import load_graph
+from publisher.release.model import CONTEXT, DATA_JSONLD, DATA_NT, DATA_TTL
+from publisher.validate.validation import load_graph
 
 BASE = "https://w3id.org/cmq/campus/plasturgie-metallurgie-picardie/"
 DUMPS = (DATA_NT, DATA_TTL, DATA_JSONLD)
@@ -216,9 +216,9 @@ def test_ontology_and_shapes_turtle_is_deterministic(tmp_path: Path) -> None:
         assert_same(graph, Graph().parse(tmp_path / f"1-{name}", format="turtle"))
     script = (
         "import sys; from pathlib import Path\n"
-        "from publisher.project import Project\n"
-        "from publisher.validate import load_graph\n"
-        "from publisher.dumps import write_turtle_canonical\n"
+        "from publisher.project.folder import Project\n"
+        "from publisher.validate.validation import load_graph\n"
+        "from publisher.release.dumps.formats import write_turtle_canonical\n"
         f"p = Project.open({str(REPO)!r}); out = Path(sys.argv[1])\n"
         "write_turtle_canonical(load_graph(p.ontology_files()), out / 'ontology.ttl')\n"
         "write_turtle_canonical(load_graph(p.shape_files()), out / 'shapes.ttl')\n"

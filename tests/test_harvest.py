@@ -29,12 +29,9 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from server_fixtures import LiveServer, free_port, start_server
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 
-from publisher import release_model as rm
-from publisher.catalog import validate_catalog
-from publisher.cli import main
-from publisher.errors import ProjectError
-from publisher.harvest import assign_slugs, national_project, slug_of
-from publisher.harvest_fetch import (
+from publisher.cli.main import main
+from publisher.core.errors import ProjectError
+from publisher.harvest.fetch import (
     BAD_RESPONSE,
     BAD_SCHEME,
     TOO_LARGE,
@@ -42,7 +39,10 @@ from publisher.harvest_fetch import (
     check_scheme,
     gunzip_chunks,
 )
-from publisher.harvest_source import choose_dump, parse_catalog
+from publisher.harvest.run import assign_slugs, national_project, slug_of
+from publisher.harvest.source import choose_dump, parse_catalog
+from publisher.release import model as rm
+from publisher.release.metadata.catalog import validate_catalog
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated")
 

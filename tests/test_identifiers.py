@@ -1,4 +1,4 @@
-"""Unit and property tests for publisher.identifiers (pure-Python identifier checks)."""
+"""Unit and property tests for publisher.core.identifiers (pure-Python identifier checks)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from publisher.identifiers import (
+from publisher.core.identifiers import (
     LA_POSTE_SIREN,
     UAI_LETTERS,
     is_valid_cfd,

@@ -25,11 +25,11 @@ from importer_helpers import (
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
-from publisher.errors import SourceError
+from publisher.core.errors import SourceError
+from publisher.core.namespaces import CMQ, concept
 from publisher.importers import AnnuaireFilter, ImportOptions, ImportResult, import_annuaire
-from publisher.namespaces import CMQ, concept
-from publisher.project import Project
-from publisher.validate import validate_project
+from publisher.project.folder import Project
+from publisher.validate.validation import validate_project
 
 OPTS = ImportOptions(date="2026-01-15")
 SOURCE = "annuaire-education-2026-01-15-annuaire"

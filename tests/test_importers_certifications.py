@@ -24,7 +24,7 @@ from importer_helpers import (
 )
 from rdflib import Graph
 
-from publisher.errors import SourceError
+from publisher.core.errors import SourceError
 from publisher.importers import (
     CertificationFilter,
     ImportOptions,
@@ -32,8 +32,8 @@ from publisher.importers import (
     import_onisep_formations,
     import_rncp,
 )
-from publisher.project import Project
-from publisher.validate import validate_project
+from publisher.project.folder import Project
+from publisher.validate.validation import validate_project
 
 STANDARD = NATIONAL / "export_fiches_CSV_Standard_2026_01_15.csv"
 RNCP_SOURCE = "rncp-france-competences-2026-01-15-export-fiches-csv-standard-2026-01-15"

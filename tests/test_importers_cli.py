@@ -11,8 +11,8 @@ from conftest import copy_campus
 from importer_helpers import BASE, NATIONAL, by_column, converted, table
 from rdflib import OWL, URIRef
 
-from publisher.cli import EXIT_OK, EXIT_SOURCE, EXIT_USAGE, main
-from publisher.errors import SourceError
+from publisher.cli.main import EXIT_OK, EXIT_SOURCE, EXIT_USAGE, main
+from publisher.core.errors import SourceError
 from publisher.importers import (
     ImportOptions,
     fill_wikidata_column,
@@ -22,7 +22,7 @@ from publisher.importers import (
     write_wikidata_map,
 )
 from publisher.importers.wikidata import qid, sparql_query
-from publisher.lheo import check_structure
+from publisher.lheo.schema import check_structure
 
 
 def test_import_annuaire_json_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

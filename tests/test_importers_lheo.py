@@ -11,13 +11,13 @@ from importer_helpers import BASE, NATIONAL, converted, line_of, record_graph, r
 from rdflib import Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from publisher.errors import SourceError
-from publisher.export_lheo import build_lheo, duration_text, export_lheo
+from publisher.core.errors import SourceError
+from publisher.core.namespaces import CMQ
 from publisher.importers import ImportOptions, import_lheo
 from publisher.importers.lheo import iter_formations
-from publisher.lheo import NS, check_structure, q
-from publisher.namespaces import CMQ
-from publisher.project import Project
+from publisher.lheo.export import build_lheo, duration_text, export_lheo
+from publisher.lheo.schema import NS, check_structure, q
+from publisher.project.folder import Project
 
 DCT_SOURCE = URIRef("http://purl.org/dc/terms/source")
 FEED = NATIONAL / "offre-lheo.xml"
@@ -115,7 +115,7 @@ def test_import_of_a_feed(campus: Project, tmp_path: Path) -> None:
     assert "import the Annuaire first" in reasons and "0599902T" in reasons
     assert "malformed SIRET" in reasons and "import the RNCP first" in reasons
     assert "unknown level: '12'" in reasons
-    from publisher.validate import validate_project
+    from publisher.validate.validation import validate_project
 
     _, report = validate_project(project)
     assert report.conforms, report.text()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from importer_helpers import NATIONAL
 
-from publisher.errors import SourceError
+from publisher.core.errors import SourceError
 from publisher.importers import codes
 from publisher.importers.merge import Rejected
 from publisher.importers.reading import (

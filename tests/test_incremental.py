@@ -18,13 +18,13 @@ import pytest
 from conftest import copy_campus, set_cell
 from rdflib import Graph
 
-from publisher import release_data
-from publisher.build_cache import CACHE_DIR, BuildCache, inputs_of
-from publisher.convert import read_table
-from publisher.project import Project
-from publisher.release import build_release
-from publisher.release_model import CONTEXT, DATA_JSONLD, DATA_NT, DATA_TTL, REPORT_TTL
-from publisher.validate import Problem, Report, ValidationFailed, shacl_problems
+from publisher.convert.tables import read_table
+from publisher.project.folder import Project
+from publisher.release import data as release_data
+from publisher.release.build import build_release
+from publisher.release.cache import CACHE_DIR, BuildCache, inputs_of
+from publisher.release.model import CONTEXT, DATA_JSONLD, DATA_NT, DATA_TTL, REPORT_TTL
+from publisher.validate.validation import Problem, Report, ValidationFailed, shacl_problems
 
 COMPARED = (DATA_NT, DATA_TTL, DATA_JSONLD, CONTEXT,
             f"{DATA_NT}.gz", f"{DATA_TTL}.gz", f"{DATA_JSONLD}.gz")

@@ -1,4 +1,4 @@
-"""``cmq init`` (publisher.init, publisher.columns, publisher.cli_init): a new campus project
+"""``cmq init`` (publisher.scaffold.init, publisher.convert.columns, publisher.cli.init): a new campus project
 reaches a first valid release without RDF or Python; its tables, example rows and guide follow
 the mapping; bad arguments are refused; the project is pinned to the cmq version."""
 
@@ -18,16 +18,16 @@ from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SKOS
 
 from publisher import __version__
-from publisher.cli import main
-from publisher.columns import check_docs, scheme_codes, table_docs
-from publisher.convert import convert
-from publisher.errors import ProjectError
-from publisher.init import OWN_SOURCE, CampusSpec, InitError, default_mapping, init_project
-from publisher.namespaces import CMQ
-from publisher.project import CmqVersionWarning, Project
-from publisher.release import build_release
-from publisher.resources import requirement
-from publisher.validate import validate_project
+from publisher.cli.main import main
+from publisher.convert.columns import check_docs, scheme_codes, table_docs
+from publisher.convert.tables import convert
+from publisher.core.errors import ProjectError
+from publisher.core.namespaces import CMQ
+from publisher.project.folder import CmqVersionWarning, Project
+from publisher.project.shipped import requirement
+from publisher.release.build import build_release
+from publisher.scaffold.init import OWN_SOURCE, CampusSpec, InitError, default_mapping, init_project
+from publisher.validate.validation import validate_project
 
 BASE = "https://example.org/cmq/campus-exemple/"
 SPEC = CampusSpec(name="Campus des métiers et des qualifications Exemple", base_iri=BASE,

@@ -9,8 +9,9 @@ import pytest
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from publisher.namespaces import CMQ_NS, ONTOLOGY_IRI, SCHEMA
-from publisher.project import Project
+from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI, SCHEMA
+from publisher.html.render import LABELS
+from publisher.project.folder import Project
 from publisher.server.jsonld_schema import (
     dataset,
     schema_org,
@@ -18,7 +19,6 @@ from publisher.server.jsonld_schema import (
     script_json,
     web_page,
 )
-from publisher.server.render import LABELS
 
 SUMMARY = (RDF.type, SCHEMA.educationalLevel, SCHEMA.credentialCategory, SKOS.inScheme,
            SKOS.notation)

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from rdflib import RDF, Graph, URIRef
 
-from publisher.namespaces import CMQ
-from publisher.project import Project
-from publisher.release_model import FileEntry, ReleaseInfo
+from publisher.core.namespaces import CMQ
+from publisher.html.render import LABELS, Linker
+from publisher.project.folder import Project
+from publisher.release.metadata.void import build_void
+from publisher.release.model import FileEntry, ReleaseInfo
 from publisher.server.landing import class_counts, human_size, landing_view, void_dataset
-from publisher.server.render import LABELS, Linker
-from publisher.void import build_void
 
 
 @pytest.fixture(scope="module")

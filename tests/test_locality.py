@@ -11,8 +11,8 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from publisher.locality import affected_nodes, check_keys, radius, sparql_radius
-from publisher.shacl_sparql import compile_shapes
+from publisher.validate.compiled import compile_shapes
+from publisher.validate.locality import affected_nodes, check_keys, radius, sparql_radius
 
 EX = "http://example.org/"
 
@@ -53,10 +53,10 @@ def test_every_shipped_check_is_local(shapes_graph: Graph) -> None:
 def test_check_keys_are_the_same_in_every_process(shapes_graph: Graph) -> None:
     keys = check_keys(compile_shapes(shapes_graph))
     assert len(set(keys)) == len(keys)
-    code = ("import json; from publisher.project import Project; "
-            "from publisher.validate import load_graph; "
-            "from publisher.shacl_sparql import compile_shapes; "
-            "from publisher.locality import check_keys; "
+    code = ("import json; from publisher.project.folder import Project; "
+            "from publisher.validate.validation import load_graph; "
+            "from publisher.validate.compiled import compile_shapes; "
+            "from publisher.validate.locality import check_keys; "
             "p = Project.open('.'); "
             "print(json.dumps(check_keys(compile_shapes(load_graph(p.shape_files())))))")
     env = {**os.environ, "PYTHONHASHSEED": "12345"}

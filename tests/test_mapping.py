@@ -1,4 +1,4 @@
-"""``publisher.mapping``: the declarative mapping loads, matches the tables, and a malformed mapping
+"""``publisher.convert.mapping``: the declarative mapping loads, matches the tables, and a malformed mapping
 is reported in full (every problem, with where it is)."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 
-from publisher.convert import convert, read_table
-from publisher.errors import Location, SourceError
-from publisher.mapping import Mapping, load_mapping, template_vars
-from publisher.namespaces import CMQ_NS
-from publisher.project import PACKAGE_ROOT, Project
+from publisher.convert.mapping import Mapping, load_mapping, template_vars
+from publisher.convert.tables import convert, read_table
+from publisher.core.errors import Location, SourceError
+from publisher.core.namespaces import CMQ_NS
+from publisher.project.folder import PACKAGE_ROOT, Project
 
 SHIPPED = PACKAGE_ROOT / "data" / "mapping.toml"
 

@@ -1,4 +1,4 @@
-"""``publisher.namespaces``: ``CMQ`` lists exactly the ontology's own classes and properties."""
+"""``publisher.core.namespaces``: ``CMQ`` lists exactly the ontology's own classes and properties."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
 
-from publisher.namespaces import CMQ, CMQ_NS, ONTOLOGY_IRI, PREFIXES, SHAPES_NS, concept
+from publisher.core.namespaces import CMQ, CMQ_NS, ONTOLOGY_IRI, PREFIXES, SHAPES_NS, concept
 
 
 def ontology_classes_and_properties(g: Graph) -> set[URIRef]:

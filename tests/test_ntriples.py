@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from publisher.ntriples import (
+from publisher.core.ntriples import (
     escape,
     lines_to_graph,
     literal,

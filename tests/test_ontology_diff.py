@@ -1,4 +1,4 @@
-"""Ontology versioning (publisher.ontology_diff, ``cmq ontology-check``): the shipped ontology
+"""Ontology versioning (publisher.ontology.versioning, ``cmq ontology-check``): the shipped ontology
 passes against its last released term list (so CI fails on an unannounced breaking change), and
 removed, renamed or re-kinded terms, backward versions, wrong version IRIs and a missing changelog
 section are flagged."""
@@ -13,9 +13,9 @@ import pytest
 from conftest import REPO
 from rdflib import OWL, RDF, Graph, Literal, URIRef
 
-from publisher.cli import main
-from publisher.namespaces import CMQ, CMQ_NS, ONTOLOGY_IRI
-from publisher.ontology_diff import (
+from publisher.cli.main import main
+from publisher.core.namespaces import CMQ, CMQ_NS, ONTOLOGY_IRI
+from publisher.ontology.versioning import (
     TERMS_FOLDER,
     check_ontology,
     load_ontology,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rdflib import OWL, RDF, Graph, URIRef
 from rdflib.namespace import SKOS
 
-from publisher.namespaces import CMQ, CMQ_NS
+from publisher.core.namespaces import CMQ, CMQ_NS
+from publisher.html.render import Linker
 from publisher.server.ontology_doc import render_ontology
-from publisher.server.render import Linker
 
 BASE = "https://example.org/campus/"
 

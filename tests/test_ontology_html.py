@@ -1,4 +1,4 @@
-"""The ontology's documentation (publisher.ontology_html, publisher.ontology_diagram) and its
+"""The ontology's documentation (publisher.ontology.docs, publisher.ontology.diagram) and its
 alignments (ontology/alignments.ttl): terms with fr/en labels and definitions, the diagram of how
 classes relate, examples from the data, a standalone page whose links all resolve, the same
 generator on the server, and alignments that only map own or model terms."""
@@ -15,9 +15,10 @@ from conftest import REPO
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SH, SKOS
 
-from publisher.namespaces import CMQ, CMQ_NS, ONTOLOGY_IRI, PREFIXES, SCHEMA
-from publisher.ontology_diagram import Edge, relations
-from publisher.ontology_html import (
+from publisher.core.namespaces import CMQ, CMQ_NS, ONTOLOGY_IRI, PREFIXES, SCHEMA
+from publisher.html.render import Linker, Renderer
+from publisher.ontology.diagram import Edge, relations
+from publisher.ontology.docs import (
     MAPPINGS,
     SERVER_LAYOUT,
     AnchorLinker,
@@ -29,8 +30,7 @@ from publisher.ontology_html import (
     render_html,
 )
 from publisher.server.ontology_doc import render_ontology
-from publisher.server.render import Linker, Renderer
-from publisher.validate import store_from_graphs
+from publisher.validate.validation import store_from_graphs
 
 ORG = "http://www.w3.org/ns/org#"
 BASE = "https://w3id.org/cmq/campus/plasturgie-metallurgie-picardie/"

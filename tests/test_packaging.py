@@ -1,4 +1,4 @@
-"""Packaging (pyproject.toml [tool.setuptools*], publisher.resources): a non-editable wheel ships
+"""Packaging (pyproject.toml [tool.setuptools*], publisher.project.shipped): a non-editable wheel ships
 the ontology, shapes, queries and default mapping inside the package; installed in a fresh venv,
 ``cmq init`` + ``cmq build`` work from another folder with the package's files; the version rules.
 
@@ -24,7 +24,7 @@ from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from publisher import __version__
-from publisher.resources import (
+from publisher.project.shipped import (
     breaking_key,
     compatible,
     next_breaking,
@@ -127,7 +127,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_wheel_carries_the_shipped_files(installed: Path) -> None:
     py = installed / "python"
-    code = "import publisher.resources as r, publisher; print(r.shipped_root(), publisher.__file__)"
+    code = "import publisher.project.shipped as r, publisher; print(r.shipped_root(), publisher.__file__)"
     out = _run([str(py), "-c", code], installed.parent)
     root, module = out.stdout.split()
     venv = installed.parent.resolve()

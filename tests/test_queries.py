@@ -1,4 +1,4 @@
-"""The shipped named queries (``queries/*.rq``) and their loader (:mod:`publisher.queries`).
+"""The shipped named queries (``queries/*.rq``) and their loader (:mod:`publisher.project.queries`).
 
 Every query runs against the shipped data loaded as the server loads a release: the campus graph in
 the default graph, the ontology in a named graph, the union queried by default. Expected rows are
@@ -22,11 +22,11 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result, ResultRow
 from rdflib.term import Node
 
-from publisher.convert import build_graph
-from publisher.errors import ProjectError
-from publisher.namespaces import CMQ_NS, PREFIXES
-from publisher.project import Project
-from publisher.queries import (
+from publisher.convert.tables import build_graph
+from publisher.core.errors import ProjectError
+from publisher.core.namespaces import CMQ_NS, PREFIXES
+from publisher.project.folder import Project
+from publisher.project.queries import (
     QUERIES_DIR,
     NamedQuery,
     QueryFileError,

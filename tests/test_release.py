@@ -21,12 +21,18 @@ from rdflib.compare import graph_diff, isomorphic
 from test_dumps import parse_dump
 
 from publisher import __version__
-from publisher.errors import ReleaseError
-from publisher.manifest import read_release
-from publisher.namespaces import DCAT, PROV, SPDX
-from publisher.project import Project
-from publisher.release import TMP_PREFIX, build_lock, build_release, clean_stale, current_release
-from publisher.release_model import (
+from publisher.core.errors import ReleaseError
+from publisher.core.namespaces import DCAT, PROV, SPDX
+from publisher.project.folder import Project
+from publisher.release.build import (
+    TMP_PREFIX,
+    build_lock,
+    build_release,
+    clean_stale,
+    current_release,
+)
+from publisher.release.manifest import read_release
+from publisher.release.model import (
     ADDED_NT,
     CONTEXT,
     CURRENT_LINK,
@@ -41,7 +47,7 @@ from publisher.release_model import (
     VOID_TTL,
     ReleaseInfo,
 )
-from publisher.validate import ValidationFailed
+from publisher.validate.validation import ValidationFailed
 
 DUMPS = (DATA_NT, DATA_TTL, DATA_JSONLD)
 ALL_FILES = {

@@ -1,4 +1,4 @@
-"""Resource triples → page view model (publisher.server.render), on the shipped campus graph.
+"""Resource triples → page view model (publisher.html.render), on the shipped campus graph.
 
 The inputs are built here with rdflib from the converted campus and the ontology (what the SPARQL
 lookups return is checked against the running server in test_server_resources.py).
@@ -10,10 +10,8 @@ import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from publisher.config import CampusConfig
-from publisher.namespaces import CMQ, CMQ_NS, LOCN, ONTOLOGY_IRI, SCHEMA
-from publisher.project import Project
-from publisher.server.render import (
+from publisher.core.namespaces import CMQ, CMQ_NS, LOCN, ONTOLOGY_IRI, SCHEMA
+from publisher.html.render import (
     LABELS,
     Linker,
     ResourceData,
@@ -23,6 +21,8 @@ from publisher.server.render import (
     pick_literal,
     render_resource,
 )
+from publisher.project.config import CampusConfig
+from publisher.project.folder import Project
 
 HOME = "https://example.org/home"
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from publisher.errors import Location
-from publisher.project import Project
-from publisher.release_model import CATALOG_TTL, ReleaseInfo
-from publisher.report_html import NO_FILE, compact, group_problems, render_report
-from publisher.validate import INFO, VIOLATION, WARNING, Problem, Report
+from publisher.core.errors import Location
+from publisher.project.folder import Project
+from publisher.release.metadata.report_html import NO_FILE, compact, group_problems, render_report
+from publisher.release.model import CATALOG_TTL, ReleaseInfo
+from publisher.validate.validation import INFO, VIOLATION, WARNING, Problem, Report
 
 REPO = Path(__file__).resolve().parents[1]
 EVIL = '<script>alert("x")</script>'

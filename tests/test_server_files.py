@@ -26,9 +26,9 @@ from server_fixtures import (  # noqa: F401  (fixtures)
     start_server,
 )
 
-from publisher import release_model as rm
-from publisher.release import build_release
-from publisher.release_model import FileEntry
+from publisher.release import model as rm
+from publisher.release.build import build_release
+from publisher.release.model import FileEntry
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated")
 RENAMED = "CAP Plasturgie (apprentissage), intitulé changé pour le test de bascule"

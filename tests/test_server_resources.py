@@ -15,8 +15,8 @@ from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic
 from server_fixtures import LiveServer, live_server, served_project  # noqa: F401
 
-from publisher.namespaces import CMQ_NS, ONTOLOGY_IRI
-from publisher.queries import load_queries
+from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI
+from publisher.project.queries import load_queries
 from publisher.server import describe
 from publisher.server.conneg import RDF_FORMATS
 

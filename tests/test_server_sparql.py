@@ -36,8 +36,8 @@ from SPARQLWrapper import (
 )
 from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, QueryBadFormed
 
-from publisher import release_model as rm
-from publisher.namespaces import SD
+from publisher.core.namespaces import SD
+from publisher.release import model as rm
 from publisher.sparql import TRUNCATED_LINK
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated")

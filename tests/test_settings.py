@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.settings import (
+from publisher.project.settings import (
     SETTINGS,
     Setting,
     SettingError,
@@ -107,7 +107,7 @@ def test_yasgui_assets_found_from_repository(tmp_path: Path) -> None:
 
 def test_cli_serve_lists_settings_in_force(capsys: pytest.CaptureFixture[str],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from publisher.cli import main
+    from publisher.cli.main import main
 
     monkeypatch.setenv("CMQ_MAX_ROWS", "123")
     code = main(["serve", "--list-settings", "--setting", "workers", "3", "--port", "9001"])
@@ -119,7 +119,7 @@ def test_cli_serve_lists_settings_in_force(capsys: pytest.CaptureFixture[str],
 
 
 def test_cli_serve_bad_setting_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    from publisher.cli import EXIT_USAGE, main
+    from publisher.cli.main import EXIT_USAGE, main
 
     assert main(["serve", "--setting", "nope", "1"]) == EXIT_USAGE
     assert "unknown setting" in capsys.readouterr().err

@@ -31,11 +31,11 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from publisher.convert import Conversion, convert
-from publisher.errors import Location
-from publisher.namespaces import PREFIXES, SHAPES_NS
-from publisher.project import Project
-from publisher.validate import (
+from publisher.convert.tables import Conversion, convert
+from publisher.core.errors import Location
+from publisher.core.namespaces import PREFIXES, SHAPES_NS
+from publisher.project.folder import Project
+from publisher.validate.validation import (
     ENGINES,
     VIOLATION,
     Problem,

@@ -4,7 +4,7 @@
   messages and the prefix declaration;
 * pyshacl end to end, for every component: a conforming fixture and a violating fixture whose
   result is asserted (component, focus node, path, severity, fr and en messages with the value);
-* agreement with publisher.identifiers: each validator's ASK query, pre-bound as SHACL says,
+* agreement with publisher.core.identifiers: each validator's ASK query, pre-bound as SHACL says,
   is run on ~300 generated values per identifier (valid, near misses, malformed: wrong length,
   letters, lowercase, spaces, newlines, non-ASCII digits) in rdflib and in Oxigraph, plus a
   hypothesis search for UAI/SIREN/SIRET, plus a smaller sample through pyshacl itself.
@@ -34,7 +34,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Identifier, Node
 
-from publisher.identifiers import (
+from publisher.core.identifiers import (
     LA_POSTE_SIREN,
     is_valid_cfd,
     is_valid_insee_commune,

@@ -26,9 +26,14 @@ from store_fixtures import (  # noqa: F401  (fixtures)
     store,
 )
 
-from publisher.manifest import read_release
+from publisher.project.settings import load_settings
+from publisher.release.manifest import read_release
+from publisher.remote import layout
+from publisher.remote.engine import RemoteEngine
+from publisher.remote.publish import PublishOptions, publish_release
+from publisher.remote.serving import dataset_of
+from publisher.remote.store import open_store
 from publisher.server.state import start_engine
-from publisher.settings import load_settings
 from publisher.sparql import (
     TRUNCATED_LINK,
     MalformedQuery,
@@ -40,11 +45,6 @@ from publisher.sparql import (
     StoreUnavailable,
     UpdateRefused,
 )
-from publisher.sparql.remote import RemoteEngine
-from publisher.store import layout
-from publisher.store.publish import PublishOptions, publish_release
-from publisher.store.remote import open_store
-from publisher.store.serving import dataset_of
 
 CAP = 50
 #: Seconds of work past the 1.5 s limit for each store, per store: Virtuoso counts cartesian

@@ -24,21 +24,21 @@ from store_fixtures import (  # noqa: F401  (fixtures)
     synthetic_release,
 )
 
-from publisher import release_model as rm
-from publisher.manifest import read_release
-from publisher.settings import load_settings
-from publisher.sparql.errors import StoreAuthError, StoreUnavailable
-from publisher.store import layout
-from publisher.store.publish import (
+from publisher.project.settings import load_settings
+from publisher.release import model as rm
+from publisher.release.manifest import read_release
+from publisher.remote import layout
+from publisher.remote.publish import (
     PublishError,
     PublishOptions,
     publish_release,
     read_acked,
     state_file,
 )
-from publisher.store.remote import RemoteStore, open_store
+from publisher.remote.store import RemoteStore, open_store
+from publisher.sparql.errors import StoreAuthError, StoreUnavailable
 
-_CMQ = "import sys; from publisher.cli import main; sys.exit(main())"
+_CMQ = "import sys; from publisher.cli.main import main; sys.exit(main())"
 FAST = PublishOptions(retries=1, backoff_s=0.05, chunk_triples=400)
 
 

@@ -12,19 +12,19 @@ import pytest
 from server_fixtures import free_port
 from store_fixtures import StoreProcess, store  # noqa: F401  (fixtures)
 
-from publisher.settings import SettingError, load_settings
-from publisher.sparql.errors import StoreAuthError, StoreError, StoreUnavailable
-from publisher.sparql.remote_stream import Abort as _Abort
-from publisher.sparql.remote_stream import Body as _Body
-from publisher.store.credentials import Credentials, CredentialsError, load_credentials
-from publisher.store.dialects import (
+from publisher.project.settings import SettingError, load_settings
+from publisher.remote.credentials import Credentials, CredentialsError, load_credentials
+from publisher.remote.dialects import (
     DIALECTS,
     StoreConfigError,
     detect,
     dialect_named,
     endpoints,
 )
-from publisher.store.remote import open_store
+from publisher.remote.store import open_store
+from publisher.remote.stream import Abort as _Abort
+from publisher.remote.stream import Body as _Body
+from publisher.sparql.errors import StoreAuthError, StoreError, StoreUnavailable
 
 SECRET = "correct-horse-battery-9f2"
 

@@ -32,12 +32,12 @@ from store_fixtures import (  # noqa: F401  (fixtures)
     wait_for_release,
 )
 
-from publisher import release_model as rm
-from publisher.manifest import read_release
+from publisher.release import model as rm
+from publisher.release.manifest import read_release
+from publisher.remote import layout
+from publisher.remote.publish import PublishOptions, publish_release
+from publisher.remote.store import open_store
 from publisher.sparql import TRUNCATED_LINK
-from publisher.store import layout
-from publisher.store.publish import PublishOptions, publish_release
-from publisher.store.remote import open_store
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated")
 #: Seconds of work past the 1.5 s limit for each store, per store: Virtuoso counts cartesian

@@ -1,4 +1,4 @@
-"""``publisher.validate`` and ``cmq validate``: the shipped data conforms; a broken source makes the
+"""``publisher.validate.validation`` and ``cmq validate``: the shipped data conforms; a broken source makes the
 command fail with a report naming file, row, column/property and the message; the personal-contact
 rule."""
 
@@ -15,9 +15,9 @@ import pytest
 from conftest import REPO, copy_campus, set_cell
 from rdflib import Graph
 
-from publisher.errors import Location
-from publisher.project import Project
-from publisher.validate import (
+from publisher.core.errors import Location
+from publisher.project.folder import Project
+from publisher.validate.validation import (
     ENGINES,
     VIOLATION,
     WARNING,
@@ -32,9 +32,9 @@ from publisher.validate import (
 
 
 def cmq_command() -> list[str]:
-    """``cmq`` of the running interpreter's environment (``python -m publisher.cli`` otherwise)."""
+    """``cmq`` of the running interpreter's environment (``python -m publisher.cli.main`` otherwise)."""
     script = Path(sys.executable).with_name("cmq")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "publisher.cli"]
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "publisher.cli.main"]
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from rdflib.compare import graph_diff, isomorphic
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
-from publisher.catalog import LICENCE
-from publisher.convert import build_graph
-from publisher.namespaces import CMQ_NS, DCAT, VOID
-from publisher.project import Project
-from publisher.release_model import DATA_JSONLD, DATA_NT, DATA_TTL, FileEntry, ReleaseInfo
-from publisher.void import build_void, statistics, vocabulary
+from publisher.convert.tables import build_graph
+from publisher.core.namespaces import CMQ_NS, DCAT, VOID
+from publisher.project.folder import Project
+from publisher.release.metadata.catalog import LICENCE
+from publisher.release.metadata.void import build_void, statistics, vocabulary
+from publisher.release.model import DATA_JSONLD, DATA_NT, DATA_TTL, FileEntry, ReleaseInfo
 
 REPO = Path(__file__).resolve().parents[1]
 

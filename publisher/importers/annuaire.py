@@ -14,14 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from publisher.errors import Location, SourceError
+from publisher.core.errors import Location, SourceError
 from publisher.importers import codes
 from publisher.importers.base import LICENCE_OUVERTE, Dataset, ImportOptions, ImportRun
 from publisher.importers.merge import Candidate, Rejected, slugify
 from publisher.importers.reading import Input, Record, open_csv, records
 from publisher.importers.report import ImportResult
 from publisher.importers.wikidata import read_wikidata_map, wikidata_map_path
-from publisher.project import Project
+from publisher.project.folder import Project
 
 DATASET = Dataset(
     kind="annuaire",

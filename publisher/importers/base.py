@@ -19,7 +19,7 @@ from publisher.importers.merge import (
 )
 from publisher.importers.reading import Progress
 from publisher.importers.report import ImportResult, RejectWriter
-from publisher.project import Project
+from publisher.project.folder import Project
 
 LICENCE_OUVERTE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence"
 ODBL = "https://opendatacommons.org/licenses/odbl/1-0/"

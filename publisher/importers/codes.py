@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from publisher.identifiers import (
+from publisher.core.identifiers import (
     is_valid_cfd,
     is_valid_insee_commune,
     is_valid_nsf,

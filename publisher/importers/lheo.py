@@ -21,7 +21,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
-from publisher.errors import Location, SourceError
+from publisher.core.errors import Location, SourceError
 from publisher.importers import codes
 from publisher.importers.base import Dataset, ImportOptions, ImportRun
 from publisher.importers.merge import (
@@ -32,8 +32,8 @@ from publisher.importers.merge import (
     slugify,
 )
 from publisher.importers.report import ImportResult
-from publisher.lheo import EXTRAS_INFO, LHEO_LEVELS, NS, q, routes_from_text, text_of
-from publisher.project import Project
+from publisher.lheo.schema import EXTRAS_INFO, LHEO_LEVELS, NS, q, routes_from_text, text_of
+from publisher.project.folder import Project
 
 DATASET = Dataset(
     kind="lheo",

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from publisher.errors import Location, SourceError
+from publisher.core.errors import Location, SourceError
 
 ILLUSTRATIVE, SOURCE, ID = "illustratif", "source", "id"
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from publisher.errors import Location, SourceError
+from publisher.core.errors import Location, SourceError
 
 _BLOCK = 1 << 20
 csv.field_size_limit(1 << 24)

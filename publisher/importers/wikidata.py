@@ -15,10 +15,10 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from publisher.errors import Location, SourceError
-from publisher.identifiers import is_valid_uai
+from publisher.core.errors import Location, SourceError
+from publisher.core.identifiers import is_valid_uai
 from publisher.importers.merge import is_comment, read_campus_table, write_atomic
-from publisher.project import Project
+from publisher.project.folder import Project
 
 _QID = re.compile(r"Q[1-9][0-9]*")
 _ENTITY = re.compile(r"https?://www\.wikidata\.org/(?:entity|wiki)/(Q[1-9][0-9]*)")

@@ -15,14 +15,14 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from publisher import __version__
-from publisher.project import Project
-from publisher.server import errors, files_view, resources, sparql_view
+from publisher.project.folder import Project
+from publisher.project.settings import Settings
+from publisher.server import endpoint, errors, files, pages
 from publisher.server.state import ServerState
-from publisher.settings import Settings
 
 #: Response headers a cross-origin script may read (the rest are CORS-safelisted).
 EXPOSED_HEADERS = ("ETag", "Last-Modified", "Link", "Warning", "Vary", "Content-Encoding",
-                   sparql_view.TRUNCATED_HEADER, sparql_view.MAX_ROWS_HEADER)
+                   endpoint.TRUNCATED_HEADER, endpoint.MAX_ROWS_HEADER)
 
 DESCRIPTION = """\
 Données liées d'un Campus des métiers et des qualifications : point d'accès SPARQL 1.1
@@ -73,7 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
             allow_credentials=False,
             max_age=600,
         )
-    app.include_router(sparql_view.router)
-    app.include_router(files_view.router)
-    app.include_router(resources.router)  # last: its catch-all route answers resource IRIs
+    app.include_router(endpoint.router)
+    app.include_router(files.router)
+    app.include_router(pages.router)  # last: its catch-all route answers resource IRIs
     return app

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import RdfFormat
 
-from publisher.errors import CmqError
+from publisher.core.errors import CmqError
 
 HTML = "text/html"
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})

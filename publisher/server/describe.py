@@ -27,8 +27,8 @@ from typing import Protocol
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
 from rdflib import RDF, Graph, URIRef
 
-from publisher.namespaces import CMQ_NS, ONTOLOGY_IRI, PREFIXES
-from publisher.server.render import LABELS, ResourceData, mentioned_iris
+from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI, PREFIXES
+from publisher.html.render import LABELS, ResourceData, mentioned_iris
 
 N_TRIPLES = RdfFormat.N_TRIPLES.media_type
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

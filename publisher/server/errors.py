@@ -1,6 +1,6 @@
 """The server's one exception handler, and the few HTTP-only errors the views raise.
 
-Every exception that carries an HTTP ``status`` (the :class:`publisher.errors.CmqError` tree,
+Every exception that carries an HTTP ``status`` (the :class:`publisher.core.errors.CmqError` tree,
 the SPARQL engine's errors, Starlette's ``HTTPException``) is answered with that status, as JSON
 ``{"error", "message", "status"}`` or, when the client prefers ``text/html``, as a small HTML
 page. Anything else is a 500 whose answer says nothing about the code (the traceback goes to the
@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from publisher.errors import CmqError
+from publisher.core.errors import CmqError
 from publisher.sparql.errors import QueryError
 
 log = logging.getLogger("cmq.server")

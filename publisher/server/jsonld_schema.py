@@ -28,8 +28,8 @@ from rdflib import OWL, RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 from rdflib.term import Node
 
-from publisher.namespaces import CMQ, GEO, LOCN, ORG, SCHEMA, VCARD
-from publisher.server.render import DESCRIPTIONS, label_of, pick_literal
+from publisher.core.namespaces import CMQ, GEO, LOCN, ORG, SCHEMA, VCARD
+from publisher.html.render import DESCRIPTIONS, label_of, pick_literal
 
 JsonObject = dict[str, Any]
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from publisher.namespaces import VOID
-from publisher.release_model import ReleaseInfo
-from publisher.server.render import Linker, Renderer, Term
+from publisher.core.namespaces import VOID
+from publisher.html.render import Linker, Renderer, Term
+from publisher.release.model import ReleaseInfo
 
 
 @dataclass(frozen=True)

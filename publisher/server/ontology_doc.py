@@ -1,8 +1,8 @@
 """The ontology's page on the server (``/ontology`` for browsers): the documentation generator of
-:mod:`publisher.ontology_html` — the one that writes each release's ``ontology.html`` — fed from
+:mod:`publisher.ontology.docs` — the one that writes each release's ``ontology.html`` — fed from
 the served release: the ontology's named graph (through the engine), the release's
 ``shapes.ttl`` (for the diagram) and one example per class (a CONSTRUCT sent to the engine).
-Links go to this server's pages (:class:`~publisher.server.render.Linker`).
+Links go to this server's pages (:class:`~publisher.html.render.Linker`).
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from publisher.ontology_diagram import relations
-from publisher.ontology_html import OntologyView, build_view, example_classes, examples_query
-from publisher.release_model import SHAPES_TTL
+from publisher.html.render import Linker
+from publisher.ontology.diagram import relations
+from publisher.ontology.docs import OntologyView, build_view, example_classes, examples_query
+from publisher.release.model import SHAPES_TTL
 from publisher.server import describe
-from publisher.server.render import Linker
 
 
 def render_ontology(g: Graph, linker: Linker, *, shapes: Graph | None = None,

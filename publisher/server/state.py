@@ -25,17 +25,17 @@ from pathlib import Path
 import pyoxigraph as ox
 from fastapi import Request
 
-from publisher import release_model as rm
-from publisher.errors import ReleaseError, ReleaseNotFound
-from publisher.manifest import file_entry, read_release
-from publisher.namespaces import PREFIXES
-from publisher.project import Project
-from publisher.release import build_release, current_release
-from publisher.release_model import FileEntry, ReleaseInfo
-from publisher.settings import Settings
+from publisher.core.errors import ReleaseError, ReleaseNotFound
+from publisher.core.namespaces import PREFIXES
+from publisher.project.folder import Project
+from publisher.project.settings import Settings
+from publisher.release import model as rm
+from publisher.release.build import build_release, current_release
+from publisher.release.manifest import file_entry, read_release
+from publisher.release.model import FileEntry, ReleaseInfo
+from publisher.remote.engine import RemoteEngine
+from publisher.remote.serving import StoreSource
 from publisher.sparql import GraphFile, QueryEngine
-from publisher.sparql.remote import RemoteEngine
-from publisher.store.serving import StoreSource
 
 log = logging.getLogger("cmq.server")
 
@@ -48,7 +48,7 @@ NAMED_GRAPHS: tuple[tuple[str, str], ...] = (
 
 
 def graph_iri(info: ReleaseInfo, name: str) -> str:
-    # a release served from a remote store has its own graph names (publisher.store.serving)
+    # a release served from a remote store has its own graph names (publisher.remote.serving)
     return info.extra.get(f"graph:{name}") or f"{info.config.base_iri}graph/{name}"
 
 

@@ -1,0 +1,110 @@
+"""``cmq serve``: serve the current release (built first when there is none) over HTTP.
+
+Registers itself into :mod:`publisher.cli.main` (``command`` registry and ``_EXTENSIONS``); the work
+is in :mod:`publisher.server` and :mod:`publisher.project.settings`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from publisher.cli.main import _EXTENSIONS, EXIT_OK, EXIT_RELEASE, EXIT_USAGE, command
+from publisher.project.settings import SETTINGS, SettingError, Settings, load_settings, show_value
+
+
+def settings_from_args(args: argparse.Namespace, env: dict[str, str] | None = None) -> Settings:
+    """Defaults < ``CMQ_*`` environment < ``--setting`` < ``--host``/``--port``/``--project``."""
+    project = getattr(args, "project", None)
+    return load_settings(
+        getattr(args, "setting", None) or [],
+        env=dict(os.environ) if env is None else env,
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        project=project if project is not None and project != Path(".") else None,
+        store=getattr(args, "store", None),
+    )
+
+
+def _print_settings(settings: Settings) -> None:
+    width = max(len(s.name) for s in SETTINGS)
+    for s in SETTINGS:
+        print(f"{s.name:<{width}}  {show_value(getattr(settings, s.name)):<24}  {s.env_var}")
+
+
+@command("serve")
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Servir la version courante (SPARQL, fichiers, pages) / serve the current release."""
+    import uvicorn
+
+    from publisher.project.folder import Project
+    from publisher.server.app import create_app
+    from publisher.server.state import ensure_release
+
+    try:
+        settings = settings_from_args(args)
+    except SettingError as exc:
+        print(f"cmq: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.list_settings:
+        _print_settings(settings)
+        return EXIT_OK
+    quiet = bool(getattr(args, "quiet", False))
+
+    def say(msg: str) -> None:
+        if not quiet:
+            print(f"cmq: {msg}", file=sys.stderr)
+
+    project = Project.open(settings.project)
+    if settings.store:  # the store names the release (decision 0011); fail early and clearly
+        from publisher.remote.serving import StoreSource
+        from publisher.sparql.errors import QueryError
+
+        source = StoreSource(settings)
+        try:
+            folder = source.require_target(project)
+        except QueryError as exc:
+            print(f"cmq: {exc.message}", file=sys.stderr)
+            return EXIT_RELEASE
+        finally:
+            source.close()
+    else:
+        folder = ensure_release(project, settings.build_if_missing, say)
+    say(f"version {folder.name} sur / on http://{settings.host}:{settings.port}/ "
+        f"(SPARQL : /sparql)")
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning" if quiet else settings.log_level,
+        lifespan="on",
+        timeout_graceful_shutdown=max(int(settings.query_timeout) + 1, 2),
+        server_header=False,
+    )
+    uvicorn.Server(config).run()
+    return EXIT_OK
+
+
+def add_serve_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    p = sub.add_parser(
+        "serve", parents=[common], help=cmd_serve.__doc__,
+        description="Serve the current release of the campus: SPARQL 1.1 endpoint (/sparql), "
+        "dumps (/dumps/…), catalogue (/catalog), VoID (/.well-known/void), resource pages. "
+        "Builds the release first when there is none. Settings: docs/settings.md.",
+    )
+    p.add_argument("--host", help="adresse d'écoute / interface (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 8000)")
+    p.add_argument("--store", metavar="URL", help="servir depuis un magasin SPARQL distant / "
+                   "serve from a remote SPARQL store (setting `store`, docs/deploy.md)")
+    p.add_argument("--setting", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   default=[], help="réglage / setting (repeatable; see --list-settings)")
+    p.add_argument("--list-settings", action="store_true",
+                   help="afficher les réglages en vigueur / print the settings in force")
+
+
+if add_serve_parser not in _EXTENSIONS:
+    _EXTENSIONS.append(add_serve_parser)

@@ -1,0 +1,225 @@
+"""One row of a source table → its N-Triples lines, following one table of the mapping.
+
+The mapping of a table is compiled once into plans (templates split into parts, predicate terms
+written, per-value caches for IRIs, concepts and typed literals), so converting a row only joins
+strings: no rdflib term is built per triple (docs/decisions/0010-incremental-build.md). A row's
+output depends only on its cells, the mapping and the base IRI, which lets the build cache reuse
+it when the row has not changed; the file and line are added by the caller
+(:mod:`publisher.convert.tables`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+from urllib.parse import quote
+
+from rdflib import XSD, Literal, URIRef
+
+from publisher.convert.mapping import Field, Table
+from publisher.core.namespaces import CMQ_NS
+from publisher.core.ntriples import BAD_IRI, escape
+from publisher.core.ntriples import literal as nt_literal
+
+_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_VAR = re.compile(r"\{([^{}]+)\}")
+_IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
+_BOOL = {"oui": True, "non": False, "true": True, "false": False, "1": True, "0": False,
+         "vrai": True, "faux": False, "yes": True, "no": False}
+_DATES = ((re.compile(r"^\d{4}$"), XSD.gYear), (re.compile(r"^\d{4}-\d{2}$"), XSD.gYearMonth),
+          (re.compile(r"^\d{4}-\d{2}-\d{2}$"), XSD.date))
+_CHECKS: dict[URIRef, tuple[re.Pattern[str], str]] = {
+    XSD.integer: (re.compile(r"^[+-]?\d+$"), "nombre entier attendu / integer expected"),
+    XSD.decimal: (re.compile(r"^[+-]?\d+(\.\d+)?$"), "nombre décimal attendu / decimal expected"),
+    XSD.date: (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "date AAAA-MM-JJ attendue / date expected"),
+    XSD.duration: (
+        re.compile(r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"),
+        "durée ISO 8601 attendue, par ex. P2Y / ISO 8601 duration expected, e.g. P2Y",
+    ),
+}
+_SAFE = "@.-_~"
+
+#: A problem of a row: (column or None, message).
+RowProblem = tuple[str | None, str]
+
+
+class RowOut(NamedTuple):
+    """What one row gives (picklable, kept by the build cache)."""
+
+    subject: str | None  # the record's IRI; None when its key is invalid (see problems)
+    subject_problems: tuple[RowProblem, ...]
+    lines: tuple[str, ...]  # N-Triples lines, each ending with " .\n"
+    subs: tuple[str, ...]  # IRIs of the sub-resources the row describes (``…#adresse``)
+    problems: tuple[RowProblem, ...]  # problems of its fields
+
+
+class _Template:
+    """A template over the row's columns, split once into literal parts and variables."""
+
+    __slots__ = ("encode", "first", "pairs", "vars")
+
+    def __init__(self, text: str, *, encode: bool) -> None:
+        parts = _VAR.split(text)
+        self.first = parts[0]
+        self.pairs = [(parts[i], parts[i + 1]) for i in range(1, len(parts), 2)]
+        self.vars = [v for v, _ in self.pairs]
+        self.encode = encode
+
+    def fill(self, row: dict[str, str]) -> str:
+        out = self.first
+        for var, lit in self.pairs:
+            v = row.get(var, "")
+            out += (quote(v, safe=_SAFE) if self.encode else v) + lit
+        return out
+
+
+def _key_problem(row: dict[str, str], var: str) -> RowProblem:
+    msg = (f"identifiant vide ou invalide (minuscules, chiffres, tirets) / empty or invalid "
+           f"key (lowercase, digits, hyphens): {row.get(var)!r}")
+    return var, msg
+
+
+class _Subject:
+    """A subject template: every variable must be a valid key (then no encoding is needed)."""
+
+    def __init__(self, text: str, base: str) -> None:
+        self.tpl = _Template(text, encode=False)
+        self.base = base
+
+    def make(self, row: dict[str, str], problems: list[RowProblem]) -> str | None:
+        ok = True
+        for var in self.tpl.vars:
+            if not _KEY.match(row.get(var, "")):
+                ok = False
+                problems.append(_key_problem(row, var))
+        return self.base + self.tpl.fill(row) if ok else None
+
+
+class _FieldPlan:
+    def __init__(self, f: Field, base: str) -> None:
+        self.f = f
+        self.base = base
+        self.pred = f" <{f.property}> "
+        self.when = f.when
+        self.subject = _Subject(f.subject, base) if f.subject else None
+        self.value = None if f.column else _Template(f.value or "", encode=f.kind != "literal")
+        self.cache: dict[str, tuple[str | None, str | None]] = {}
+        self.plain = f.kind == "literal" and f.datatype is None
+        self.lang = f.lang.lower() if f.kind == "literal" and f.lang else None
+
+    def values(self, row: dict[str, str]) -> list[str]:
+        f = self.f
+        if self.value is not None:
+            return [self.value.fill(row)]
+        cell = row.get(f.column or "", "")
+        if f.separator:
+            return [v for v in (x.strip() for x in cell.split(f.separator)) if v]
+        return [cell] if cell else []
+
+    def object(self, v: str) -> tuple[str | None, str | None]:
+        """(object term, problem message): exactly one of them is None, or both (no triple)."""
+        if self.lang is not None:
+            return f'"{escape(v)}"@{self.lang}', None
+        if self.plain:
+            return f'"{escape(v)}"', None
+        hit = self.cache.get(v)
+        if hit is None:
+            hit = self.cache[v] = self._object(v)
+        return hit
+
+    def _object(self, v: str) -> tuple[str | None, str | None]:
+        f = self.f
+        if f.kind == "literal":
+            return self._typed(v)
+        if f.kind == "iri":
+            if f.capture is not None:
+                hit = re.fullmatch(f.capture, v)
+                if hit is None:  # not of the form the link needs: the shapes report the value
+                    return None, None
+                v = hit.group(1)
+            if f.template:
+                v = f.template.replace("{value}", quote(v, safe=_SAFE))
+            if not _IRI.match(v) or any(c in v for c in '<>"{}|\\^`') or BAD_IRI.search(v):
+                return None, f"adresse (IRI) invalide / invalid IRI: {v!r}"
+            return f"<{v}>", None
+        if f.kind == "ref" and f.template:
+            if not _KEY.match(v):
+                return None, f"référence invalide / invalid reference: {v!r}"
+            return self._iri(self.base + f.template.replace("{value}", v))
+        if f.kind == "ref":
+            return self._iri(self.base + v)
+        if not _KEY.match(v):  # concept
+            return None, f"code invalide / invalid code: {v!r}"
+        if f.local_scheme:
+            return f"<{self.base}{f.local_scheme}/{v}>", None
+        return f"<{CMQ_NS}{f.scheme}/{v}>", None
+
+    @staticmethod
+    def _iri(iri: str) -> tuple[str | None, str | None]:
+        if BAD_IRI.search(iri):
+            return None, f"adresse (IRI) invalide / invalid IRI: {iri!r}"
+        return f"<{iri}>", None
+
+    def _typed(self, v: str) -> tuple[str | None, str | None]:
+        f = self.f
+        if f.datatype == "date":
+            for pattern, dt in _DATES:
+                if pattern.match(v):
+                    lit = Literal(v, datatype=dt)
+                    if not lit.ill_typed:
+                        return _nt(lit), None
+            return None, (f"date invalide (AAAA, AAAA-MM ou AAAA-MM-JJ) / invalid date (YYYY, "
+                          f"YYYY-MM or YYYY-MM-DD): {v!r}")
+        dt = URIRef(f.datatype or "")
+        if dt == XSD.boolean:
+            if v.lower() not in _BOOL:
+                return None, f"oui ou non attendu / yes or no expected: {v!r}"
+            return _nt(Literal(_BOOL[v.lower()])), None
+        check = _CHECKS.get(dt)
+        if check and not check[0].match(v):
+            return None, f"{check[1]}: {v!r}"
+        return _nt(Literal(v, datatype=dt)), None
+
+
+def _nt(lit: Literal) -> str:
+    return nt_literal(str(lit), lang=lit.language,
+                      datatype=str(lit.datatype) if lit.datatype is not None else None)
+
+
+class RowConverter:
+    """Converts the rows of one table of the mapping (plans compiled once per table)."""
+
+    def __init__(self, table: Table, base: str) -> None:
+        self.table = table
+        self.subject = _Subject(table.subject, base)
+        self.type_lines = [f" <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{t}> .\n"
+                           for t in table.types]
+        self.plans = [_FieldPlan(f, base) for f in table.fields]
+
+    def convert(self, row: dict[str, str]) -> RowOut:
+        sprobs: list[RowProblem] = []
+        subject = self.subject.make(row, sprobs)
+        if subject is None:
+            return RowOut(None, tuple(sprobs), (), (), ())
+        s_nt = f"<{subject}>"
+        lines = [s_nt + t for t in self.type_lines]
+        subs: list[str] = []
+        problems: list[RowProblem] = []
+        for plan in self.plans:
+            when = plan.when
+            if when and not any(row.get(c) for c in when):
+                continue
+            s = s_nt
+            if plan.subject is not None:
+                sub = plan.subject.make(row, problems)
+                if sub is None:
+                    continue
+                subs.append(sub)
+                s = f"<{sub}>"
+            for v in plan.values(row):
+                obj, problem = plan.object(v)
+                if obj is not None:
+                    lines.append(f"{s}{plan.pred}{obj} .\n")
+                elif problem is not None:
+                    problems.append((plan.f.column, problem))
+        return RowOut(subject, tuple(sprobs), tuple(lines), tuple(subs), tuple(problems))

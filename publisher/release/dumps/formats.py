@@ -1,0 +1,339 @@
+"""Deterministic dumps of a graph: sorted N-Triples, Turtle, compacted JSON-LD, and gzip.
+
+The campus graph is turned once into *rows* — ``(N-Triples line, s, p, o)`` sorted by the line —
+and every data dump is written from them (see docs/decisions/0004-deterministic-dumps.md):
+
+- ``campus.nt``: the lines, in code-point order (= UTF-8 byte order, ``LC_ALL=C sort``), canonical
+  N-Triples as pyoxigraph writes it (lower-case language tags, ``xsd:string`` implicit);
+- ``campus.ttl``: pyoxigraph's Turtle writer fed with the sorted triples (fast at 1M triples);
+  the ``@prefix`` header is rewritten in a fixed order;
+- ``campus.jsonld``: streamed compaction against ``context.jsonld`` (one node object per line);
+- ``*.gz``: gzip with no file name and mtime 0 in the header.
+
+Small graphs with blank nodes (ontology, shapes, provenance) are canonicalised first and written
+with rdflib's pretty Turtle writer, which is deterministic for a canonical graph.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gzip
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, BinaryIO, cast
+
+import pyoxigraph as ox
+from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
+from rdflib.term import Node
+
+from publisher.core.errors import ReleaseError
+from publisher.core.namespaces import PREFIXES
+from publisher.core.ntriples import escape
+from publisher.release.dumps.jsonld import (
+    FIRST_SEP,
+    FOOTER,
+    NODE_SEP,
+    Compactor,
+    header,
+    node_objects,
+)
+
+#: One triple of a dump: its N-Triples line (with the final newline) and its three terms.
+Row = tuple[str, Node, Node, Node]
+
+RDF_TYPE = str(RDF.type)
+_XSD_STRING = str(XSD.string)
+_RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_BNODE_LABEL = re.compile(r"^[A-Za-z0-9_]+$")
+_KIND = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
+_GZIP_LEVEL = 6
+_CHUNK = 1 << 20
+
+
+# ---------------------------------------------------------------- files
+
+
+@contextmanager
+def durable(path: Path) -> Iterator[BinaryIO]:
+    """Open ``path`` for writing (binary); flush and fsync it when the block ends.
+
+    An OSError without a file name (disk full, file too large…) gets ``path`` as its file name.
+    """
+    try:
+        with path.open("wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        if exc.filename is not None or exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a folder's entries (new files, renames) durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sha256_file(path: Path) -> tuple[int, str]:
+    """Byte size and SHA-256 (hex) of a file."""
+    h = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+    return size, h.hexdigest()
+
+
+def gzip_file(src: Path, dst: Path) -> None:
+    """Deterministic gzip of ``src``: no file name, mtime 0, fixed level."""
+    with (
+        durable(dst) as raw,
+        src.open("rb") as fh,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                      compresslevel=_GZIP_LEVEL) as gz,
+    ):
+        shutil.copyfileobj(fh, gz, _CHUNK)
+
+
+# ---------------------------------------------------------------- N-Triples
+
+
+def _iri(iri: str) -> str:
+    if _BAD_IRI.search(iri):
+        raise ReleaseError(f"IRI invalide, impossible à écrire / invalid IRI, cannot be written: "
+                           f"{iri!r}")
+    return f"<{iri}>"
+
+
+def nt_term(term: Node, *, bnodes: bool = False) -> str:
+    """One term in canonical N-Triples syntax (blank nodes only when ``bnodes`` is true)."""
+    if isinstance(term, URIRef):
+        return _iri(str(term))
+    if isinstance(term, Literal):
+        lex = f'"{escape(str(term))}"'
+        if term.language:
+            return f"{lex}@{term.language.lower()}"
+        dt = term.datatype
+        if dt is None or str(dt) in (_XSD_STRING, _RDF_LANGSTRING):
+            return lex
+        return f"{lex}^^{_iri(str(dt))}"
+    if isinstance(term, BNode) and bnodes:
+        label = str(term)
+        if not _BNODE_LABEL.match(label):
+            label = "b" + hashlib.sha1(label.encode("utf-8")).hexdigest()[:20]
+        return f"_:{label}"
+    raise ReleaseError(
+        f"nœud anonyme ou terme inattendu dans le graphe / blank node or unexpected term in the "
+        f"graph: {term!r} (la conversion doit nommer chaque ressource / the mapping must mint IRIs)"
+    )
+
+
+def sorted_rows(graph: Graph, *, bnodes: bool = False) -> list[Row]:
+    """The graph's triples with their N-Triples lines, sorted by line (code-point order)."""
+    bad = _BAD_IRI.search
+    rows: list[Row] = []
+    append = rows.append
+    for s, p, o in graph:
+        if type(s) is not URIRef or bad(s):
+            s_nt = nt_term(s, bnodes=bnodes)
+        else:
+            s_nt = f"<{s}>"
+        p_nt = nt_term(p) if type(p) is not URIRef or bad(p) else f"<{p}>"
+        if type(o) is URIRef and not bad(o):
+            o_nt = f"<{o}>"
+        else:
+            o_nt = nt_term(o, bnodes=bnodes)
+        append((f"{s_nt} {p_nt} {o_nt} .\n", s, p, o))
+    rows.sort(key=lambda r: r[0])
+    return rows
+
+
+def nt_bytes(rows: Iterable[Row]) -> bytes:
+    """The N-Triples document of sorted rows (UTF-8)."""
+    return "".join(r[0] for r in rows).encode("utf-8")
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    with durable(path) as fh:
+        fh.write(data)
+
+
+# ---------------------------------------------------------------- prefixes
+
+
+def dump_prefixes(rows: Iterable[Row], base_iri: str) -> dict[str, str]:
+    """PREFIXES plus one prefix per kind of record (``{base}{kind}/``) found among the subjects.
+
+    A kind is only used when its name is a plain lower-case word that is not already a prefix.
+    The result is sorted by prefix name so every writer uses the same order.
+    """
+    return prefixes_for([r[0] for r in rows], base_iri)
+
+
+def prefixes_for(lines: list[str], base_iri: str) -> dict[str, str]:
+    """:func:`dump_prefixes` of sorted N-Triples lines (jumps over each kind's records)."""
+    kinds: set[str] = set()
+    head = f"<{base_iri}"
+    i = bisect.bisect_left(lines, head)
+    while i < len(lines) and lines[i].startswith(head):
+        line = lines[i]
+        subject = line[len(head): line.index(" ") - 1]
+        kind, sep, _rest = subject.partition("/")
+        if sep:
+            kinds.add(kind)
+            i = bisect.bisect_left(lines, f"{head}{kind}0", i)  # "0" follows "/"
+        else:
+            i += 1
+    out = dict(PREFIXES)
+    for k in sorted(kinds):
+        if _KIND.match(k) and k not in out:
+            out[k] = f"{base_iri}{k}/"
+    return dict(sorted(out.items()))
+
+
+# ---------------------------------------------------------------- Turtle
+
+
+class _HeaderRewriter:
+    """Binary sink for pyoxigraph: drops its ``@prefix`` lines and writes ours in a fixed order.
+
+    pyoxigraph writes every given prefix first, in an order of its own; we replace that header.
+    """
+
+    def __init__(self, out: BinaryIO, prefixes: Mapping[str, str]) -> None:
+        self.out = out
+        self.skip = len(prefixes)
+        self.pending = b""
+        out.write("".join(f"@prefix {k}: <{v}> .\n" for k, v in prefixes.items()).encode())
+        if prefixes:
+            out.write(b"\n")
+
+    def write(self, data: bytes) -> int:
+        b = bytes(data)
+        if self.skip:
+            self.pending += b
+            while self.skip and b"\n" in self.pending:
+                line, _, self.pending = self.pending.partition(b"\n")
+                if not line.startswith(b"@prefix "):
+                    raise ReleaseError(f"en-tête Turtle inattendu / unexpected Turtle header: "
+                                       f"{line[:80]!r}")
+                self.skip -= 1
+            if self.skip:
+                return len(b)
+            b, self.pending = self.pending, b""
+        self.out.write(b)
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+def _io(sink: _HeaderRewriter) -> IO[bytes]:
+    return cast("IO[bytes]", sink)  # pyoxigraph only calls write() and flush()
+
+
+def write_turtle_from_nt(nt_path: Path, path: Path, prefixes: Mapping[str, str]) -> None:
+    """Turtle of a sorted N-Triples file, written by pyoxigraph (order kept, so deterministic)."""
+    with durable(path) as fh:
+        sink = _HeaderRewriter(fh, prefixes)
+        try:
+            ox.serialize(ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES), _io(sink),
+                         format=ox.RdfFormat.TURTLE, prefixes=dict(prefixes))
+        except (SyntaxError, ValueError) as exc:  # an IRI pyoxigraph finds invalid (RFC 3987)
+            raise ReleaseError(f"{nt_path.name}: écriture Turtle impossible / cannot write "
+                               f"Turtle: {exc}") from exc
+        if sink.skip:
+            raise ReleaseError("en-tête Turtle incomplet / incomplete Turtle header")
+
+
+def write_turtle_fast(graph: Graph, path: Path, prefixes: Mapping[str, str]) -> None:
+    """Turtle of any graph (blank nodes allowed) via pyoxigraph; for large, non-shipped graphs."""
+    data = nt_bytes(sorted_rows(graph, bnodes=True))
+    with durable(path) as fh:
+        sink = _HeaderRewriter(fh, prefixes)
+        ox.serialize(ox.parse(data, format=ox.RdfFormat.N_TRIPLES), _io(sink),
+                     format=ox.RdfFormat.TURTLE, prefixes=dict(prefixes))
+
+
+def write_turtle_canonical(graph: Graph, path: Path,
+                           prefixes: Mapping[str, str] | None = None) -> None:
+    """Pretty, deterministic Turtle of a small graph: blank nodes get canonical labels first."""
+    canon = Graph(bind_namespaces="core")
+    canon += to_canonical_graph(graph)
+    for k, v in graph.namespaces():
+        if k and not str(k).startswith(("ns", "_")):
+            canon.bind(k, v, override=True)
+    for name, ns in (prefixes or PREFIXES).items():
+        canon.bind(name, ns, override=True, replace=True)
+    write_bytes(path, canon.serialize(format="turtle", encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- JSON-LD
+
+
+def context_document(prefixes: Mapping[str, str]) -> dict[str, object]:
+    """The release's JSON-LD context (``context.jsonld``): prefixes only, no remote context."""
+    return {"@context": dict(prefixes)}
+
+
+def write_context(path: Path, prefixes: Mapping[str, str]) -> None:
+    text = json.dumps(context_document(prefixes), ensure_ascii=False, indent=2) + "\n"
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_jsonld(rows: Iterable[Row], path: Path, prefixes: Mapping[str, str],
+                 context_ref: str) -> None:
+    """Compacted JSON-LD of sorted rows; ``@context`` is a relative reference to the context file.
+
+    ``@type`` comes first in each node; other properties follow in N-Triples order
+    (:mod:`publisher.release.dumps.jsonld`).
+    """
+    write_jsonld_lines((r[0] for r in rows), path, prefixes, context_ref)
+
+
+def write_jsonld_lines(lines: Iterable[str], path: Path, prefixes: Mapping[str, str],
+                       context_ref: str) -> None:
+    compact = Compactor(prefixes)
+    with durable(path) as fh:
+        fh.write(header(context_ref).encode("utf-8"))
+        sep = FIRST_SEP
+        for node in node_objects(lines, compact):
+            fh.write((sep + node).encode("utf-8"))
+            sep = NODE_SEP
+        fh.write(FOOTER.encode("utf-8"))
+
+
+# ---------------------------------------------------------------- all data dumps
+
+
+def write_data_dumps(rows: list[Row], folder: Path, base_iri: str, *, nt: bytes | None = None,
+                     names: tuple[str, str, str, str] = ("campus.nt", "campus.ttl",
+                                                          "campus.jsonld", "context.jsonld"),
+                     ) -> dict[str, str]:
+    """Write the N-Triples, Turtle, JSON-LD (+ context) dumps of sorted rows and their gzips.
+
+    ``nt`` is the N-Triples document when the caller already has it. Returns the prefixes used.
+    """
+    nt_name, ttl_name, jsonld_name, context_name = names
+    prefixes = dump_prefixes(rows, base_iri)
+    write_bytes(folder / nt_name, nt if nt is not None else nt_bytes(rows))
+    write_turtle_from_nt(folder / nt_name, folder / ttl_name, prefixes)
+    write_context(folder / context_name, prefixes)
+    write_jsonld(rows, folder / jsonld_name, prefixes, context_name)
+    for name in (nt_name, ttl_name, jsonld_name):
+        gzip_file(folder / name, folder / f"{name}.gz")
+    return prefixes

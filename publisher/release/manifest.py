@@ -1,0 +1,177 @@
+"""``manifest.json``: what a release folder holds, written last and read back as a ReleaseInfo.
+
+The manifest lists the release id, build time, cmq version, triple count, previous release, every
+file (name, media type, byte size, SHA-256, kind), every source (name, size, SHA-256), the
+validation counts, and a snapshot of the campus configuration (so a release can be described
+without its project). Keys are written in a fixed order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from publisher.core.errors import ReleaseError, ReleaseNotFound
+from publisher.project.config import CampusConfig
+from publisher.release.dumps.formats import sha256_file, write_bytes
+from publisher.release.model import (
+    ADDED_NQ,
+    ADDED_NT,
+    CATALOG_TTL,
+    CONTEXT,
+    DATA_JSONLD,
+    DATA_NQ,
+    DATA_NT,
+    DATA_TRIG,
+    DATA_TTL,
+    HARVEST_JSON,
+    MANIFEST,
+    ONTOLOGY_HTML,
+    ONTOLOGY_TTL,
+    PROVENANCE_TTL,
+    REMOVED_NQ,
+    REMOVED_NT,
+    REPORT_HTML,
+    REPORT_TTL,
+    SHAPES_TTL,
+    VOID_TTL,
+    FileEntry,
+    ReleaseInfo,
+    SourceEntry,
+)
+
+MANIFEST_VERSION = 1
+ID_PATTERN = re.compile(r"^[0-9a-f]{16}$")
+GZIP_MEDIA = "application/gzip"
+
+_NT = ox.RdfFormat.N_TRIPLES.media_type
+_TTL = ox.RdfFormat.TURTLE.media_type
+_JSONLD = ox.RdfFormat.JSON_LD.media_type
+_NQ = ox.RdfFormat.N_QUADS.media_type
+_TRIG = ox.RdfFormat.TRIG.media_type
+
+#: Release file name → (media type, kind).
+FILE_TYPES: dict[str, tuple[str, str]] = {
+    DATA_NT: (_NT, "data"),
+    DATA_TTL: (_TTL, "data"),
+    DATA_JSONLD: (_JSONLD, "data"),
+    f"{DATA_NT}.gz": (GZIP_MEDIA, "data-gz"),
+    f"{DATA_TTL}.gz": (GZIP_MEDIA, "data-gz"),
+    f"{DATA_JSONLD}.gz": (GZIP_MEDIA, "data-gz"),
+    CONTEXT: (_JSONLD, "context"),
+    ONTOLOGY_TTL: (_TTL, "ontology"),
+    ONTOLOGY_HTML: ("text/html", "ontology"),
+    SHAPES_TTL: (_TTL, "shapes"),
+    CATALOG_TTL: (_TTL, "catalog"),
+    VOID_TTL: (_TTL, "void"),
+    REPORT_TTL: (_TTL, "report"),
+    REPORT_HTML: ("text/html", "report"),
+    PROVENANCE_TTL: (_TTL, "provenance"),
+    ADDED_NT: (_NT, "changeset"),
+    REMOVED_NT: (_NT, "changeset"),
+    # national release (cmq harvest)
+    DATA_NQ: (_NQ, "data"),
+    DATA_TRIG: (_TRIG, "data"),
+    f"{DATA_NQ}.gz": (GZIP_MEDIA, "data-gz"),
+    f"{DATA_TRIG}.gz": (GZIP_MEDIA, "data-gz"),
+    ADDED_NQ: (_NQ, "changeset"),
+    REMOVED_NQ: (_NQ, "changeset"),
+    HARVEST_JSON: ("application/json", "report"),
+}
+
+
+def release_id_of(nt: bytes) -> str:
+    """A release id: the first 16 hex digits of the SHA-256 of the sorted N-Triples dump."""
+    return hashlib.sha256(nt).hexdigest()[:16]
+
+
+def file_entry(path: Path) -> FileEntry:
+    media, kind = FILE_TYPES.get(path.name, ("application/octet-stream", "other"))
+    size, digest = sha256_file(path)
+    return FileEntry(path.name, media, size, digest, kind)
+
+
+def manifest_dict(info: ReleaseInfo) -> dict[str, object]:
+    cfg = info.config
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "release_id": info.release_id,
+        "created": info.created.isoformat(),
+        "cmq_version": info.cmq_version,
+        "campus": {"id": cfg.id, "name": cfg.name, "base_iri": cfg.base_iri,
+                   "public_url": cfg.public_url},
+        "triples": info.triples,
+        "previous_id": info.previous_id,
+        "violations": info.violations,
+        "warnings": info.warnings,
+        "changes": {k: int(info.extra[k]) for k in ("added", "removed") if k in info.extra},
+        "files": [{"name": f.name, "media_type": f.media_type, "byte_size": f.byte_size,
+                   "sha256": f.sha256, "kind": f.kind} for f in info.files],
+        "sources": [{"name": s.name, "byte_size": s.byte_size, "sha256": s.sha256}
+                    for s in info.sources],
+    }
+
+
+def write_manifest(folder: Path, info: ReleaseInfo) -> None:
+    text = json.dumps(manifest_dict(info), ensure_ascii=False, indent=2) + "\n"
+    write_bytes(folder / MANIFEST, text.encode("utf-8"))
+
+
+def read_release(path: Path, config: CampusConfig | None = None) -> ReleaseInfo:
+    """A release as described by its ``manifest.json``.
+
+    ``config`` (the project's current configuration) is used when given; otherwise a minimal
+    configuration is rebuilt from the manifest's campus snapshot.
+    """
+    file = path / MANIFEST
+    try:
+        raw: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ReleaseNotFound(f"{path}: pas une version (manifest.json absent) / not a release "
+                              "(no manifest.json)") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReleaseError(f"{file}: illisible / unreadable: {exc}") from exc
+    try:
+        campus = raw.get("campus") or {}
+        cfg = config or CampusConfig(
+            id=str(campus["id"]), name=str(campus["name"]), base_iri=str(campus["base_iri"]),
+            public_url=str(campus["public_url"]))
+        extra = {k: str(v) for k, v in (raw.get("changes") or {}).items()}
+        return ReleaseInfo(
+            release_id=str(raw["release_id"]),
+            created=datetime.fromisoformat(raw["created"]),
+            config=cfg,
+            triples=int(raw["triples"]),
+            cmq_version=str(raw["cmq_version"]),
+            files=tuple(FileEntry(f["name"], f["media_type"], int(f["byte_size"]), f["sha256"],
+                                  f["kind"]) for f in raw["files"]),
+            sources=tuple(SourceEntry(s["name"], int(s["byte_size"]), s["sha256"])
+                          for s in raw["sources"]),
+            previous_id=raw.get("previous_id"),
+            violations=int(raw.get("violations", 0)),
+            warnings=int(raw.get("warnings", 0)),
+            extra=extra,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReleaseError(f"{file}: manifeste incomplet / incomplete manifest: {exc!r}") from exc
+
+
+def list_releases(releases_dir: Path, config: CampusConfig | None = None) -> list[ReleaseInfo]:
+    """The complete releases of a folder (id-named, with a readable manifest), newest first."""
+    out: list[ReleaseInfo] = []
+    if not releases_dir.is_dir():
+        return out
+    for p in releases_dir.iterdir():
+        if ID_PATTERN.match(p.name) and p.is_dir() and not p.is_symlink():
+            try:
+                out.append(read_release(p, config))
+            except ReleaseError:
+                continue
+    out.sort(key=lambda r: (r.created, r.release_id), reverse=True)
+    return out

@@ -1,0 +1,240 @@
+"""Files of the releases: ``/dumps/{file}``, ``/releases/{id}/{file}``, ``/catalog``,
+``/.well-known/void`` and ``/healthz``.
+
+Only names listed in a release's manifest are served (a whitelist: no path is ever built from
+what the client sends, so ``..`` cannot leave the release folder). Validators: ``ETag`` is the
+file's SHA-256 from the manifest (quoted), ``Last-Modified`` the release's build time; ``304`` on
+``If-None-Match`` (weak comparison), else on ``If-Modified-Since``. A client that accepts gzip
+and asks for ``campus.nt`` gets the precomputed ``campus.nt.gz`` with ``Content-Encoding: gzip``
+(its own ETag); ``campus.nt.gz`` asked by name is the gzip file itself (``application/gzip``).
+
+The catalogue and the VoID description are converted with pyoxigraph into the RDF format the
+client negotiates (``Accept`` with q-values, or ``?format=``); no format table is kept here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+from typing import Annotated
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from publisher.release import model as rm
+from publisher.release.model import FileEntry
+from publisher.server import conneg
+from publisher.server.errors import NotAcceptable, NotFound
+from publisher.server.state import ServedRelease, served
+
+router = APIRouter(tags=["fichiers / files"])
+
+_RELEASE_ID = re.compile(r"^[0-9a-f]{16}$")
+_GZIP = "application/gzip"
+CURRENT_CACHE = "public, max-age=60, must-revalidate"
+IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
+FormatParam = Annotated[
+    str | None,
+    Query(description="Format forcé (extension `ttl`, `jsonld`, `nt`, `rdf` ou type de média) "
+          "/ format override (file extension or media type), instead of `Accept`."),
+]
+
+
+#: The RDF formats of /catalog and /.well-known/void (the linked-data pages' list, minus HTML).
+RDF_OFFERS = conneg.RDF_FORMATS
+
+
+def choose_rdf(accept: str | None, format_param: str | None) -> ox.RdfFormat:
+    """The RDF format for ``?format=`` or ``Accept`` (q-values; 406 when none fits)."""
+    available = tuple(f.media_type for f in RDF_OFFERS)
+    if format_param:
+        try:
+            choice = conneg.from_format_param(format_param)
+        except conneg.NotAcceptable:
+            choice = conneg.Choice(None)
+        if choice.rdf is None:
+            raise NotAcceptable(format_param, available)
+        return choice.rdf
+    best: tuple[float, int, int] | None = None
+    chosen: ox.RdfFormat | None = None
+    ranges = conneg.parse_accept(accept)
+    for order, offer in enumerate(RDF_OFFERS):
+        spec, q = -1, 0.0
+        for r in ranges:
+            if r.type == "*" and r.subtype == "*":
+                s = 0
+            elif r.subtype == "*":
+                s = 1 if offer.media_type.startswith(r.type + "/") else -1
+            else:
+                s = 2 if ox.RdfFormat.from_media_type(r.full) == offer else -1
+            if s > spec or (s == spec and r.q > q):
+                spec, q = s, r.q
+        if spec >= 0 and q > 0 and (best is None or (q, spec, -order) > best):
+            best, chosen = (q, spec, -order), offer
+    if chosen is None:
+        raise NotAcceptable(accept or "", available)
+    return chosen
+
+
+def quoted_etag(sha256: str, suffix: str = "") -> str:
+    return f'"{sha256}{"-" + suffix if suffix else ""}"'
+
+
+def http_date(when: datetime) -> str:
+    return format_datetime(when.replace(microsecond=0), usegmt=True)
+
+
+def _etags(header: str) -> set[str]:
+    return {t.strip().removeprefix("W/") for t in header.split(",") if t.strip()}
+
+
+def not_modified(request: Request, etag: str, modified: datetime) -> bool:
+    """RFC 9110 §13.1: ``If-None-Match`` wins; ``If-Modified-Since`` only without it."""
+    inm = request.headers.get("if-none-match")
+    if inm is not None:
+        tags = _etags(inm)
+        return "*" in tags or etag.removeprefix("W/") in tags
+    ims = request.headers.get("if-modified-since")
+    if ims:
+        try:
+            since = parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+        if since.tzinfo is None:
+            return False
+        return modified.replace(microsecond=0) <= since
+    return False
+
+
+def accepts_gzip(request: Request) -> bool:
+    """Whether ``Accept-Encoding`` allows gzip (``gzip``, else ``*``, with q > 0)."""
+    star: float | None = None
+    for item in request.headers.get("accept-encoding", "").split(","):
+        name, _, params = item.partition(";")
+        q = 1.0
+        key, _, value = params.partition("=")
+        if key.strip().lower() == "q":
+            try:
+                q = float(value)
+            except ValueError:
+                q = 0.0
+        name = name.strip().lower()
+        if name in {"gzip", "x-gzip"}:
+            return q > 0
+        if name == "*":
+            star = q
+    return star is not None and star > 0
+
+
+def _content_type(entry: FileEntry) -> str:
+    media = entry.media_type
+    if media == _GZIP or "charset=" in media:
+        return media
+    return f"{media}; charset=utf-8"
+
+
+def _validators(etag: str, modified: datetime, cache: str, vary: str | None) -> dict[str, str]:
+    headers = {"ETag": etag, "Last-Modified": http_date(modified), "Cache-Control": cache}
+    if vary:
+        headers["Vary"] = vary
+    return headers
+
+
+def serve_file(
+    request: Request, folder: Path, files: dict[str, FileEntry], name: str,
+    created: datetime, cache: str,
+) -> Response:
+    """One file of a release folder, with validators, 304 and precomputed gzip."""
+    entry = files.get(name)
+    if entry is None:
+        raise NotFound(f"fichier inconnu / no such file: {name}")
+    gz = files.get(name + ".gz")
+    headers: dict[str, str]
+    if gz is not None and accepts_gzip(request):
+        headers = _validators(quoted_etag(gz.sha256), created, cache, "Accept-Encoding")
+        headers["Content-Encoding"] = "gzip"
+        path, media = folder / gz.name, _content_type(entry)
+    else:
+        vary = "Accept-Encoding" if gz is not None else None
+        headers = _validators(quoted_etag(entry.sha256), created, cache, vary)
+        path, media = folder / entry.name, _content_type(entry)
+    if not_modified(request, headers["ETag"], created):
+        return Response(status_code=304, headers=headers)
+    if not path.is_file():
+        raise NotFound(f"fichier absent de la version / file missing from the release: {name}")
+    return FileResponse(path, media_type=media, headers=headers)
+
+
+@router.get("/healthz", summary="État du serveur / server health",
+            description="`{status: ready, release, triples}` once the current release is loaded.")
+async def healthz(request: Request) -> JSONResponse:
+    rel = served(request)
+    return JSONResponse(
+        {"status": "ready", "release": rel.info.release_id, "triples": rel.info.triples},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.api_route("/dumps/{file}", methods=["GET", "HEAD"],
+                  summary="Fichiers de la version courante / files of the current release",
+                  description="Any file listed in the current release's manifest (`campus.nt`, "
+                  "`campus.ttl`, `campus.jsonld`, their `.gz`, `catalog.ttl`, `void.ttl`, "
+                  "`validation.html`, `manifest.json`…), with ETag (SHA-256), Last-Modified, "
+                  "304 and precomputed gzip.")
+async def dump(request: Request, file: str) -> Response:
+    rel = served(request)
+    return serve_file(request, rel.path, rel.files, file, rel.info.created, CURRENT_CACHE)
+
+
+@router.api_route("/releases/{release_id}/{file}", methods=["GET", "HEAD"],
+                  summary="Fichiers d'une version conservée / files of a kept release",
+                  description="The stable download URLs of the catalogue "
+                  "(`{public_url}releases/<id>/<file>`); immutable.")
+async def release_file(request: Request, release_id: str, file: str) -> Response:
+    rel = served(request)
+    if not _RELEASE_ID.match(release_id):
+        raise NotFound(f"version inconnue / no such release: {release_id}")
+    kept = await asyncio.to_thread(rel.kept_release, release_id)
+    if kept is None:
+        raise NotFound(f"version inconnue / no such release: {release_id}")
+    folder, info, files = kept
+    return serve_file(request, folder, files, file, info.created, IMMUTABLE_CACHE)
+
+
+async def rdf_document(request: Request, name: str, fmt: str | None) -> Response:
+    """A release's Turtle file in the negotiated RDF format (converted by pyoxigraph)."""
+    rel = served(request)
+    entry = rel.files.get(name)
+    if entry is None:
+        raise NotFound(f"fichier absent de la version / file missing from the release: {name}")
+    target = choose_rdf(request.headers.get("accept"), fmt)
+    suffix = "" if target == ox.RdfFormat.TURTLE else target.file_extension
+    headers = _validators(quoted_etag(entry.sha256, suffix), rel.info.created, CURRENT_CACHE,
+                          "Accept")
+    if not_modified(request, headers["ETag"], rel.info.created):
+        return Response(status_code=304, headers=headers)
+    body = await asyncio.to_thread(rel.converted, name, target)
+    return Response(body, media_type=f"{target.media_type}; charset=utf-8", headers=headers)
+
+
+_RDF_DESC = "Formats: " + ", ".join(f.media_type for f in RDF_OFFERS) + " (`Accept` or `format`)."
+
+
+@router.api_route("/catalog", methods=["GET", "HEAD"],
+                  summary="Catalogue DCAT-AP / DCAT-AP catalogue", description=_RDF_DESC)
+async def catalog(request: Request, format: FormatParam = None) -> Response:
+    return await rdf_document(request, rm.CATALOG_TTL, format)
+
+
+@router.api_route("/.well-known/void", methods=["GET", "HEAD"],
+                  summary="Description VoID du jeu de données / VoID dataset description",
+                  description=_RDF_DESC)
+async def void(request: Request, format: FormatParam = None) -> Response:
+    return await rdf_document(request, rm.VOID_TTL, format)
+
+
+__all__ = ["ServedRelease", "accepts_gzip", "not_modified", "router", "serve_file"]

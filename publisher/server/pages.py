@@ -1,0 +1,267 @@
+"""Linked-data pages: dereferenceable IRIs, the landing page, the ontology and the query page.
+
+- ``GET /{path}`` — the IRI ``{base_iri}{path}`` (``{base}organisation/x`` ↔ ``/organisation/x``;
+  hash sub-resources come with their document); ``/ontology`` and ``/ontology/{term}`` — the
+  ontology (``https://w3id.org/cmq/ontology``) and its terms and concepts. HTML for browsers,
+  Turtle / JSON-LD / N-Triples / RDF-XML by content negotiation (``Accept`` or ``?format=``),
+  with ``Link: <…?format=ttl>; rel="alternate"; type="text/turtle"`` … and ``Vary: Accept``;
+  404 (with a helpful page) when the store has no triple about the IRI, 406 when no offered
+  format is acceptable. Every lookup is a SPARQL query sent to the engine
+  (:mod:`publisher.server.describe`).
+- ``GET /`` — the landing page (RDF clients are sent to ``/catalog`` with 303).
+- :func:`query_page` — the YASGUI page ``GET /sparql`` answers browsers with; YASGUI's files are
+  served from the ``yasgui_dir`` setting under ``/assets/yasgui/``, the page's own CSS/JS under
+  ``/static/``.
+
+The catch-all route is the router's last: the app includes this router after the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from markupsafe import Markup
+from rdflib import URIRef
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI
+from publisher.html.environment import STATIC_DIR, environment
+from publisher.html.render import Linker, Renderer, Term, label_of, render_resource
+from publisher.ontology.docs import SERVER_LAYOUT, render_html
+from publisher.project.queries import QUERIES_DIR, load_queries
+from publisher.release.metadata.catalog import LICENCE
+from publisher.release.model import DATA_JSONLD, DATA_NT, DATA_TTL
+from publisher.server import conneg, describe
+from publisher.server.errors import NotFound, error_response
+from publisher.server.files import CURRENT_CACHE, not_modified
+from publisher.server.jsonld_schema import dataset, schema_org, script_json, web_page
+from publisher.server.landing import landing_view
+from publisher.server.ontology_doc import ontology_view
+from publisher.server.state import ServedRelease, graph_iri, served, server_state
+
+router = APIRouter(tags=["pages"])
+
+ASSET_SUFFIXES = (".js", ".css", ".map")
+ASSET_CACHE = "public, max-age=86400"
+MAX_SUGGESTIONS = 30
+FormatParam = Annotated[
+    str | None,
+    Query(description="Format forcé : html, ttl, jsonld, nt, rdf ou un type de média / format "
+          "override (instead of `Accept`)."),
+]
+
+
+def root_of(request: Request) -> str:
+    return str(request.scope.get("root_path", "")).rstrip("/") + "/"
+
+
+def linker_for(request: Request, rel: ServedRelease) -> Linker:
+    return Linker(rel.info.config.base_iri, root_of(request))
+
+
+def local_path(request: Request) -> str:
+    """The request path as sent (still percent-encoded, like minted IRIs), without the root."""
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1") if isinstance(raw, bytes) else request.url.path
+    path = path.split("?", 1)[0]
+    root = str(request.scope.get("root_path", "")).rstrip("/")
+    if root and path.startswith(root):
+        path = path[len(root):]
+    return path.removeprefix("/")
+
+
+def render_page(name: str, request: Request, rel: ServedRelease, status: int = 200,
+                headers: dict[str, str] | None = None, **values: Any) -> HTMLResponse:
+    cfg = rel.info.config
+    site = {"name": cfg.name, "title": cfg.title or cfg.name, "release_id": rel.info.release_id}
+    values.setdefault("alternates", [])
+    values.setdefault("jsonld", None)
+    html = environment().get_template(name).render(site=site, root=root_of(request), **values)
+    return HTMLResponse(html, status_code=status, headers=headers)
+
+
+def _headers(request: Request, rel: ServedRelease, tag: str) -> dict[str, str]:
+    path = root_of(request) + local_path(request)
+    return {"Link": conneg.link_header(path), "Vary": "Accept", "Cache-Control": CURRENT_CACHE,
+            "ETag": f'"{rel.info.release_id}-{tag}"'}
+
+
+def _alternates(request: Request) -> list[tuple[str, str]]:
+    return conneg.alternates(root_of(request) + local_path(request))
+
+
+def _rdf(body: bytes, choice: conneg.Choice, headers: dict[str, str]) -> Response:
+    return Response(body, media_type=f"{choice.media_type}; charset=utf-8", headers=headers)
+
+
+def _tag(choice: conneg.Choice) -> str:
+    return "html" if choice.rdf is None else choice.rdf.file_extension
+
+
+# ------------------------------------------------------------------ static files
+
+
+def _file_in(folder: Path | None, name: str, suffixes: tuple[str, ...]) -> Path:
+    """A file directly inside ``folder`` (listed, never built from the name), or 404."""
+    if folder is not None and folder.is_dir() and name.endswith(suffixes):
+        for candidate in folder.iterdir():
+            if candidate.name == name and candidate.is_file():
+                return candidate
+    raise NotFound(f"fichier inconnu / no such file: {name}")
+
+
+@router.get("/static/{name}", include_in_schema=False)
+async def static_file(name: str) -> FileResponse:
+    path = _file_in(STATIC_DIR, name, (".css", ".js"))
+    return FileResponse(path, headers={"Cache-Control": ASSET_CACHE})
+
+
+@router.get("/assets/yasgui/{name}", include_in_schema=False)
+async def yasgui_asset(request: Request, name: str) -> FileResponse:
+    folder = server_state(request).settings.yasgui_assets()
+    path = _file_in(folder, name, ASSET_SUFFIXES)
+    return FileResponse(path, headers={"Cache-Control": ASSET_CACHE})
+
+
+# ------------------------------------------------------------------ query page
+
+
+def queries_folder(request: Request) -> Path:
+    own = server_state(request).project.root / "queries"
+    return own if own.is_dir() else QUERIES_DIR
+
+
+async def query_page(request: Request) -> HTMLResponse:
+    """The YASGUI page, pre-loaded with one tab per named query, querying our ``/sparql``."""
+    rel = served(request)
+    queries = load_queries(queries_folder(request))
+    endpoint = root_of(request) + "sparql"
+    tabs = [{"name": q.name, "title": q.title_fr, "text": q.text} for q in queries]
+    digest = hashlib.sha256(json.dumps([endpoint, tabs], sort_keys=True).encode()).hexdigest()
+    config = {"endpoint": endpoint, "storageKey": f"cmq-{digest[:12]}", "queries": tabs}
+    assets = server_state(request).settings.yasgui_assets()
+    about = web_page("Requêtes SPARQL / SPARQL queries", rel.info.sparql_url,
+                     rel.info.dataset_iri)
+    return render_page(
+        "query.html", request, rel, headers={"Cache-Control": "no-cache"},
+        jsonld=Markup(script_json(about)),
+        queries=queries, endpoint=endpoint, config_json=Markup(script_json(config)),
+        assets=assets is not None and (assets / "yasgui.min.js").is_file(),
+    )
+
+
+# ------------------------------------------------------------------ landing
+
+
+@router.api_route("/", methods=["GET", "HEAD"], summary="Page d'accueil / landing page")
+async def landing(request: Request, format: FormatParam = None) -> Response:
+    rel = served(request)
+    choice = conneg.choose(request.headers.get("accept"), format)
+    if choice.rdf is not None:
+        target = f"{root_of(request)}catalog?format={choice.rdf.file_extension}"
+        return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
+    info = rel.info
+    void = (await describe.construct(rel.engine, describe.void_query())).graph()
+    linker = linker_for(request, rel)
+    wanted = {o for o in void.objects() if isinstance(o, URIRef)}
+    wanted.add(URIRef(info.config.campus_iri))
+    context = await describe.context_graph(rel.engine, wanted)
+    view = landing_view(void, context, info, linker)
+    downloads = [(info.download_url(f.name), f.media_type) for f in info.files
+                 if f.name in (DATA_NT, DATA_TTL, DATA_JSONLD)]
+    data = dataset(view.title, info.config.description or view.title, info.config.public_url,
+                   info.dataset_iri, downloads, str(LICENCE), info.config.keywords)
+    return render_page("landing.html", request, rel, headers={"Vary": "Accept"},
+                       landing=view, jsonld=Markup(script_json(data)))
+
+
+# ------------------------------------------------------------------ resources
+
+
+async def not_found(request: Request, rel: ServedRelease, iri: str,
+                    choice: conneg.Choice) -> Response:
+    message = f"ressource inconnue / unknown resource: {iri}"
+    if choice.rdf is not None:
+        return error_response(request, NotFound(message))
+    linker = linker_for(request, rel)
+    base = rel.info.config.base_iri
+    suggestions: list[Term] = []
+    doc = iri.split("#", 1)[0]
+    for prefix in (base, CMQ_NS):
+        head = doc[len(prefix):].split("/", 1)[0] if doc.startswith(prefix) else ""
+        if head:
+            found = await describe.construct(
+                rel.engine, describe.neighbours_query(prefix + head + "/"))
+            g = found.graph()
+            r = Renderer(g, linker, iri)
+            subjects = {s for s in g.subjects() if isinstance(s, URIRef)}
+            suggestions = sorted((r.term(s) for s in subjects), key=lambda t: t.text.casefold())
+            break
+    return render_page("notfound.html", request, rel, status=404,
+                       headers={"Vary": "Accept", "Cache-Control": "no-cache"},
+                       iri=iri, base_iri=base, ontology_ns=CMQ_NS,
+                       suggestions=suggestions[:MAX_SUGGESTIONS])
+
+
+async def ontology_page(request: Request, rel: ServedRelease, choice: conneg.Choice) -> Response:
+    headers = _headers(request, rel, _tag(choice))
+    if not_modified(request, headers["ETag"], rel.info.created):
+        return Response(status_code=304, headers=headers)
+    found = await describe.ontology(rel.engine, graph_iri(rel.info, "ontology"))
+    if choice.rdf is not None:
+        return _rdf(found.serialize(choice.rdf), choice, headers)
+    graph = found.graph()
+    view = await ontology_view(rel.engine, graph, rel.path, linker_for(request, rel))
+    page_url = rel.info.config.public_url + "ontology"
+    jsonld = Markup(script_json(schema_org(graph, ONTOLOGY_IRI, page_url)))
+    cfg = rel.info.config  # the same generator as the release's ontology.html, in this site's frame
+    site = {"name": cfg.name, "title": cfg.title or cfg.name, "release_id": rel.info.release_id}
+    html = render_html(view, layout=SERVER_LAYOUT, site=site, root=root_of(request),
+                       alternates=_alternates(request), jsonld=jsonld)
+    return HTMLResponse(html, headers=headers)
+
+
+@router.api_route(
+    "/{path:path}", methods=["GET", "HEAD"],
+    summary="Ressource (IRI déréférençable) / resource (dereferenceable IRI)",
+    description="The IRI `{base_iri}{path}` (or `https://w3id.org/cmq/ontology/{term}` under "
+    "`/ontology/`): HTML, Turtle, JSON-LD, N-Triples or RDF/XML by `Accept` or `format`.",
+)
+async def resource(request: Request, path: str, format: FormatParam = None) -> Response:
+    rel = served(request)
+    choice = conneg.choose(request.headers.get("accept"), format)
+    local = local_path(request)
+    if local == "ontology/":
+        return RedirectResponse(root_of(request) + "ontology", status_code=301)
+    linker = linker_for(request, rel)
+    iri = linker.iri_for_path(local)
+    if local == "ontology":
+        return await ontology_page(request, rel, choice)
+    try:
+        describe.sparql_iri(iri)
+    except describe.InvalidIri:
+        return await not_found(request, rel, iri, choice)
+    headers = _headers(request, rel, _tag(choice))
+    if not_modified(request, headers["ETag"], rel.info.created):
+        return Response(status_code=304, headers=headers)
+    doc = await describe.document(rel.engine, iri)
+    if not doc.triples:
+        return await not_found(request, rel, iri, choice)
+    if choice.rdf is not None:
+        return _rdf(doc.serialize(choice.rdf), choice, headers)
+    data = await describe.describe(rel.engine, iri, doc)
+    view = render_resource(data, linker)
+    if view is None:  # only hash parts or blank nodes: no statement about the IRI itself
+        return await not_found(request, rel, iri, choice)
+    page_url = rel.info.config.public_url.rstrip("/") + "/" + local
+    graph = data.document + data.context
+    jsonld = schema_org(graph, iri, page_url)
+    if "name" not in jsonld:
+        lab = label_of(graph, URIRef(iri))
+        jsonld["name"] = str(lab) if lab is not None else view.title
+    return render_page("resource.html", request, rel, headers=headers, view=view,
+                       jsonld=Markup(script_json(jsonld)), alternates=_alternates(request))

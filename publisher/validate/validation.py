@@ -1,0 +1,254 @@
+"""Validate the campus graph with the shapes; report every problem against file, row and column.
+
+Problems from the conversion (malformed cells) and SHACL results (pyshacl, SHACL Core and
+SHACL-SPARQL, including the national identifier checks) end up in one :class:`Report`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from pyshacl import validate as shacl_validate
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import SH, XSD
+from rdflib.term import Node
+
+from publisher.convert.tables import Conversion, convert
+from publisher.core.errors import CmqError, Location
+from publisher.project.folder import Project
+from publisher.validate.compiled import (
+    Check,
+    Result,
+    collect,
+    compile_shapes,
+    report_graph,
+    run_checks,
+)
+
+VIOLATION, WARNING, INFO = "Violation", "Warning", "Info"
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: str  # Violation | Warning | Info
+    location: Location | None
+    message_fr: str
+    message_en: str
+    focus: str | None = None
+    path: str | None = None
+    value: str | None = None
+    shape: str | None = None
+    component: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        loc = self.location
+        return {
+            "severity": self.severity,
+            "file": loc.file if loc else None,
+            "row": loc.row if loc else None,
+            "column": loc.column if loc else None,
+            "message_fr": self.message_fr,
+            "message_en": self.message_en,
+            "focus": self.focus,
+            "path": self.path,
+            "value": self.value,
+            "shape": self.shape,
+            "component": self.component,
+        }
+
+    def __str__(self) -> str:
+        where = str(self.location) if self.location else (self.focus or "?")
+        prop = f" [{self.path}]" if self.path else ""
+        val = f" «{self.value}»" if self.value is not None else ""
+        msg = self.message_fr if self.message_fr == self.message_en else (
+            f"{self.message_fr} / {self.message_en}")
+        return f"{self.severity}: {where}{prop}{val}: {msg}"
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+    shacl_graph: Graph | None = None  # the SHACL validation report as RDF
+
+    @property
+    def conforms(self) -> bool:
+        return not any(p.severity == VIOLATION for p in self.problems)
+
+    def count(self, severity: str) -> int:
+        return sum(1 for p in self.problems if p.severity == severity)
+
+    def text(self) -> str:
+        lines = [str(p) for p in sorted(self.problems, key=_sort_key)]
+        lines.append(
+            f"{self.count(VIOLATION)} violation(s), {self.count(WARNING)} avertissement(s)/warning(s)"
+        )
+        return "\n".join(lines)
+
+
+def _sort_key(p: Problem) -> tuple[int, str, int, str]:
+    sev = {VIOLATION: 0, WARNING: 1}.get(p.severity, 2)
+    loc = p.location
+    return sev, loc.file if loc else "~", (loc.row or 0) if loc else 0, p.path or ""
+
+
+class ValidationFailed(CmqError):
+    status = 422
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(report.text())
+        self.report = report
+
+
+def load_graph(files: Iterable[Path]) -> Graph:
+    g = Graph()
+    for f in files:
+        g.parse(f, format="turtle")
+    return g
+
+
+def _messages(report: Graph, result: Node) -> tuple[str, str]:
+    fr = en = other = ""
+    for m in report.objects(result, SH.resultMessage):
+        if isinstance(m, Literal):
+            if m.language == "fr":
+                fr = str(m)
+            elif m.language == "en":
+                en = str(m)
+            else:
+                other = other or str(m)
+    return fr or other or en, en or other or fr
+
+
+def shacl_problems(report: Graph, conv: Conversion | None) -> list[Problem]:
+    out: list[Problem] = []
+    for result in report.objects(None, SH.result):
+        focus = report.value(result, SH.focusNode)
+        path = report.value(result, SH.resultPath)
+        value = report.value(result, SH.value)
+        sev = report.value(result, SH.resultSeverity)
+        fr, en = _messages(report, result)
+        loc = conv.locate(focus, path) if conv is not None and focus is not None else None
+        out.append(
+            Problem(
+                severity=str(sev).rsplit("#", 1)[-1] if sev else VIOLATION,
+                location=loc,
+                message_fr=fr,
+                message_en=en,
+                focus=str(focus) if focus is not None else None,
+                path=str(path) if isinstance(path, URIRef) else None,
+                value=str(value) if value is not None else None,
+                shape=str(report.value(result, SH.sourceShape)),
+                component=str(report.value(result, SH.sourceConstraintComponent)),
+            )
+        )
+    return out
+
+
+#: Validation engines: "oxigraph" compiles the shapes to SPARQL (publisher.validate.compiled, fast,
+#: the default); "pyshacl" is the reference implementation (slow at scale, used by the tests to
+#: cross-check the fast engine). See docs/decisions/0008-validation-engine.md.
+ENGINES = ("oxigraph", "pyshacl")
+
+
+def store_from_graphs(*graphs: Graph) -> ox.Store:
+    """An in-memory Oxigraph store holding the union of rdflib graphs."""
+    store = ox.Store()
+    for g in graphs:
+        store.bulk_extend(
+            ox.Quad(to_ox(s), to_ox(p), to_ox(o))  # type: ignore[arg-type]
+            for s, p, o in g
+        )
+    return store
+
+
+def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(term)
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(term.datatype or XSD.string))
+    return ox.BlankNode(str(term))
+
+
+def validate_graph(
+    data: Graph, shapes: Graph, ontology: Graph, conv: Conversion | None = None,
+    *, engine: str = "oxigraph",
+) -> Report:
+    """Run the shapes over ``data`` (with the ontology's concept schemes mixed in)."""
+    if engine == "oxigraph":
+        report_graph = run_checks(store_from_graphs(data, ontology), compile_shapes(shapes))
+        return Report(shacl_problems(report_graph, conv), report_graph)
+    if engine != "pyshacl":
+        raise ValueError(f"unknown validation engine {engine!r} (one of {ENGINES})")
+    # The concept schemes are needed for sh:node/sh:class checks: validate the union, but only
+    # the data's own nodes are targets (the ontology has no instances of the targeted classes).
+    union = Graph()
+    union += data
+    union += ontology
+    _conforms, report_graph, _text = shacl_validate(
+        union,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+    )
+    assert isinstance(report_graph, Graph)
+    return Report(shacl_problems(report_graph, conv), report_graph)
+
+
+def data_store(nt: bytes, ontology_files: Iterable[Path], path: Path | None = None) -> ox.Store:
+    """An Oxigraph store (in memory, or on disk at ``path``) holding sorted N-Triples and the
+    ontology, for the compiled checks (lenient: IRIs are checked when the dumps are written)."""
+    store = ox.Store(str(path)) if path is not None else ox.Store()
+    store.bulk_load(nt, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    for f in ontology_files:
+        store.bulk_load(path=str(f), format=ox.RdfFormat.TURTLE)
+    return store
+
+
+@dataclass
+class Validation:
+    """A validation by the compiled checks, with what an incremental build reuses."""
+
+    report: Report
+    checks: list[Check]
+    results: list[Result]
+    store: ox.Store | None = None
+
+
+def conversion_problems(conv: Conversion) -> list[Problem]:
+    return [Problem(VIOLATION, loc, msg, msg) for loc, msg in conv.problems]
+
+
+def report_of(checks: list[Check], results: list[Result], conv: Conversion) -> Report:
+    """The report of compiled-check results, conversion problems first."""
+    graph = report_graph(checks, results)
+    return Report(conversion_problems(conv) + shacl_problems(graph, conv), graph)
+
+
+def validate_conversion(conv: Conversion, shapes: Graph, ontology_files: Iterable[Path], *,
+                        keep_store: bool = False) -> Validation:
+    """Validate a conversion with the compiled checks on a store loaded from its N-Triples."""
+    nt = "".join(conv.sorted_lines()).encode("utf-8")
+    store = data_store(nt, ontology_files)
+    del nt
+    checks = compile_shapes(shapes)
+    results = collect(store, checks)
+    return Validation(report_of(checks, results, conv), checks, results,
+                      store if keep_store else None)
+
+
+def validate_project(project: Project, *, engine: str = "oxigraph") -> tuple[Conversion, Report]:
+    """Convert and validate a project; conversion problems come first in the report."""
+    conv = convert(project)
+    shapes = load_graph(project.shape_files())
+    if engine == "oxigraph":
+        return conv, validate_conversion(conv, shapes, project.ontology_files()).report
+    report = validate_graph(conv.graph, shapes, load_graph(project.ontology_files()), conv,
+                            engine=engine)
+    report.problems[:0] = conversion_problems(conv)
+    return conv, report

@@ -75,7 +75,7 @@ def _timed(fn: Callable[[], object]) -> float:
 def step(name: str, project_dir: Path, out: Path) -> float:
     """Run one measured step; returns its wall time (set-up excluded)."""
     from publisher.convert.tables import convert
-    from publisher.validate.validation import load_graph
+    from publisher.core.graphs import load_graph
 
     project = _project(project_dir)
     if name == "convert":
@@ -143,8 +143,8 @@ def _plain(name: str, out: Path) -> float:
         return _timed(lambda: g.serialize(format=fmt, encoding="utf-8"))
     from pyshacl import validate
 
+    from publisher.core.graphs import load_graph
     from publisher.project.folder import shipped_files
-    from publisher.validate.validation import load_graph
 
     shapes = load_graph(shipped_files("shapes"))
     if name == "pyshacl_core":

@@ -30,7 +30,7 @@ from store_fixtures import launch
 
 from publisher.project.folder import Project
 from publisher.project.settings import load_settings
-from publisher.release.build import current_release
+from publisher.release.folder import current_release
 from publisher.release.manifest import read_release
 from publisher.remote.engine import RemoteEngine
 from publisher.remote.serving import dataset_of

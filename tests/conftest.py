@@ -42,8 +42,9 @@ import pytest
 from rdflib import Graph
 
 from publisher.convert.tables import Conversion, convert
+from publisher.core.graphs import load_graph
 from publisher.project.folder import Project
-from publisher.validate.validation import VIOLATION, Problem, Report, load_graph, validate_graph
+from publisher.validate.validation import VIOLATION, Problem, Report, validate_graph
 
 REPO = Path(__file__).resolve().parents[1]
 COPIED = ("data", "ontology", "shapes")

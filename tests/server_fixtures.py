@@ -43,7 +43,8 @@ import pytest
 from conftest import copy_campus
 
 from publisher.project.folder import Project
-from publisher.release.build import build_release, current_release
+from publisher.release.build import build_release
+from publisher.release.folder import current_release
 from publisher.release.manifest import read_release
 from publisher.release.model import ReleaseInfo
 

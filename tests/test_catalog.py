@@ -22,7 +22,6 @@ from publisher.release.metadata.catalog import (
     LICENCE,
     build_catalog,
     catalog_shapes,
-    validate_catalog,
 )
 from publisher.release.metadata.terms import SHA256, file_format
 from publisher.release.model import (
@@ -41,6 +40,7 @@ from publisher.release.model import (
     FileEntry,
     ReleaseInfo,
 )
+from publisher.validate.reference import validate_with_pyshacl
 from publisher.validate.validation import VIOLATION, Report
 
 REPO = Path(__file__).resolve().parents[1]
@@ -249,7 +249,7 @@ def test_contact_email_only_when_configured(info: ReleaseInfo) -> None:
     none = dataclasses.replace(info.config, contact_name="", contact_email="")
     g2 = build_catalog(dataclasses.replace(info, config=none), [])
     assert (None, DCAT.contactPoint, None) not in g2
-    assert not validate_catalog(g2).problems
+    assert not validate_with_pyshacl(g2, catalog_shapes()).problems
 
 
 def test_versions(catalog: Graph, info: ReleaseInfo, older: list[ReleaseInfo]) -> None:
@@ -306,7 +306,7 @@ def test_harvester_needs(catalog: Graph) -> None:
 # ------------------------------------------------------------------------------- own shapes
 
 def test_catalogue_passes_own_shapes(catalog: Graph, own_shapes: Graph) -> None:
-    report = validate_catalog(catalog, own_shapes)
+    report = validate_with_pyshacl(catalog, own_shapes)
     assert report.problems == [], show(report)
 
 
@@ -496,7 +496,7 @@ def test_own_shapes_report_each_broken_constraint(
     g = Graph() + catalog
     nodes = _nodes(info)
     mutate(g, nodes)
-    report = validate_catalog(g, own_shapes)
+    report = validate_with_pyshacl(g, own_shapes)
     hits = [p for p in report.problems if p.focus == str(nodes[node]) and p.path == str(path)
             and (p.component or "").endswith(f"#{component}ConstraintComponent")]
     assert hits, show(report)
@@ -521,7 +521,7 @@ def test_a_missing_distribution_title_is_only_a_warning(catalog: Graph, own_shap
     g = Graph() + catalog
     dist = _nodes(info)["dist"]
     _set(g, dist, DCTERMS.title)
-    report = validate_catalog(g, own_shapes)
+    report = validate_with_pyshacl(g, own_shapes)
     assert [p.severity for p in report.problems] == ["Warning"], show(report)
     assert report.conforms
 
@@ -550,7 +550,7 @@ def _known_defect(p: object) -> bool:
 
 
 def test_no_violation_of_official_shapes(catalog: Graph, official_mandatory: Graph) -> None:
-    report = validate_catalog(catalog, official_mandatory)
+    report = validate_with_pyshacl(catalog, official_mandatory)
     violations = [p for p in report.problems if p.severity == VIOLATION and not _known_defect(p)]
     assert violations == [], show(report)
     excused = [p for p in report.problems if _known_defect(p)]
@@ -559,7 +559,7 @@ def test_no_violation_of_official_shapes(catalog: Graph, official_mandatory: Gra
 
 def test_official_recommended_and_deprecation_shapes_give_no_violation(catalog: Graph) -> None:
     shapes = _official("shapes_recommended.ttl", "deprecateduris.ttl")
-    report = validate_catalog(catalog, shapes)
+    report = validate_with_pyshacl(catalog, shapes)
     assert [p for p in report.problems if p.severity == VIOLATION] == [], show(report)
 
 
@@ -568,7 +568,7 @@ def test_official_shapes_do_catch_a_broken_catalogue(catalog: Graph, info: Relea
     g = Graph() + catalog
     _set(g, URIRef(info.dataset_iri), DCTERMS.title)
     _set(g, dist_iri(info, DATA_TTL), DCAT.accessURL)
-    report = validate_catalog(g, official_mandatory)
+    report = validate_with_pyshacl(g, official_mandatory)
     broken = {(p.focus, p.path) for p in report.problems if p.severity == VIOLATION}
     assert (info.dataset_iri, str(DCTERMS.title)) in broken
     assert (str(dist_iri(info, DATA_TTL)), str(DCAT.accessURL)) in broken

@@ -15,10 +15,10 @@ from publisher.release.changeset import (
     SAME,
     diff_releases,
     merge,
-    resolve_release,
     sorted_lines,
     write_changeset,
 )
+from publisher.release.folder import resolve_release
 from publisher.release.model import CURRENT_LINK, DATA_NT
 
 

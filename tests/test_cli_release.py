@@ -18,7 +18,7 @@ from conftest import copy_campus, set_cell
 
 from publisher.cli.main import EXIT_INVALID, EXIT_OK, EXIT_RELEASE, main
 from publisher.project.folder import Project
-from publisher.release.build import TMP_PREFIX, current_release
+from publisher.release.folder import TMP_PREFIX, current_release
 from publisher.release.model import CURRENT_LINK, DATA_NT, MANIFEST
 
 CMQ = str(Path(sys.executable).with_name("cmq"))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from publisher.core.ntriples import subject_of
+from publisher.core.ntriples import sorted_rows, subject_of
 from publisher.release.dumps.chunks import (
     GZIP_HEADER,
     DataChunks,
@@ -19,7 +19,7 @@ from publisher.release.dumps.chunks import (
     chunk_bounds,
     write_chunked_dumps,
 )
-from publisher.release.dumps.formats import prefixes_for, sorted_rows, write_data_dumps
+from publisher.release.dumps.formats import prefixes_for, write_data_dumps
 
 BASE = "https://w3id.org/cmq/campus/plasturgie-metallurgie-picardie/"
 NAMES = ("campus.nt", "campus.ttl", "campus.jsonld", "context.jsonld")

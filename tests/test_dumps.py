@@ -17,18 +17,17 @@ from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic
 
 from publisher.core.errors import ReleaseError
+from publisher.core.graphs import load_graph
 from publisher.core.namespaces import PREFIXES
+from publisher.core.ntriples import nt_term, sorted_rows
 from publisher.project.folder import Project
 from publisher.release.dumps.formats import (
     dump_prefixes,
-    nt_term,
-    sorted_rows,
     write_data_dumps,
     write_jsonld,
     write_turtle_canonical,
 )
 from publisher.release.model import CONTEXT, DATA_JSONLD, DATA_NT, DATA_TTL
-from publisher.validate.validation import load_graph
 
 BASE = "https://w3id.org/cmq/campus/plasturgie-metallurgie-picardie/"
 DUMPS = (DATA_NT, DATA_TTL, DATA_JSONLD)

@@ -42,7 +42,8 @@ from publisher.harvest.fetch import (
 from publisher.harvest.run import assign_slugs, national_project, slug_of
 from publisher.harvest.source import choose_dump, parse_catalog
 from publisher.release import model as rm
-from publisher.release.metadata.catalog import validate_catalog
+from publisher.release.metadata.catalog import catalog_shapes
+from publisher.validate.reference import validate_with_pyshacl
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated")
 
@@ -574,7 +575,7 @@ def test_national_catalogue_validates(network: Network) -> None:
     """The catalogue shapes hold, except where the hand-crafted source catalogue (delta) says
     too little (no licence, publisher…): what a source omits is not invented."""
     folder = network.out / "releases" / str(network.first["release_id"])
-    report = validate_catalog(Graph().parse(folder / rm.CATALOG_TTL))
+    report = validate_with_pyshacl(Graph().parse(folder / rm.CATALOG_TTL), catalog_shapes())
     bad = [p for p in report.problems if p.severity == "Violation"
            and not str(p.focus).startswith(network.tiny.url)]
     assert not bad, "\n".join(map(str, bad))

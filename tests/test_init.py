@@ -24,7 +24,7 @@ from publisher.convert.tables import convert
 from publisher.core.errors import ProjectError
 from publisher.core.namespaces import CMQ
 from publisher.project.folder import CmqVersionWarning, Project
-from publisher.project.shipped import requirement
+from publisher.project.versions import requirement
 from publisher.release.build import build_release
 from publisher.scaffold.init import OWN_SOURCE, CampusSpec, InitError, default_mapping, init_project
 from publisher.validate.validation import validate_project

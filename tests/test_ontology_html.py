@@ -15,6 +15,7 @@ from conftest import REPO
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SH, SKOS
 
+from publisher.core.graphs import store_from_graphs
 from publisher.core.namespaces import CMQ, CMQ_NS, ONTOLOGY_IRI, PREFIXES, SCHEMA
 from publisher.html.render import Linker, Renderer
 from publisher.ontology.diagram import Edge, relations
@@ -30,7 +31,6 @@ from publisher.ontology.docs import (
     render_html,
 )
 from publisher.server.ontology_doc import render_ontology
-from publisher.validate.validation import store_from_graphs
 
 ORG = "http://www.w3.org/ns/org#"
 BASE = "https://w3id.org/cmq/campus/plasturgie-metallurgie-picardie/"

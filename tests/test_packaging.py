@@ -24,14 +24,8 @@ from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from publisher import __version__
-from publisher.project.shipped import (
-    breaking_key,
-    compatible,
-    next_breaking,
-    requirement,
-    shipped_files,
-    shipped_root,
-)
+from publisher.project.shipped import shipped_files, shipped_root
+from publisher.project.versions import breaking_key, compatible, next_breaking, requirement
 
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))
 SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
@@ -44,21 +38,37 @@ def test_in_a_checkout_the_shipped_files_are_the_repository_folders() -> None:
         p.name for p in (REPO / "ontology").glob("*.ttl"))
 
 
+DATA_PACKAGES = {"publisher.html.static", "publisher.html.templates",
+                 "publisher.scaffold.templates"}
+
+
 def test_every_package_is_listed() -> None:
     found = {".".join(p.relative_to(REPO).parent.parts)
              for p in (REPO / "publisher").rglob("*.py") if "__pycache__" not in p.parts}
     listed = set(SETUPTOOLS["packages"])
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
-    assert listed - found == {"publisher._shipped"}
+    shipped = {f"publisher._shipped.{'.'.join(d.relative_to(REPO).parts)}"
+               for folder in (*SHIPPED, "data") for d in [REPO / folder, *(REPO / folder).rglob("*")]
+               if d.is_dir() and any(f.is_file() and _shipped_file(f) for f in d.iterdir())}
+    assert listed - found == DATA_PACKAGES | shipped
     assert SETUPTOOLS["package-dir"] == {"publisher._shipped": "."}
 
 
+def _shipped_file(path: Path) -> bool:
+    rel = path.relative_to(REPO).as_posix()
+    return rel == "data/mapping.toml" or not rel.startswith("data/")
+
+
 def test_every_shipped_file_matches_a_package_data_pattern() -> None:
-    patterns = PYPROJECT["tool"]["setuptools"]["package-data"]["publisher._shipped"]
-    files = [p.relative_to(REPO).as_posix() for folder in SHIPPED
-             for p in (REPO / folder).rglob("*") if p.is_file()]
-    files += ["data/mapping.toml", "ontology/CHANGELOG.md"]
-    missing = [f for f in files if not any(fnmatch.fnmatch(f, pat) for pat in patterns)]
+    package_data = PYPROJECT["tool"]["setuptools"]["package-data"]
+    files = [p for folder in SHIPPED for p in (REPO / folder).rglob("*") if p.is_file()]
+    files += [REPO / "data" / "mapping.toml"]
+    missing = []
+    for f in files:
+        rel = f.relative_to(REPO)
+        package = "publisher._shipped." + ".".join(rel.parent.parts)
+        if not any(fnmatch.fnmatch(f.name, pat) for pat in package_data.get(package, [])):
+            missing.append(rel.as_posix())
     assert missing == []
 
 
@@ -70,6 +80,8 @@ def test_every_shipped_file_matches_a_package_data_pattern() -> None:
     ("1.2.0", "1.9.3", True, False),
     ("2.0.0", "1.9.3", False, True),
     ("not-a-version", "1.0.0", False, True),
+    ("0.2.0", "0.2.0rc1", True, True),  # a pre-release is older than its release (PEP 440)
+    ("0.2.0rc1", "0.2.0", True, False),
 ])
 def test_compatible(recorded: str, installed: str, ok: bool, note: bool) -> None:
     result, message = compatible(recorded, installed)
@@ -107,9 +119,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv with the wheel of these sources installed (not editable); its bin folder."""
     tmp = tmp_path_factory.mktemp("wheel")
     src = _copy_sources(tmp / "src")
-    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w",
                   str(tmp / "dist"), str(src)], tmp, timeout=600)
     assert built.returncode == 0, built.stdout + built.stderr
+    # the build prints no warning (package layout, licence metadata…)
+    assert "Warning" not in built.stdout + built.stderr, built.stdout + built.stderr
     wheel = next((tmp / "dist").glob("cmq_lod-*.whl"))
     venv = tmp / "venv"
     made = _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp)

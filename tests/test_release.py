@@ -24,13 +24,8 @@ from publisher import __version__
 from publisher.core.errors import ReleaseError
 from publisher.core.namespaces import DCAT, PROV, SPDX
 from publisher.project.folder import Project
-from publisher.release.build import (
-    TMP_PREFIX,
-    build_lock,
-    build_release,
-    clean_stale,
-    current_release,
-)
+from publisher.release.build import build_release
+from publisher.release.folder import TMP_PREFIX, build_lock, clean_stale, current_release
 from publisher.release.manifest import read_release
 from publisher.release.model import (
     ADDED_NT,

@@ -10,9 +10,9 @@ from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import SH, SKOS
 
 from publisher.convert.tables import convert
+from publisher.core.graphs import load_graph, store_from_graphs
 from publisher.project.folder import Project
 from publisher.validate.compiled import Unsupported, compile_shapes, run_checks
-from publisher.validate.validation import load_graph, store_from_graphs
 
 ROOT = Path(__file__).resolve().parents[1]
 C = "https://w3id.org/cmq/ontology/"

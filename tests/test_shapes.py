@@ -35,13 +35,12 @@ from publisher.convert.tables import Conversion, convert
 from publisher.core.errors import Location
 from publisher.core.namespaces import PREFIXES, SHAPES_NS
 from publisher.project.folder import Project
+from publisher.validate.reference import ENGINES
 from publisher.validate.validation import (
-    ENGINES,
     VIOLATION,
     Problem,
     Report,
     shacl_problems,
-    validate_graph,
 )
 
 FIXTURES = REPO / "tests" / "fixtures" / "negative"
@@ -267,7 +266,7 @@ class Batch:
 Ident = tuple[str, str | None, str | None, str | None]
 
 
-@pytest.fixture(scope="module", params=ENGINES)
+@pytest.fixture(scope="module", params=list(ENGINES))
 def engine(request: pytest.FixtureRequest) -> str:
     """Both validation engines must report every fixture (docs/decisions/0008)."""
     name: str = request.param
@@ -279,7 +278,7 @@ def baseline(engine: str, shipped_conversion: Conversion, shapes_graph: Graph,
              ontology_graph: Graph) -> set[Ident]:
     """The results of the shipped data itself (its warnings), which the batches also report."""
     graph = shipped_conversion.graph
-    report = validate_graph(graph, shapes_graph, ontology_graph, shipped_conversion, engine=engine)
+    report = ENGINES[engine](graph, shapes_graph, ontology_graph, shipped_conversion)
     return {h.ident() for h in hits_of(report, shapes_graph, graph, ontology_graph)}
 
 
@@ -297,7 +296,7 @@ def cell_batch(tmp_path_factory: pytest.TempPathFactory, shapes_graph: Graph,
             rows[e.name] = set_cell(project, e.file, e.key, e.column, e.value)
     conv = convert(project)
     assert conv.problems == [], "the edits must convert cleanly"
-    report = validate_graph(conv.graph, shapes_graph, ontology_graph, conv, engine=engine)
+    report = ENGINES[engine](conv.graph, shapes_graph, ontology_graph, conv)
     return Batch(hits_of(report, shapes_graph, conv.graph, ontology_graph), rows, conv)
 
 
@@ -312,7 +311,7 @@ def patch_batch(shipped_conversion: Conversion, shapes_graph: Graph,
         # prefixes through initNs: rdflib forgets PREFIX lines after the first operation
         graph.update(base + patch.update, initNs=PREFIXES)
         assert set(graph) != before, f"{patch.name}: the patch changed nothing"
-    report = validate_graph(graph, shapes_graph, ontology_graph, shipped_conversion, engine=engine)
+    report = ENGINES[engine](graph, shapes_graph, ontology_graph, shipped_conversion)
     return Batch(hits_of(report, shapes_graph, graph, ontology_graph), {}, shipped_conversion)
 
 

@@ -17,14 +17,13 @@ from rdflib import Graph
 
 from publisher.core.errors import Location
 from publisher.project.folder import Project
+from publisher.validate.reference import ENGINES
 from publisher.validate.validation import (
-    ENGINES,
     VIOLATION,
     WARNING,
     Problem,
     Report,
     ValidationFailed,
-    validate_graph,
     validate_project,
 )
 
@@ -216,7 +215,7 @@ CONTACTS = [
 ]
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", list(ENGINES))
 @pytest.mark.parametrize(("email", "extra", "rejected"), CONTACTS,
                          ids=[f"{e}-{x}" for e, x, _r in CONTACTS])
 def test_a_contact_point_is_never_a_person(
@@ -224,7 +223,7 @@ def test_a_contact_point_is_never_a_person(
     ontology_graph: Graph,
 ) -> None:
     data = Graph().parse(data=CONTACT.format(email=email, extra=extra), format="turtle")
-    report = validate_graph(data, shapes_graph, ontology_graph, engine=engine)
+    report = ENGINES[engine](data, shapes_graph, ontology_graph)
     violations = [p for p in report.problems if p.severity == VIOLATION]
     assert bool(violations) is rejected, [str(p) for p in violations]
     for p in violations:

@@ -21,7 +21,7 @@ from publisher.cli.main import _EXTENSIONS, EXIT_OK, EXIT_RELEASE, EXIT_USAGE, _
 
 def _release_dir(spec: str, releases: Path) -> Path:
     from publisher.core.errors import ReleaseNotFound
-    from publisher.release.build import current_release
+    from publisher.release.folder import current_release
     from publisher.release.manifest import ID_PATTERN
 
     if spec == "current":

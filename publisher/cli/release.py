@@ -85,7 +85,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 @command("diff")
 def cmd_diff(args: argparse.Namespace) -> int:
     """Compare deux versions / compare two releases (ids, paths or `current`)."""
-    from publisher.release.changeset import diff_releases, resolve_release
+    from publisher.release.changeset import diff_releases
+    from publisher.release.folder import resolve_release
 
     if args.releases is not None:
         releases = args.releases

@@ -270,7 +270,7 @@ def convert_table(table: Table, path: Path, base: str,
 
 
 def _campus_lines(project: Project) -> list[str]:
-    from publisher.release.dumps.formats import nt_term
+    from publisher.core.ntriples import nt_term
 
     return [f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n"
             for s, p, o in campus_triples(project.config)]

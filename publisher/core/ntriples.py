@@ -6,15 +6,21 @@ triple directly as its canonical N-Triples line (the form of docs/decisions/0004
 escapes, lower-case language tags, ``xsd:string`` implicit); sorting the lines gives ``campus.nt``,
 Oxigraph loads them in bulk, and the other dumps and VoID read them back with the few helpers here.
 An rdflib ``Graph`` is only made when a caller asks for one (:func:`lines_to_graph`).
+
+This is the one N-Triples writer: :func:`literal` for strings, :func:`nt_term` and
+:func:`sorted_rows` for rdflib terms (an IRI that cannot be written raises ``ReleaseError``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
+
+from publisher.core.errors import ReleaseError
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -120,3 +126,66 @@ def lines_to_graph(lines: Iterable[str], graph: Graph | None = None) -> Graph:
 def dedupe_sorted(lines: list[str]) -> list[str]:
     """The distinct lines in code-point order (= UTF-8 byte order, ``LC_ALL=C sort``)."""
     return sorted(set(lines))
+
+
+# ---------------------------------------------------------------- rdflib terms → lines
+
+#: One triple of a dump: its N-Triples line (with the final newline) and its three terms.
+Row = tuple[str, Node, Node, Node]
+
+_BNODE_LABEL = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def _iri(iri: str) -> str:
+    if BAD_IRI.search(iri):
+        raise ReleaseError(f"IRI invalide, impossible à écrire / invalid IRI, cannot be written: "
+                           f"{iri!r}")
+    return f"<{iri}>"
+
+
+def nt_term(term: Node, *, bnodes: bool = False) -> str:
+    """One term in canonical N-Triples syntax (blank nodes only when ``bnodes`` is true)."""
+    if isinstance(term, URIRef):
+        return _iri(str(term))
+    if isinstance(term, Literal):
+        lex = f'"{escape(str(term))}"'
+        if term.language:
+            return f"{lex}@{term.language.lower()}"
+        dt = term.datatype
+        if dt is None or str(dt) in (XSD_STRING, RDF_LANGSTRING):
+            return lex
+        return f"{lex}^^{_iri(str(dt))}"
+    if isinstance(term, BNode) and bnodes:
+        label = str(term)
+        if not _BNODE_LABEL.match(label):
+            label = "b" + hashlib.sha1(label.encode("utf-8")).hexdigest()[:20]
+        return f"_:{label}"
+    raise ReleaseError(
+        f"nœud anonyme ou terme inattendu dans le graphe / blank node or unexpected term in the "
+        f"graph: {term!r} (la conversion doit nommer chaque ressource / the mapping must mint IRIs)"
+    )
+
+
+def sorted_rows(graph: Graph, *, bnodes: bool = False) -> list[Row]:
+    """The graph's triples with their N-Triples lines, sorted by line (code-point order)."""
+    bad = BAD_IRI.search
+    rows: list[Row] = []
+    append = rows.append
+    for s, p, o in graph:
+        if type(s) is not URIRef or bad(s):
+            s_nt = nt_term(s, bnodes=bnodes)
+        else:
+            s_nt = f"<{s}>"
+        p_nt = nt_term(p) if type(p) is not URIRef or bad(p) else f"<{p}>"
+        if type(o) is URIRef and not bad(o):
+            o_nt = f"<{o}>"
+        else:
+            o_nt = nt_term(o, bnodes=bnodes)
+        append((f"{s_nt} {p_nt} {o_nt} .\n", s, p, o))
+    rows.sort(key=lambda r: r[0])
+    return rows
+
+
+def nt_bytes(rows: Iterable[Row]) -> bytes:
+    """The N-Triples document of sorted rows (UTF-8)."""
+    return "".join(r[0] for r in rows).encode("utf-8")

@@ -37,7 +37,7 @@ import httpx
 
 from publisher import __version__
 from publisher.core.errors import CmqError
-from publisher.release.dumps.formats import sha256_file
+from publisher.core.files import sha256_file
 
 #: Why a download failed (``FetchError.reason``).
 BAD_SCHEME, UNREACHABLE, TIMEOUT, HTTP_ERROR = "bad-scheme", "unreachable", "timeout", "http-error"

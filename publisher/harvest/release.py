@@ -35,30 +35,23 @@ from rdflib.namespace import DCTERMS
 
 from publisher import __version__
 from publisher.core.errors import ReleaseError
+from publisher.core.files import durable, fsync_dir, gzip_file, write_bytes
+from publisher.core.graphs import load_graph
 from publisher.core.namespaces import DCAT, PREFIXES, PROV, SPDX, VOID
+from publisher.core.ntriples import sorted_rows
 from publisher.harvest.source import DumpChoice
-from publisher.ontology.docs import write_ontology_docs
 from publisher.project.folder import Project, shipped_files
-from publisher.release.build import (
-    PUBLISHED,
-    REUSED,
+from publisher.release.build import PUBLISHED, REUSED, UNCHANGED
+from publisher.release.changeset import write_changeset
+from publisher.release.data import write_ontology_docs
+from publisher.release.dumps.formats import write_turtle_canonical, write_turtle_fast
+from publisher.release.folder import (
     TMP_PREFIX,
-    UNCHANGED,
     build_lock,
     clean_stale,
     current_release,
     prune,
     swap_current,
-)
-from publisher.release.changeset import write_changeset
-from publisher.release.dumps.formats import (
-    durable,
-    fsync_dir,
-    gzip_file,
-    sorted_rows,
-    write_bytes,
-    write_turtle_canonical,
-    write_turtle_fast,
 )
 from publisher.release.manifest import (
     file_entry,
@@ -90,7 +83,7 @@ from publisher.release.model import (
     ReleaseInfo,
     SourceEntry,
 )
-from publisher.validate.validation import Report, load_graph
+from publisher.validate.validation import Report
 
 
 @dataclass

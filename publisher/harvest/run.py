@@ -30,6 +30,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from publisher.core.errors import ProjectError
+from publisher.core.graphs import load_graph
 from publisher.harvest.fetch import (
     BAD_SCHEME,
     TOO_LARGE,
@@ -54,7 +55,7 @@ from publisher.harvest.source import (
     title_of,
 )
 from publisher.project.folder import Project, shipped_files
-from publisher.validate.validation import VIOLATION, load_graph, validate_graph
+from publisher.validate.validation import VIOLATION, validate_graph
 
 CACHE_DIR = "harvest-cache"
 #: Reasons a dataset is left out, besides the download failures of harvest_fetch.REASONS.
@@ -309,7 +310,7 @@ class _Harvest:
         data = self._parse(fetched.path, choice, fetched.final_url, str(d), out)
         if data is None:
             return
-        report = validate_graph(data, self.shapes, self.ontology, engine="oxigraph")
+        report = validate_graph(data, self.shapes, self.ontology)
         out.warnings = report.count("Warning")
         if not report.conforms:
             bad = [p for p in report.problems if p.severity == VIOLATION]

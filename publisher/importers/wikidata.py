@@ -3,7 +3,7 @@
 The importer reads a mapping file the campus keeps, ``data/national/wikidata-uai.csv`` (columns
 ``uai``, ``wikidata``: ``0750654D,Q…``); it lives in a sub-folder of ``data/`` because the build
 reads every ``data/*.csv`` as a table. Filling that file from Wikidata is an explicit, online
-step (:func:`lookup_wikidata`, SPARQLWrapper against a configured endpoint) that is off by
+step (:func:`lookup_wikidata`, the SPARQL 1.1 protocol over httpx against a configured endpoint) that is off by
 default and never used by the tests: a campus reviews the matches before publishing
 ``owl:sameAs`` links (docs/decisions/0015-national-links.md).
 """
@@ -14,6 +14,9 @@ import csv
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from publisher.core.errors import Location, SourceError
 from publisher.core.identifiers import is_valid_uai
@@ -23,6 +26,7 @@ from publisher.project.folder import Project
 _QID = re.compile(r"Q[1-9][0-9]*")
 _ENTITY = re.compile(r"https?://www\.wikidata\.org/(?:entity|wiki)/(Q[1-9][0-9]*)")
 HEADER = ("uai", "wikidata")
+USER_AGENT = "cmq-lod (campus import; +https://w3id.org/cmq)"
 
 
 def wikidata_map_path(project: Project) -> Path:
@@ -86,22 +90,28 @@ def lookup_wikidata(uais: Iterable[str], endpoint: str, batch: int = 200,
     """UAI → QID from a SPARQL endpoint (e.g. ``https://query.wikidata.org/sparql``). Online:
     only called when the user passes ``--wikidata-endpoint``; an ambiguous UAI (two items) is
     left out."""
-    from SPARQLWrapper import JSON, SPARQLWrapper
-
     todo = sorted({u for u in uais if is_valid_uai(u)})
     found: dict[str, set[str]] = {}
-    client = SPARQLWrapper(endpoint, agent="cmq-lod (campus import; +https://w3id.org/cmq)")
-    client.setReturnFormat(JSON)
-    client.setTimeout(timeout)
-    for i in range(0, len(todo), batch):
-        client.setQuery(sparql_query(todo[i:i + batch]))
-        answer = client.queryAndConvert()
-        bindings = answer["results"]["bindings"] if isinstance(answer, dict) else []
-        for b in bindings:
-            q = qid(b["item"]["value"])
-            if q:
-                found.setdefault(b["uai"]["value"], set()).add(q)
+    headers = {"Accept": "application/sparql-results+json", "User-Agent": USER_AGENT}
+    with httpx.Client(timeout=timeout, headers=headers) as client:
+        for i in range(0, len(todo), batch):
+            for b in _select(client, endpoint, sparql_query(todo[i:i + batch])):
+                q = qid(b["item"]["value"])
+                if q:
+                    found.setdefault(b["uai"]["value"], set()).add(q)
     return {u: next(iter(qs)) for u, qs in found.items() if len(qs) == 1}
+
+
+def _select(client: httpx.Client, endpoint: str, query: str) -> list[dict[str, Any]]:
+    """The bindings of a SELECT query sent by the SPARQL 1.1 protocol (POST form)."""
+    try:
+        response = client.post(endpoint, data={"query": query})
+        response.raise_for_status()
+        bindings = response.json()["results"]["bindings"]
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+        message = f"requête Wikidata impossible / Wikidata query failed: {exc}"
+        raise SourceError([(Location(endpoint), message)]) from exc
+    return list(bindings)
 
 
 def fill_wikidata_column(project: Project, mapping: dict[str, str]) -> int:

@@ -17,7 +17,6 @@ and records are pages of the server). :func:`render_html` renders the same templ
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -29,10 +28,6 @@ from publisher.core.namespaces import CMQ, CMQ_NS, ONTOLOGY_IRI
 from publisher.html.environment import environment, stylesheet
 from publisher.html.render import LABELS, Linker, Renderer, Term, compact, label_of, pick_literal
 from publisher.ontology.diagram import Edge, relations, svg
-from publisher.project.folder import Project
-from publisher.release.dumps.formats import write_bytes
-from publisher.release.model import ONTOLOGY_HTML, ONTOLOGY_TTL
-from publisher.validate.validation import load_graph
 
 VANN_PREFIX = URIRef("http://purl.org/vocab/vann/preferredNamespacePrefix")
 FILE_LAYOUT = "ontology-file.html"
@@ -295,14 +290,3 @@ def render_html(view: OntologyView, *, layout: str = FILE_LAYOUT, **context: Any
     if layout == FILE_LAYOUT:
         values.setdefault("css", Markup(stylesheet()))
     return environment().get_template("ontology.html").render(onto=view, layout=layout, **values)
-
-
-def write_ontology_docs(release_dir: Path, project: Project, data: Graph | None) -> Path:
-    """Write ``ontology.html`` into a release folder: the project's ontology and shapes, examples
-    from ``data`` (the release's graph); its format links point to the release's ``ontology.ttl``."""
-    view = build_view(load_graph(project.ontology_files()),
-                      shapes=load_graph(project.shape_files()), data=data)
-    html = render_html(view, alternates=[(ONTOLOGY_TTL, "text/turtle")])
-    path = release_dir / ONTOLOGY_HTML
-    write_bytes(path, html.encode("utf-8"))
-    return path

@@ -29,7 +29,8 @@ from rdflib.namespace import SKOS
 
 from publisher.core.errors import CmqError
 from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI
-from publisher.project.shipped import breaking_key, parse_version, shipped_path
+from publisher.project.shipped import shipped_path
+from publisher.project.versions import breaking_key, parse_version
 
 TERMS_FOLDER = "terms"
 CHANGELOG = "CHANGELOG.md"

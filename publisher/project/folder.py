@@ -18,8 +18,9 @@ from pathlib import Path
 from publisher import __version__
 from publisher.core.errors import ProjectError
 from publisher.project.config import CampusConfig, load_config
-from publisher.project.shipped import compatible, shipped_root
 from publisher.project.shipped import shipped_files as _shipped_files
+from publisher.project.shipped import shipped_root
+from publisher.project.versions import compatible
 
 #: Where the ontology, shapes, queries and default mapping shipped with cmq live: inside the
 #: installed package, or the repository root in a checkout (publisher.project.shipped).

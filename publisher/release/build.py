@@ -21,12 +21,10 @@ leaves ``current`` untouched.
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,7 +32,7 @@ from rdflib import Graph
 
 from publisher import __version__
 from publisher.core.errors import ReleaseError
-from publisher.ontology.docs import write_ontology_docs
+from publisher.core.files import fsync_dir, sha256_file, write_bytes
 from publisher.project.folder import Project
 from publisher.release.cache import CACHE_DIR, BuildCache
 from publisher.release.data import (
@@ -45,15 +43,17 @@ from publisher.release.data import (
     save_cache,
     start_store,
     write_delta_or_changeset,
+    write_ontology_docs,
 )
 from publisher.release.dumps.chunks import DataChunks, DumpIndex, write_chunked_dumps
-from publisher.release.dumps.formats import (
-    fsync_dir,
-    prefixes_for,
-    sha256_file,
-    write_bytes,
-    write_turtle_canonical,
-    write_turtle_fast,
+from publisher.release.dumps.formats import prefixes_for, write_turtle_canonical, write_turtle_fast
+from publisher.release.folder import (
+    TMP_PREFIX,
+    build_lock,
+    clean_stale,
+    current_release,
+    prune,
+    swap_current,
 )
 from publisher.release.incremental import Prepared, prepare
 from publisher.release.manifest import list_releases, read_release, write_manifest
@@ -65,7 +65,6 @@ from publisher.release.model import (
     ADDED_NT,
     CATALOG_TTL,
     CONTEXT,
-    CURRENT_LINK,
     DATA_JSONLD,
     DATA_NT,
     DATA_TTL,
@@ -86,79 +85,10 @@ Progress = Callable[[str], None]
 #: ``extra["status"]`` of a build: new release written / existing one made current again /
 #: the current release already had these data.
 PUBLISHED, REUSED, UNCHANGED = "published", "reused", "unchanged"
-TMP_PREFIX = ".tmp-"
-LOCK_FILE = ".build.lock"
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
-
-
-def current_release(releases_dir: Path) -> Path | None:
-    """The folder ``releases/current`` points to, or None before the first release."""
-    link = releases_dir / CURRENT_LINK
-    if not link.is_symlink():
-        if link.exists():
-            raise ReleaseError(f"{link}: n'est pas un lien symbolique / is not a symlink")
-        return None
-    target = link.resolve()
-    return target if target.is_dir() else None  # a dangling link: as if there were none
-
-
-@contextmanager
-def build_lock(releases_dir: Path) -> Iterator[None]:
-    """Exclusive lock on a releases folder (released by the OS if the build is killed)."""
-    fd = os.open(releases_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise ReleaseError(f"{releases_dir}: une autre construction est en cours / another "
-                               "build is running") from exc
-        yield
-    finally:
-        os.close(fd)
-
-
-def clean_stale(releases_dir: Path) -> list[str]:
-    """Remove ``.tmp-*`` folders and links left by interrupted builds (call under the lock)."""
-    removed = []
-    for p in sorted(releases_dir.glob(f"{TMP_PREFIX}*")):
-        if p.is_symlink() or p.is_file():
-            p.unlink()
-        else:
-            shutil.rmtree(p)
-        removed.append(p.name)
-    return removed
-
-
-def swap_current(releases_dir: Path, release_id: str) -> None:
-    """Point ``releases/current`` at ``release_id`` in one atomic step."""
-    link = releases_dir / CURRENT_LINK
-    tmp = releases_dir / f"{TMP_PREFIX}current-{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    os.symlink(release_id, tmp)
-    try:
-        os.replace(tmp, link)
-    except OSError as exc:
-        tmp.unlink()
-        raise ReleaseError(f"{link}: impossible de remplacer / cannot replace: {exc}") from exc
-    fsync_dir(releases_dir)
-
-
-def prune(releases_dir: Path, keep: int, current_id: str) -> list[str]:
-    """Delete releases beyond the ``keep`` most recent (the current one always stays)."""
-    others = [r for r in list_releases(releases_dir, None) if r.release_id != current_id]
-    removed = []
-    for info in others[max(keep, 1) - 1:]:
-        doomed = releases_dir / info.release_id
-        # leave the id namespace in one step; a failed rmtree is finished by the next build
-        trash = releases_dir / f"{TMP_PREFIX}prune-{info.release_id}"
-        os.rename(doomed, trash)
-        shutil.rmtree(trash, ignore_errors=True)
-        removed.append(info.release_id)
-    return removed
 
 
 def source_entries(project: Project) -> tuple[SourceEntry, ...]:

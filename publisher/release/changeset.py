@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publisher.core.errors import ReleaseError, ReleaseNotFound
-from publisher.release.dumps.formats import durable
-from publisher.release.model import CURRENT_LINK, DATA_NT
+from publisher.core.errors import ReleaseError
+from publisher.core.files import durable
+from publisher.release.model import DATA_NT
 
 ADDED, REMOVED, SAME = "+", "-", "="
 
@@ -113,19 +113,6 @@ def write_changeset(old_nt: Path | None, new_nt: Path, added: Path,
                 fr.write(line)
                 n_rem += 1
     return n_add, n_rem
-
-
-def resolve_release(ref: str, releases_dir: Path) -> Path:
-    """A release folder from an id, the word ``current``, or a path to a release folder."""
-    candidates = []
-    if ref == CURRENT_LINK:
-        candidates.append(releases_dir / CURRENT_LINK)
-    else:
-        candidates += [Path(ref), releases_dir / ref]
-    for c in candidates:
-        if c.is_dir() and (c / DATA_NT).is_file():
-            return c.resolve()
-    raise ReleaseNotFound(f"version introuvable / release not found: {ref} (in {releases_dir})")
 
 
 def diff_releases(a: Path, b: Path, *, keep_lines: bool = False) -> Diff:

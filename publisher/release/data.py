@@ -17,15 +17,19 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from publisher.core.errors import ReleaseError
+from publisher.core.files import durable, write_bytes
+from publisher.core.graphs import load_graph
 from publisher.core.ntriples import lines_to_graph
+from publisher.ontology.docs import build_view, render_html
+from publisher.project.folder import Project
 from publisher.release.cache import STORE_MIN_TRIPLES, BuildCache, Extra
 from publisher.release.changeset import write_changeset
 from publisher.release.dumps.chunks import DataChunks, DumpIndex
-from publisher.release.dumps.formats import durable, write_bytes, write_turtle_canonical
+from publisher.release.dumps.formats import write_turtle_canonical
 from publisher.release.incremental import Prepared, results_by_key
 from publisher.release.manifest import FILE_TYPES, file_entry, read_release
-from publisher.release.model import DATA_NT, MANIFEST, FileEntry
-from publisher.validate.validation import data_store, load_graph
+from publisher.release.model import DATA_NT, MANIFEST, ONTOLOGY_HTML, ONTOLOGY_TTL, FileEntry
+from publisher.validate.validation import data_store
 
 
 @dataclass
@@ -157,3 +161,14 @@ def close_store(prepared: Prepared) -> None:
     store: ox.Store | None = prepared.validation.store
     prepared.validation.store = None
     del store
+
+
+def write_ontology_docs(release_dir: Path, project: Project, data: Graph | None) -> Path:
+    """Write ``ontology.html`` into a release folder: the project's ontology and shapes, examples
+    from ``data`` (the release's graph); its format links point to the release's ``ontology.ttl``."""
+    view = build_view(load_graph(project.ontology_files()),
+                      shapes=load_graph(project.shape_files()), data=data)
+    html = render_html(view, alternates=[(ONTOLOGY_TTL, "text/turtle")])
+    path = release_dir / ONTOLOGY_HTML
+    write_bytes(path, html.encode("utf-8"))
+    return path

@@ -32,17 +32,12 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from publisher.convert.tables import Conversion, TableState, convert
+from publisher.core.graphs import load_graph
 from publisher.project.folder import Project
 from publisher.release.cache import BuildCache, CacheState, Extra, inputs_of
 from publisher.validate.compiled import Check, Result, collect, compile_shapes
 from publisher.validate.locality import affected_nodes, check_keys, radius
-from publisher.validate.validation import (
-    Validation,
-    data_store,
-    load_graph,
-    report_of,
-    validate_conversion,
-)
+from publisher.validate.validation import Validation, data_store, report_of, validate_conversion
 
 Say = Callable[[str], None]
 #: Above this many changed lines, the new sorted lines are merged rather than edited in place.

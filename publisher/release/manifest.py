@@ -18,8 +18,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from publisher.core.errors import ReleaseError, ReleaseNotFound
+from publisher.core.files import sha256_file, write_bytes
 from publisher.project.config import CampusConfig
-from publisher.release.dumps.formats import sha256_file, write_bytes
 from publisher.release.model import (
     ADDED_NQ,
     ADDED_NT,

@@ -36,9 +36,10 @@ from publisher import __version__
 from publisher.convert.columns import TableDoc, scheme_codes, table_docs
 from publisher.convert.mapping import Mapping, load_mapping
 from publisher.core.errors import CmqError
+from publisher.core.graphs import load_graph
 from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI, SHAPES_NS
-from publisher.project.shipped import requirement, shipped_files, shipped_path
-from publisher.validate.validation import load_graph
+from publisher.project.shipped import shipped_files, shipped_path
+from publisher.project.versions import requirement
 
 #: The id of the first source of a new campus: its own declaration.
 OWN_SOURCE = "declaration-campus"

@@ -30,7 +30,7 @@ from publisher.core.namespaces import PREFIXES
 from publisher.project.folder import Project
 from publisher.project.settings import Settings
 from publisher.release import model as rm
-from publisher.release.build import build_release, current_release
+from publisher.release.folder import current_release
 from publisher.release.manifest import file_entry, read_release
 from publisher.release.model import FileEntry, ReleaseInfo
 from publisher.remote.engine import RemoteEngine
@@ -74,6 +74,8 @@ def ensure_release(
         )
     if progress is not None:
         progress("pas de version courante : construction / no current release: building")
+    from publisher.release.build import build_release  # the builder only when it must run
+
     build_release(project, progress=progress)
     target = current_target(project)
     if target is None:

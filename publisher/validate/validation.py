@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from pyshacl import validate as shacl_validate
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import SH, XSD
+from rdflib.namespace import SH
 from rdflib.term import Node
 
 from publisher.convert.tables import Conversion, convert
 from publisher.core.errors import CmqError, Location
+from publisher.core.graphs import load_graph, store_from_graphs
 from publisher.project.folder import Project
 from publisher.validate.compiled import (
     Check,
@@ -102,13 +102,6 @@ class ValidationFailed(CmqError):
         self.report = report
 
 
-def load_graph(files: Iterable[Path]) -> Graph:
-    g = Graph()
-    for f in files:
-        g.parse(f, format="turtle")
-    return g
-
-
 def _messages(report: Graph, result: Node) -> tuple[str, str]:
     fr = en = other = ""
     for m in report.objects(result, SH.resultMessage):
@@ -147,56 +140,13 @@ def shacl_problems(report: Graph, conv: Conversion | None) -> list[Problem]:
     return out
 
 
-#: Validation engines: "oxigraph" compiles the shapes to SPARQL (publisher.validate.compiled, fast,
-#: the default); "pyshacl" is the reference implementation (slow at scale, used by the tests to
-#: cross-check the fast engine). See docs/decisions/0008-validation-engine.md.
-ENGINES = ("oxigraph", "pyshacl")
+def validate_graph(data: Graph, shapes: Graph, ontology: Graph,
+                   conv: Conversion | None = None) -> Report:
+    """Run the compiled shapes over ``data`` (with the ontology's concept schemes mixed in).
 
-
-def store_from_graphs(*graphs: Graph) -> ox.Store:
-    """An in-memory Oxigraph store holding the union of rdflib graphs."""
-    store = ox.Store()
-    for g in graphs:
-        store.bulk_extend(
-            ox.Quad(to_ox(s), to_ox(p), to_ox(o))  # type: ignore[arg-type]
-            for s, p, o in g
-        )
-    return store
-
-
-def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(term)
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        return ox.Literal(str(term), datatype=ox.NamedNode(term.datatype or XSD.string))
-    return ox.BlankNode(str(term))
-
-
-def validate_graph(
-    data: Graph, shapes: Graph, ontology: Graph, conv: Conversion | None = None,
-    *, engine: str = "oxigraph",
-) -> Report:
-    """Run the shapes over ``data`` (with the ontology's concept schemes mixed in)."""
-    if engine == "oxigraph":
-        report_graph = run_checks(store_from_graphs(data, ontology), compile_shapes(shapes))
-        return Report(shacl_problems(report_graph, conv), report_graph)
-    if engine != "pyshacl":
-        raise ValueError(f"unknown validation engine {engine!r} (one of {ENGINES})")
-    # The concept schemes are needed for sh:node/sh:class checks: validate the union, but only
-    # the data's own nodes are targets (the ontology has no instances of the targeted classes).
-    union = Graph()
-    union += data
-    union += ontology
-    _conforms, report_graph, _text = shacl_validate(
-        union,
-        shacl_graph=shapes,
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-    )
-    assert isinstance(report_graph, Graph)
+    The reference engine (pyshacl) is :func:`publisher.validate.reference.validate_graph_pyshacl`.
+    """
+    report_graph = run_checks(store_from_graphs(data, ontology), compile_shapes(shapes))
     return Report(shacl_problems(report_graph, conv), report_graph)
 
 
@@ -242,13 +192,8 @@ def validate_conversion(conv: Conversion, shapes: Graph, ontology_files: Iterabl
                       store if keep_store else None)
 
 
-def validate_project(project: Project, *, engine: str = "oxigraph") -> tuple[Conversion, Report]:
+def validate_project(project: Project) -> tuple[Conversion, Report]:
     """Convert and validate a project; conversion problems come first in the report."""
     conv = convert(project)
     shapes = load_graph(project.shape_files())
-    if engine == "oxigraph":
-        return conv, validate_conversion(conv, shapes, project.ontology_files()).report
-    report = validate_graph(conv.graph, shapes, load_graph(project.ontology_files()), conv,
-                            engine=engine)
-    report.problems[:0] = conversion_problems(conv)
-    return conv, report
+    return conv, validate_conversion(conv, shapes, project.ontology_files()).report

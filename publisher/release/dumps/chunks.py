@@ -36,7 +36,8 @@ from typing import IO, Any, BinaryIO, cast
 import pyoxigraph as ox
 
 from publisher.core.errors import ReleaseError
-from publisher.release.dumps.formats import _HeaderRewriter, context_document, durable, write_bytes
+from publisher.core.files import durable, write_bytes
+from publisher.release.dumps.formats import _HeaderRewriter, context_document
 from publisher.release.dumps.jsonld import (
     FIRST_SEP,
     FOOTER,

@@ -17,25 +17,20 @@ with rdflib's pretty Turtle writer, which is deterministic for a canonical graph
 from __future__ import annotations
 
 import bisect
-import gzip
-import hashlib
 import json
-import os
 import re
-import shutil
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, BinaryIO, cast
 
 import pyoxigraph as ox
-from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
+from rdflib import RDF, Graph
 from rdflib.compare import to_canonical_graph
-from rdflib.term import Node
 
 from publisher.core.errors import ReleaseError
+from publisher.core.files import durable, gzip_file, write_bytes
 from publisher.core.namespaces import PREFIXES
-from publisher.core.ntriples import escape
+from publisher.core.ntriples import Row, nt_bytes, sorted_rows
 from publisher.release.dumps.jsonld import (
     FIRST_SEP,
     FOOTER,
@@ -45,131 +40,11 @@ from publisher.release.dumps.jsonld import (
     node_objects,
 )
 
-#: One triple of a dump: its N-Triples line (with the final newline) and its three terms.
-Row = tuple[str, Node, Node, Node]
-
 RDF_TYPE = str(RDF.type)
-_XSD_STRING = str(XSD.string)
-_RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-_BNODE_LABEL = re.compile(r"^[A-Za-z0-9_]+$")
 _KIND = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
-_GZIP_LEVEL = 6
-_CHUNK = 1 << 20
 
 
 # ---------------------------------------------------------------- files
-
-
-@contextmanager
-def durable(path: Path) -> Iterator[BinaryIO]:
-    """Open ``path`` for writing (binary); flush and fsync it when the block ends.
-
-    An OSError without a file name (disk full, file too large…) gets ``path`` as its file name.
-    """
-    try:
-        with path.open("wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-    except OSError as exc:
-        if exc.filename is not None or exc.errno is None:
-            raise
-        raise OSError(exc.errno, exc.strerror, str(path)) from exc
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a folder's entries (new files, renames) durable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def sha256_file(path: Path) -> tuple[int, str]:
-    """Byte size and SHA-256 (hex) of a file."""
-    h = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            h.update(chunk)
-            size += len(chunk)
-    return size, h.hexdigest()
-
-
-def gzip_file(src: Path, dst: Path) -> None:
-    """Deterministic gzip of ``src``: no file name, mtime 0, fixed level."""
-    with (
-        durable(dst) as raw,
-        src.open("rb") as fh,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
-                      compresslevel=_GZIP_LEVEL) as gz,
-    ):
-        shutil.copyfileobj(fh, gz, _CHUNK)
-
-
-# ---------------------------------------------------------------- N-Triples
-
-
-def _iri(iri: str) -> str:
-    if _BAD_IRI.search(iri):
-        raise ReleaseError(f"IRI invalide, impossible à écrire / invalid IRI, cannot be written: "
-                           f"{iri!r}")
-    return f"<{iri}>"
-
-
-def nt_term(term: Node, *, bnodes: bool = False) -> str:
-    """One term in canonical N-Triples syntax (blank nodes only when ``bnodes`` is true)."""
-    if isinstance(term, URIRef):
-        return _iri(str(term))
-    if isinstance(term, Literal):
-        lex = f'"{escape(str(term))}"'
-        if term.language:
-            return f"{lex}@{term.language.lower()}"
-        dt = term.datatype
-        if dt is None or str(dt) in (_XSD_STRING, _RDF_LANGSTRING):
-            return lex
-        return f"{lex}^^{_iri(str(dt))}"
-    if isinstance(term, BNode) and bnodes:
-        label = str(term)
-        if not _BNODE_LABEL.match(label):
-            label = "b" + hashlib.sha1(label.encode("utf-8")).hexdigest()[:20]
-        return f"_:{label}"
-    raise ReleaseError(
-        f"nœud anonyme ou terme inattendu dans le graphe / blank node or unexpected term in the "
-        f"graph: {term!r} (la conversion doit nommer chaque ressource / the mapping must mint IRIs)"
-    )
-
-
-def sorted_rows(graph: Graph, *, bnodes: bool = False) -> list[Row]:
-    """The graph's triples with their N-Triples lines, sorted by line (code-point order)."""
-    bad = _BAD_IRI.search
-    rows: list[Row] = []
-    append = rows.append
-    for s, p, o in graph:
-        if type(s) is not URIRef or bad(s):
-            s_nt = nt_term(s, bnodes=bnodes)
-        else:
-            s_nt = f"<{s}>"
-        p_nt = nt_term(p) if type(p) is not URIRef or bad(p) else f"<{p}>"
-        if type(o) is URIRef and not bad(o):
-            o_nt = f"<{o}>"
-        else:
-            o_nt = nt_term(o, bnodes=bnodes)
-        append((f"{s_nt} {p_nt} {o_nt} .\n", s, p, o))
-    rows.sort(key=lambda r: r[0])
-    return rows
-
-
-def nt_bytes(rows: Iterable[Row]) -> bytes:
-    """The N-Triples document of sorted rows (UTF-8)."""
-    return "".join(r[0] for r in rows).encode("utf-8")
-
-
-def write_bytes(path: Path, data: bytes) -> None:
-    with durable(path) as fh:
-        fh.write(data)
 
 
 # ---------------------------------------------------------------- prefixes

@@ -18,6 +18,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 
 from publisher.core.errors import Location, SourceError
+from publisher.core.graphs import load_graph
 from publisher.core.namespaces import ADMS, DCAT, ONTOLOGY_IRI, PREFIXES, SHAPES_NS, SPDX, VCARD
 from publisher.project.folder import PACKAGE_ROOT
 from publisher.release.metadata.terms import (
@@ -42,7 +43,6 @@ from publisher.release.model import (
     FileEntry,
     ReleaseInfo,
 )
-from publisher.validate.validation import Report, load_graph, shacl_problems
 
 #: Licence Ouverte / Open Licence 2.0 (Etalab), as data.gouv.fr recognises it.
 LICENCE = URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence")
@@ -362,16 +362,3 @@ def build_catalog(info: ReleaseInfo, previous: list[ReleaseInfo]) -> Graph:
 def catalog_shapes() -> Graph:
     """The project's own shapes for the catalogue (mandatory DCAT-AP 3 + data.gouv.fr)."""
     return load_graph([SHAPES_FILE])
-
-
-def validate_catalog(catalog: Graph, shapes: Graph | None = None) -> Report:
-    """Validate a catalogue with ``shapes`` (default: :func:`catalog_shapes`)."""
-    from pyshacl import validate as shacl_validate
-
-    _ok, report_graph, _text = shacl_validate(
-        catalog, shacl_graph=shapes if shapes is not None else catalog_shapes(),
-        inference="none", advanced=True, allow_warnings=True,
-    )
-    assert isinstance(report_graph, Graph)
-    return Report(shacl_problems(report_graph, None), report_graph)
-

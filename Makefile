@@ -8,7 +8,8 @@ BIN     = $(VENV)/bin
 serve: setup node
 	$(BIN)/cmq serve
 
-test: setup node system
+# The static checks first (style, strict types, the layers of docs/architecture.md), then the suite.
+test: setup node system lint
 	$(BIN)/pytest
 
 setup: $(VENV)/.installed
@@ -35,5 +36,6 @@ system:
 	fi
 
 lint: setup
-	$(BIN)/ruff check publisher tests
+	$(BIN)/ruff check publisher tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache

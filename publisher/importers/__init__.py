@@ -13,6 +13,8 @@ Every importer streams its file (constant memory), merges by national identifier
 (:mod:`publisher.importers.merge`: the campus's own columns are kept, the table is replaced
 atomically), records the file in ``sources.csv`` and writes the rows it rejects, with file, line
 and reason, to ``imports/<kind>-rejets.csv``. See docs/decisions/0009-importers.md.
+
+May import: ``publisher.lheo``, ``publisher.convert``, ``publisher.project``, ``publisher.core``.
 """
 
 from __future__ import annotations

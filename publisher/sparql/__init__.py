@@ -3,6 +3,9 @@
 Modules, in pipeline order: ``errors`` (exception tree with HTTP statuses), ``parse`` (form,
 update and SERVICE detection without executing anything), ``negotiate`` (Accept / ``format``),
 ``execute`` (:class:`QueryEngine`: worker processes with a hard time limit and a row cap).
+
+May import: ``publisher.core`` only; never a web framework, an HTTP client, ``publisher.remote`` or
+``publisher.server`` (an import-linter contract says so).
 """
 
 from publisher.sparql.errors import (

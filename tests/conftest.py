@@ -42,6 +42,7 @@ import pytest
 from rdflib import Graph
 
 from publisher.convert.tables import Conversion, convert
+from publisher.core.errors import SourceError
 from publisher.core.graphs import load_graph
 from publisher.project.folder import Project
 from publisher.validate.validation import VIOLATION, Problem, Report, validate_graph
@@ -78,6 +79,14 @@ def set_cell(project: Project, file: str, key: str, column: str, value: str) -> 
     csv.writer(out, lineterminator="\n").writerows(rows)
     path.write_text(out.getvalue(), encoding="utf-8")
     return hits[0] + 1
+
+
+def build_graph(project: Project) -> Graph:
+    """The campus graph, or :class:`SourceError` listing every malformed cell."""
+    conv = convert(project)
+    if conv.problems:
+        raise SourceError(conv.problems)
+    return conv.graph
 
 
 @pytest.fixture

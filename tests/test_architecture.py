@@ -27,7 +27,7 @@ def test_every_module_is_in_the_tree(module: Path) -> None:
 
 
 def test_every_folder_of_the_tree_exists() -> None:
-    folders = re.findall(r"^\s+([a-z_]+(?:/[a-z_]+)*)/\s", TREE, re.M)
+    folders = re.findall(r"^\s+([a-z_]+(?:/[a-z_]+)*)/\s", TREE, re.MULTILINE)
     assert folders, "no folder found in the tree"
     for folder in folders:
         candidates = [PACKAGE / folder, *PACKAGE.glob(f"*/{folder}")]

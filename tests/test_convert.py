@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import copy_campus, set_cell
+from conftest import build_graph, copy_campus, set_cell
 from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.namespace import SKOS
 
 from publisher.convert.mapping import load_mapping
-from publisher.convert.tables import Conversion, build_graph, convert, read_table
+from publisher.convert.tables import Conversion, convert, read_table
 from publisher.core.errors import Location, SourceError
 from publisher.core.namespaces import CMQ, LOCN
 from publisher.project.folder import Project

@@ -8,6 +8,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from dumps_reference import write_data_dumps
 from rdflib import Graph
 
 from publisher.core.ntriples import sorted_rows, subject_of
@@ -19,7 +20,7 @@ from publisher.release.dumps.chunks import (
     chunk_bounds,
     write_chunked_dumps,
 )
-from publisher.release.dumps.formats import prefixes_for, write_data_dumps
+from publisher.release.dumps.formats import prefixes_for
 
 BASE = "https://w3id.org/cmq/campus/plasturgie-metallurgie-picardie/"
 NAMES = ("campus.nt", "campus.ttl", "campus.jsonld", "context.jsonld")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from dumps_reference import write_data_dumps, write_jsonld
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
@@ -21,12 +22,7 @@ from publisher.core.graphs import load_graph
 from publisher.core.namespaces import PREFIXES
 from publisher.core.ntriples import nt_term, sorted_rows
 from publisher.project.folder import Project
-from publisher.release.dumps.formats import (
-    dump_prefixes,
-    write_data_dumps,
-    write_jsonld,
-    write_turtle_canonical,
-)
+from publisher.release.dumps.formats import dump_prefixes, write_turtle_canonical
 from publisher.release.model import CONTEXT, DATA_JSONLD, DATA_NT, DATA_TTL
 
 BASE = "https://w3id.org/cmq/campus/plasturgie-metallurgie-picardie/"

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import build_graph
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result, ResultRow
 from rdflib.term import Node
 
-from publisher.convert.tables import build_graph
 from publisher.core.errors import ProjectError
 from publisher.core.namespaces import CMQ_NS, PREFIXES
 from publisher.project.folder import Project

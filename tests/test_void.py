@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import build_graph
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
-from publisher.convert.tables import build_graph
 from publisher.core.namespaces import CMQ_NS, DCAT, VOID
 from publisher.project.folder import Project
 from publisher.release.metadata.catalog import LICENCE

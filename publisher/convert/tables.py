@@ -306,9 +306,3 @@ def convert(project: Project, previous: Mapping[str, TableState] | None = None) 
     return conv
 
 
-def build_graph(project: Project) -> Graph:
-    """The campus graph, or :class:`SourceError` listing every malformed cell."""
-    conv = convert(project)
-    if conv.problems:
-        raise SourceError(conv.problems)
-    return conv.graph

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -194,10 +193,6 @@ def load_settings(
     settings = Settings(**values)  # type: ignore[arg-type]
     _check(settings)
     return settings
-
-
-def settings_from_environ() -> Settings:
-    return load_settings(env=os.environ)
 
 
 def _check(s: Settings) -> None:

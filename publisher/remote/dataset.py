@@ -15,10 +15,10 @@ from publisher.sparql.errors import MalformedQuery
 from publisher.sparql.parse import (
     QueryInfo,
     Token,
-    _expand,
-    _iri_value,
-    _resolve,
+    expand_pname,
+    iri_value,
     position,
+    resolve_iri,
     tokenize,
 )
 
@@ -63,8 +63,8 @@ def dataset_clauses(tokens: list[Token], info: QueryInfo) -> list[Clause]:
         ref = tokens[j] if j < len(tokens) else None
         if ref is None or ref.kind not in ("iri", "pname"):
             continue  # not a dataset clause the store could read: its own parser says so
-        iri = (_resolve(_iri_value(ref), info.base_iri) if ref.kind == "iri"
-               else _expand(ref.text, info.prefixes))
+        iri = (resolve_iri(iri_value(ref), info.base_iri) if ref.kind == "iri"
+               else expand_pname(ref.text, info.prefixes))
         clauses.append(Clause(named, iri, tok.offset, ref.offset, ref.offset + len(ref.text)))
     return clauses
 

@@ -16,7 +16,7 @@ uses either. Per query (docs/decisions/0011-remote-stores.md):
 3. the store is asked for SPARQL XML results (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE),
    with the dialect's time-limit (and SELECT row-limit) parameters; the answer is *streamed*
    into pyoxigraph's parser and re-serialised by the same code as the embedded workers
-   (:func:`_worker._solutions`), which stops reading at the row cap (``truncated``) — so formats,
+   (:func:`publisher.sparql.execute.solutions_reply`), which stops reading at the row cap (``truncated``) — so formats,
    truncation marks and bodies are those of the embedded path;
 4. the time limit is ours too: a watchdog shuts the connection's socket at the deadline (the
    socket comes from httpcore's ``trace`` hook at connect time, so the wait for the first byte
@@ -52,7 +52,6 @@ from publisher.remote.dataset import (
 )
 from publisher.remote.store import ERROR_BODY_BYTES, RemoteStore, transport_error
 from publisher.remote.stream import Abort, Body
-from publisher.sparql import _worker
 from publisher.sparql.errors import (
     EngineUnavailable,
     MalformedQuery,
@@ -63,7 +62,7 @@ from publisher.sparql.errors import (
     StoreError,
     StoreTimeout,
 )
-from publisher.sparql.execute import QueryResult
+from publisher.sparql.execute import QueryResult, WorkRequest, solutions_reply
 from publisher.sparql.negotiate import ResultFormat, choose_format, media_type_with_charset
 from publisher.sparql.parse import (
     QueryForm,
@@ -319,10 +318,10 @@ class RemoteEngine:
         if not isinstance(parsed, ox.QuerySolutions):
             raise StoreError("le magasin a répondu un booléen / the store answered a SELECT "
                              "with a boolean")
-        request = _worker.WorkRequest(query=p.query, form=p.info.form.value,
+        request = WorkRequest(query=p.query, form=p.info.form.value,
                                       media_type=p.fmt.media_type, max_rows=self.max_rows,
                                       prefixes=dict(p.info.prefixes))
-        reply = _worker._solutions(parsed, request)
+        reply = solutions_reply(parsed, request)
         return self._result(p, reply.body, reply.truncated)
 
     def _error(self, status: int, body: bytes, elapsed_s: float) -> QueryError:

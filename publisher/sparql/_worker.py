@@ -169,7 +169,7 @@ def _add_truncation_link(body: bytes, fmt: QueryResultsFormat) -> bytes:
     return body
 
 
-def _solutions(results: QuerySolutions, req: WorkRequest) -> WorkReply:
+def solutions_reply(results: QuerySolutions, req: WorkRequest) -> WorkReply:
     # pyoxigraph can only serialise a whole QuerySolutions, so: stream it as TSV (one row per
     # line, newlines escaped) into a writer that stops evaluation after max_rows rows, then let
     # pyoxigraph re-read that TSV and write the requested format. Lossless (bnodes, RDF 1.2
@@ -227,7 +227,7 @@ def produce(store: Store, req: WorkRequest) -> WorkReply:
         return WorkReply(error="eval", message=f"{type(exc).__name__}: {exc}")
     try:
         if isinstance(results, QuerySolutions) and req.form == "SELECT":
-            return _solutions(results, req)
+            return solutions_reply(results, req)
         if isinstance(results, QueryTriples) and req.form in ("CONSTRUCT", "DESCRIBE"):
             return _triples(results, req)
         if isinstance(results, QueryBoolean) and req.form == "ASK":

@@ -34,7 +34,13 @@ from pyoxigraph import NamedNode
 from publisher.sparql import _worker
 from publisher.sparql._handoff import Waiter
 from publisher.sparql._pool import Pool, Timeout, Worker, arecv_exact, recv_exact
-from publisher.sparql._worker import TRUNCATED_LINK, WorkReply, WorkRequest, frame
+from publisher.sparql._worker import (
+    TRUNCATED_LINK,
+    WorkReply,
+    WorkRequest,
+    frame,
+    solutions_reply,
+)
 from publisher.sparql.errors import (
     EngineUnavailable,
     MalformedQuery,
@@ -45,7 +51,10 @@ from publisher.sparql.errors import (
 from publisher.sparql.negotiate import ResultFormat, choose_format, media_type_with_charset
 from publisher.sparql.parse import QueryForm, analyse, malformed_from_syntax_error
 
-__all__ = ["TRUNCATED_LINK", "GraphFile", "QueryEngine", "QueryResult"]
+#: ``WorkRequest`` and ``solutions_reply`` are re-exported for the remote engine, which
+#: re-serialises a store's answer exactly as the workers do.
+__all__ = ["TRUNCATED_LINK", "GraphFile", "QueryEngine", "QueryResult", "WorkRequest",
+           "solutions_reply"]
 
 
 @dataclass(frozen=True, slots=True)

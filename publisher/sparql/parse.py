@@ -156,11 +156,11 @@ class QueryInfo:
     services: tuple[ServiceCall, ...] = ()
 
 
-def _iri_value(token: Token) -> str:
+def iri_value(token: Token) -> str:
     return _UCHAR_RE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), token.text[1:-1])
 
 
-def _resolve(iri: str, base: str | None) -> str | None:
+def resolve_iri(iri: str, base: str | None) -> str | None:
     if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", iri):
         return iri
     if base is None:
@@ -171,7 +171,7 @@ def _resolve(iri: str, base: str | None) -> str | None:
     return joined if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", joined) else None
 
 
-def _expand(pname: str, prefixes: Mapping[str, str]) -> str | None:
+def expand_pname(pname: str, prefixes: Mapping[str, str]) -> str | None:
     prefix, _, local = pname.partition(":")
     if prefix not in prefixes:
         return None
@@ -201,7 +201,7 @@ def classify(query: str) -> QueryInfo:
             iri = tokens[i + 1] if i + 1 < len(tokens) else None
             if iri is None or iri.kind != "iri":
                 raise _malformed(query, iri, "BASE must be followed by an IRI")
-            base = _resolve(_iri_value(iri), base) or base
+            base = resolve_iri(iri_value(iri), base) or base
             i += 2
         elif tok.kind in ("word", "pname") and tok.upper.startswith("PREFIX"):
             # oxigraph accepts "PREFIX ex: <…>", "PREFIX:<…>" and even "PREFIXex:<…>"
@@ -214,7 +214,7 @@ def classify(query: str) -> QueryInfo:
             iri = tokens[i] if i < len(tokens) else None
             if iri is None or iri.kind != "iri" or not ns.endswith(":"):
                 raise _malformed(query, iri, "PREFIX must be followed by a prefix name and an IRI")
-            prefixes[ns[:-1]] = _resolve(_iri_value(iri), base) or _iri_value(iri)
+            prefixes[ns[:-1]] = resolve_iri(iri_value(iri), base) or iri_value(iri)
             i += 1
         else:
             break
@@ -268,7 +268,7 @@ def _find_services(
             if tail not in ("", "silent"):
                 add(tok, [None], f"'{tok.text}' may be read as the SERVICE keyword")
             else:
-                add(tok, [_expand(":" + local, prefixes)],
+                add(tok, [expand_pname(":" + local, prefixes)],
                     f"'{tok.text}' is read by oxigraph as SERVICE followed by ':{local}'")  # fmt: skip
     return calls
 
@@ -278,11 +278,11 @@ def _targets(tok: Token | None, base: str | None, prefixes: Mapping[str, str]) -
     if tok is None:
         return [None]
     if tok.kind == "iri":
-        return [_resolve(_iri_value(tok), base)]
+        return [resolve_iri(iri_value(tok), base)]
     if tok.kind == "pname":
-        found: list[str | None] = [_expand(tok.text, prefixes)]
+        found: list[str | None] = [expand_pname(tok.text, prefixes)]
         if tok.upper.startswith("SILENT"):  # "SERVICE SILENT:x" is SERVICE SILENT + ":x"
-            found.append(_expand(tok.text[6:], prefixes))
+            found.append(expand_pname(tok.text[6:], prefixes))
         return found
     return [None]
 

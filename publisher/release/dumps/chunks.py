@@ -37,7 +37,7 @@ import pyoxigraph as ox
 
 from publisher.core.errors import ReleaseError
 from publisher.core.files import durable, write_bytes
-from publisher.release.dumps.formats import _HeaderRewriter, context_document
+from publisher.release.dumps.formats import HeaderRewriter, context_document
 from publisher.release.dumps.jsonld import (
     FIRST_SEP,
     FOOTER,
@@ -134,7 +134,7 @@ def _segment(data: bytes) -> bytes:
 
 def _turtle_body(nt: bytes, prefixes: Mapping[str, str]) -> bytes:
     out = io.BytesIO()
-    sink = _HeaderRewriter(cast(BinaryIO, out), prefixes)
+    sink = HeaderRewriter(cast(BinaryIO, out), prefixes)
     try:
         ox.serialize(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), cast(IO[bytes], sink),
                      format=ox.RdfFormat.TURTLE, prefixes=dict(prefixes))

@@ -17,7 +17,6 @@ with rdflib's pretty Turtle writer, which is deterministic for a canonical graph
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -28,17 +27,9 @@ from rdflib import RDF, Graph
 from rdflib.compare import to_canonical_graph
 
 from publisher.core.errors import ReleaseError
-from publisher.core.files import durable, gzip_file, write_bytes
+from publisher.core.files import durable, write_bytes
 from publisher.core.namespaces import PREFIXES
 from publisher.core.ntriples import Row, nt_bytes, sorted_rows
-from publisher.release.dumps.jsonld import (
-    FIRST_SEP,
-    FOOTER,
-    NODE_SEP,
-    Compactor,
-    header,
-    node_objects,
-)
 
 RDF_TYPE = str(RDF.type)
 _KIND = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
@@ -83,7 +74,7 @@ def prefixes_for(lines: list[str], base_iri: str) -> dict[str, str]:
 # ---------------------------------------------------------------- Turtle
 
 
-class _HeaderRewriter:
+class HeaderRewriter:
     """Binary sink for pyoxigraph: drops its ``@prefix`` lines and writes ours in a fixed order.
 
     pyoxigraph writes every given prefix first, in an order of its own; we replace that header.
@@ -117,29 +108,15 @@ class _HeaderRewriter:
         self.out.flush()
 
 
-def _io(sink: _HeaderRewriter) -> IO[bytes]:
+def _io(sink: HeaderRewriter) -> IO[bytes]:
     return cast("IO[bytes]", sink)  # pyoxigraph only calls write() and flush()
-
-
-def write_turtle_from_nt(nt_path: Path, path: Path, prefixes: Mapping[str, str]) -> None:
-    """Turtle of a sorted N-Triples file, written by pyoxigraph (order kept, so deterministic)."""
-    with durable(path) as fh:
-        sink = _HeaderRewriter(fh, prefixes)
-        try:
-            ox.serialize(ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES), _io(sink),
-                         format=ox.RdfFormat.TURTLE, prefixes=dict(prefixes))
-        except (SyntaxError, ValueError) as exc:  # an IRI pyoxigraph finds invalid (RFC 3987)
-            raise ReleaseError(f"{nt_path.name}: écriture Turtle impossible / cannot write "
-                               f"Turtle: {exc}") from exc
-        if sink.skip:
-            raise ReleaseError("en-tête Turtle incomplet / incomplete Turtle header")
 
 
 def write_turtle_fast(graph: Graph, path: Path, prefixes: Mapping[str, str]) -> None:
     """Turtle of any graph (blank nodes allowed) via pyoxigraph; for large, non-shipped graphs."""
     data = nt_bytes(sorted_rows(graph, bnodes=True))
     with durable(path) as fh:
-        sink = _HeaderRewriter(fh, prefixes)
+        sink = HeaderRewriter(fh, prefixes)
         ox.serialize(ox.parse(data, format=ox.RdfFormat.N_TRIPLES), _io(sink),
                      format=ox.RdfFormat.TURTLE, prefixes=dict(prefixes))
 
@@ -165,50 +142,4 @@ def context_document(prefixes: Mapping[str, str]) -> dict[str, object]:
     return {"@context": dict(prefixes)}
 
 
-def write_context(path: Path, prefixes: Mapping[str, str]) -> None:
-    text = json.dumps(context_document(prefixes), ensure_ascii=False, indent=2) + "\n"
-    write_bytes(path, text.encode("utf-8"))
-
-
-def write_jsonld(rows: Iterable[Row], path: Path, prefixes: Mapping[str, str],
-                 context_ref: str) -> None:
-    """Compacted JSON-LD of sorted rows; ``@context`` is a relative reference to the context file.
-
-    ``@type`` comes first in each node; other properties follow in N-Triples order
-    (:mod:`publisher.release.dumps.jsonld`).
-    """
-    write_jsonld_lines((r[0] for r in rows), path, prefixes, context_ref)
-
-
-def write_jsonld_lines(lines: Iterable[str], path: Path, prefixes: Mapping[str, str],
-                       context_ref: str) -> None:
-    compact = Compactor(prefixes)
-    with durable(path) as fh:
-        fh.write(header(context_ref).encode("utf-8"))
-        sep = FIRST_SEP
-        for node in node_objects(lines, compact):
-            fh.write((sep + node).encode("utf-8"))
-            sep = NODE_SEP
-        fh.write(FOOTER.encode("utf-8"))
-
-
 # ---------------------------------------------------------------- all data dumps
-
-
-def write_data_dumps(rows: list[Row], folder: Path, base_iri: str, *, nt: bytes | None = None,
-                     names: tuple[str, str, str, str] = ("campus.nt", "campus.ttl",
-                                                          "campus.jsonld", "context.jsonld"),
-                     ) -> dict[str, str]:
-    """Write the N-Triples, Turtle, JSON-LD (+ context) dumps of sorted rows and their gzips.
-
-    ``nt`` is the N-Triples document when the caller already has it. Returns the prefixes used.
-    """
-    nt_name, ttl_name, jsonld_name, context_name = names
-    prefixes = dump_prefixes(rows, base_iri)
-    write_bytes(folder / nt_name, nt if nt is not None else nt_bytes(rows))
-    write_turtle_from_nt(folder / nt_name, folder / ttl_name, prefixes)
-    write_context(folder / context_name, prefixes)
-    write_jsonld(rows, folder / jsonld_name, prefixes, context_name)
-    for name in (nt_name, ttl_name, jsonld_name):
-        gzip_file(folder / name, folder / f"{name}.gz")
-    return prefixes

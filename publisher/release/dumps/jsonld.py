@@ -153,8 +153,3 @@ def node_objects(lines: Iterable[str], compact: Compactor) -> Iterator[str]:
         yield _node(subject, pairs, text)
 
 
-def jsonld_text(lines: Iterable[str], prefixes: Mapping[str, str], context_ref: str) -> str:
-    """The whole JSON-LD document of sorted lines."""
-    compact = Compactor(prefixes)
-    body = NODE_SEP.join(node_objects(lines, compact))
-    return header(context_ref) + (FIRST_SEP + body if body else "") + FOOTER

@@ -9,8 +9,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from publisher.core.errors import ReleaseNotFound
-from publisher.server.errors import NotAcceptable, error_response, prefers_html
+from publisher.core.errors import NotAcceptable, ReleaseNotFound
+from publisher.server.errors import error_response, prefers_html
 from publisher.sparql import MalformedQuery, QueryTimeout
 
 

@@ -6,11 +6,15 @@
     ├── ValidationFailed (422)      the graph violates the shapes (carries the report)
     ├── ReleaseError (500)          a release cannot be written, read or found
     │   └── ReleaseNotFound (404)
+    ├── NotAcceptable (406)         no offered representation fits ``Accept`` / ``format``
+    │                               (raised by :mod:`publisher.core.conneg`, for pages, files and
+    │                               SPARQL results alike)
     └── (publisher.sparql.errors.QueryError and its subclasses, for the SPARQL engine)
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -62,3 +66,17 @@ class ReleaseError(CmqError):
 
 class ReleaseNotFound(ReleaseError):
     status = 404
+
+
+class NotAcceptable(CmqError):
+    """No offered representation fits ``Accept`` or the ``format`` override (HTTP 406);
+    ``available`` lists the media types that would, ``hint`` says more (e.g. the format names)."""
+
+    status = 406
+
+    def __init__(self, asked: str, available: Sequence[str], hint: str = "") -> None:
+        offered = ", ".join(available) + (f" ({hint})" if hint else "")
+        super().__init__(f"format non disponible / representation not available: {asked!r}; "
+                         f"offerts / offered: {offered}")
+        self.asked = asked
+        self.available = tuple(available)

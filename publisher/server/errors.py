@@ -3,21 +3,21 @@
 Every exception that carries an HTTP ``status`` (the :class:`publisher.core.errors.CmqError` tree,
 the SPARQL engine's errors, Starlette's ``HTTPException``) is answered with that status, as JSON
 ``{"error", "message", "status"}`` or, when the client prefers ``text/html``, as a small HTML
-page. Anything else is a 500 whose answer says nothing about the code (the traceback goes to the
-log only).
+page (chosen by :mod:`publisher.core.conneg`'s rule, like every other representation). Anything
+else is a 500 whose answer says nothing about the code (the traceback goes to the log only).
 """
 
 from __future__ import annotations
 
 import html
 import logging
-import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from publisher.core import conneg
 from publisher.core.errors import CmqError
 from publisher.sparql.errors import QueryError
 
@@ -25,7 +25,7 @@ log = logging.getLogger("cmq.server")
 
 #: Extra attributes of an exception copied into the JSON answer when present (e.g. the parser's
 #: position in a malformed query).
-_DETAILS = ("line", "column", "operation", "iri", "timeout_s", "available", "allowed")
+_DETAILS = ("line", "column", "operation", "iri", "timeout_s", "available")
 
 
 class PayloadTooLarge(CmqError):
@@ -38,17 +38,6 @@ class UnsupportedMediaType(CmqError):
 
 class NotFound(CmqError):
     status = 404
-
-
-class NotAcceptable(CmqError):
-    """No offered representation fits ``Accept`` / ``format`` (lists the ones that would)."""
-
-    status = 406
-
-    def __init__(self, asked: str, available: tuple[str, ...]) -> None:
-        super().__init__(f"format non disponible / representation not available: {asked!r}; "
-                         f"offerts / offered: {', '.join(available)}")
-        self.available = available
 
 
 def _status(exc: Exception) -> int:
@@ -81,43 +70,13 @@ def _message(exc: Exception, status: int) -> str:
     return str(getattr(exc, "message", None) or exc)
 
 
-_MEDIA = re.compile(r"^\s*([^;\s]+)\s*(?:;(.*))?$")
-
-
-def _q(accept: str, wanted: tuple[str, ...]) -> float:
-    """The best q-value the Accept header gives to any of ``wanted`` (exact, type/*, */*)."""
-    best, specificity = 0.0, -1
-    for item in accept.split(","):
-        m = _MEDIA.match(item)
-        if not m:
-            continue
-        media, params = m.group(1).lower(), m.group(2) or ""
-        q = 1.0
-        for p in params.split(";"):
-            k, _, v = p.partition("=")
-            if k.strip().lower() == "q":
-                try:
-                    q = float(v)
-                except ValueError:
-                    q = 0.0
-        for w in wanted:
-            if media == w:
-                spec = 2
-            elif media.endswith("/*") and w.startswith(media[:-1]):
-                spec = 1
-            elif media == "*/*":
-                spec = 0
-            else:
-                continue
-            if spec > specificity or (spec == specificity and q > best):
-                best, specificity = q, spec
-    return best
+#: What an error answer offers, JSON first: only a client that ranks HTML above it gets a page.
+ERROR_OFFERS: tuple[conneg.MediaType, ...] = (conneg.JSON, conneg.HTML)
 
 
 def prefers_html(request: Request) -> bool:
-    """True when the client ranks ``text/html`` strictly above JSON (a browser)."""
-    accept = request.headers.get("accept", "")
-    return _q(accept, ("text/html",)) > _q(accept, ("application/json",))
+    """True when :mod:`publisher.core.conneg`'s rule picks ``text/html`` over JSON (a browser)."""
+    return conneg.choose(request.headers.get("accept"), ERROR_OFFERS) is conneg.HTML
 
 
 def error_response(request: Request, exc: Exception) -> Response:

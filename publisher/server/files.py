@@ -9,7 +9,8 @@ and asks for ``campus.nt`` gets the precomputed ``campus.nt.gz`` with ``Content-
 (its own ETag); ``campus.nt.gz`` asked by name is the gzip file itself (``application/gzip``).
 
 The catalogue and the VoID description are converted with pyoxigraph into the RDF format the
-client negotiates (``Accept`` with q-values, or ``?format=``); no format table is kept here.
+client negotiates (:mod:`publisher.core.conneg`: ``Accept`` with q-values, or ``?format=``); no
+format table is kept here.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
+from publisher.core import conneg
 from publisher.release import model as rm
 from publisher.release.model import FileEntry
-from publisher.server import conneg
-from publisher.server.errors import NotAcceptable, NotFound
+from publisher.server.errors import NotFound
 from publisher.server.state import ServedRelease, served
 
 router = APIRouter(tags=["fichiers / files"])
@@ -49,35 +50,9 @@ RDF_OFFERS = conneg.RDF_FORMATS
 
 
 def choose_rdf(accept: str | None, format_param: str | None) -> ox.RdfFormat:
-    """The RDF format for ``?format=`` or ``Accept`` (q-values; 406 when none fits)."""
-    available = tuple(f.media_type for f in RDF_OFFERS)
-    if format_param:
-        try:
-            choice = conneg.from_format_param(format_param)
-        except conneg.NotAcceptable:
-            choice = conneg.Choice(None)
-        if choice.rdf is None:
-            raise NotAcceptable(format_param, available)
-        return choice.rdf
-    best: tuple[float, int, int] | None = None
-    chosen: ox.RdfFormat | None = None
-    ranges = conneg.parse_accept(accept)
-    for order, offer in enumerate(RDF_OFFERS):
-        spec, q = -1, 0.0
-        for r in ranges:
-            if r.type == "*" and r.subtype == "*":
-                s = 0
-            elif r.subtype == "*":
-                s = 1 if offer.media_type.startswith(r.type + "/") else -1
-            else:
-                s = 2 if ox.RdfFormat.from_media_type(r.full) == offer else -1
-            if s > spec or (s == spec and r.q > q):
-                spec, q = s, r.q
-        if spec >= 0 and q > 0 and (best is None or (q, spec, -order) > best):
-            best, chosen = (q, spec, -order), offer
-    if chosen is None:
-        raise NotAcceptable(accept or "", available)
-    return chosen
+    """The RDF format for ``?format=`` or ``Accept`` (core.conneg's rule; 406 when none fits)."""
+    hint = f"?format={'|'.join(f.file_extension for f in RDF_OFFERS)}"
+    return conneg.pick(RDF_OFFERS, accept, format_param, hint)
 
 
 def quoted_etag(sha256: str, suffix: str = "") -> str:

@@ -1,13 +1,13 @@
 """Errors raised by the SPARQL query engine, each carrying the HTTP status to answer with.
 
-The HTTP layer only needs ``except QueryError as e: respond(e.status, e.message)``::
+The HTTP layer only needs ``except (QueryError, CmqError) as e: respond(e.status, e.message)``
+(``CmqError`` for :class:`NotAcceptable`, below)::
 
     QueryError                      (500) base class; never raised directly
     ├── MalformedQuery              (400) the string is not a SPARQL 1.1 query; .line/.column if known
     ├── UpdateRefused               (403) SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE,
     │                                     ADD, MOVE, COPY, WITH …) sent to the read-only endpoint
     ├── ServiceRefused              (403) SERVICE clause whose endpoint is not in the allow-list
-    ├── NotAcceptable               (406) no result format satisfies Accept / the ``format`` name
     ├── QueryTimeout                (503) the time limit was hit; the worker doing it was killed
     ├── Overloaded                  (503) every worker is busy and the waiting queue is full
     ├── EngineUnavailable           (503) the worker pool could not be started or has died
@@ -19,6 +19,12 @@ The HTTP layer only needs ``except QueryError as e: respond(e.status, e.message)
         ├── StoreUnavailable        (503) it cannot be reached (connection refused, reset, DNS)
         └── StoreTimeout            (504) it did not answer within the time limit; also a
                                           QueryTimeout (``timeout_s``)
+
+Not in this tree: ``NotAcceptable`` (406, no result format satisfies Accept / the ``format``
+name) is :class:`publisher.core.errors.NotAcceptable`, the one class every view raises for content
+negotiation (a ``CmqError``, not a ``QueryError``); it is re-exported here so that
+``publisher.sparql.errors.NotAcceptable`` and ``publisher.sparql.NotAcceptable`` still name it.
+The HTTP layer catches ``CmqError`` as well as ``QueryError``.
 
 Status choices:
 
@@ -34,6 +40,8 @@ Status choices:
 """
 
 from __future__ import annotations
+
+from publisher.core.errors import NotAcceptable
 
 __all__ = [
     "EngineUnavailable",
@@ -94,16 +102,6 @@ class ServiceRefused(QueryError):
     def __init__(self, message: str, *, iri: str | None) -> None:
         super().__init__(message)
         self.iri = iri
-
-
-class NotAcceptable(QueryError):
-    """No offered format is acceptable; ``available`` lists the media types that are."""
-
-    status = 406
-
-    def __init__(self, message: str, *, available: tuple[str, ...]) -> None:
-        super().__init__(message)
-        self.available = available
 
 
 class QueryTimeout(QueryError):

@@ -1,24 +1,25 @@
-"""Pick the result serialisation: HTTP ``Accept`` negotiation and the short ``format`` override.
+"""Pick the result serialisation of a SPARQL query: what is SPARQL-specific only.
+
+Which formats fit which query form (:data:`SOLUTION_FORMATS` for SELECT/ASK, the server's shared
+:data:`publisher.core.conneg.RDF_FORMATS` for CONSTRUCT/DESCRIBE, each list in the server's order
+of preference, the first being the default) and the ``format=`` short names. The choice itself is
+:mod:`publisher.core.conneg`'s one rule (RFC 9110 §12.5.1; the order of the ranges in the header
+does not matter), the same as for linked-data pages: a CONSTRUCT and a page answer the same
+``Accept`` header with the same RDF format.
 
 Formats are pyoxigraph's own :class:`QueryResultsFormat` / :class:`RdfFormat` values; media types
 and their aliases come from their ``media_type`` / ``from_media_type`` (so ``application/json``
 means SPARQL JSON for SELECT and JSON-LD for CONSTRUCT, ``text/plain`` means N-Triples for graphs
 and — pyoxigraph's choice — CSV for SELECT).
-
-Negotiation: for each offered format, the most specific matching media range of the Accept header
-gives its q-value (exact/alias match > ``type/*`` > ``*/*``); ``q=0`` excludes. The highest q
-wins; ties go to the more specific range, then to the range listed first by the client, then to
-the server order below. No Accept header (or ``*/*``) gives the first offered format.
 """
 
 from __future__ import annotations
 
 import functools
-import re
-from dataclasses import dataclass
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
+from publisher.core import conneg
 from publisher.sparql.errors import NotAcceptable
 from publisher.sparql.parse import QueryForm
 
@@ -42,13 +43,8 @@ SOLUTION_FORMATS: tuple[QueryResultsFormat, ...] = (
     QueryResultsFormat.CSV,
     QueryResultsFormat.TSV,
 )
-#: Offered for CONSTRUCT/DESCRIBE, in server preference order (the first one is the default).
-GRAPH_FORMATS: tuple[RdfFormat, ...] = (
-    RdfFormat.TURTLE,
-    RdfFormat.N_TRIPLES,
-    RdfFormat.JSON_LD,
-    RdfFormat.RDF_XML,
-)
+#: Offered for CONSTRUCT/DESCRIBE: the RDF formats of linked-data pages, in the same order.
+GRAPH_FORMATS: tuple[RdfFormat, ...] = conneg.RDF_FORMATS
 
 _SOLUTION_NAMES = {
     "json": QueryResultsFormat.JSON,
@@ -84,64 +80,9 @@ def media_type_with_charset(fmt: ResultFormat) -> str:
     return media_type if "charset=" in media_type else f"{media_type}; charset=utf-8"
 
 
-def _bare(media_type: str) -> str:
-    return media_type.split(";", 1)[0].strip().lower()
-
-
-def _available(form: QueryForm) -> tuple[str, ...]:
-    return tuple(_bare(f.media_type) for f in offered_formats(form))
-
-
-@dataclass(frozen=True, slots=True)
-class _Range:
-    type: str
-    subtype: str
-    q: float
-    raw: str
-    index: int
-
-
-_Q_RE = re.compile(r"^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$")
-
-
-def _parse_accept(accept: str) -> list[_Range]:
-    ranges: list[_Range] = []
-    for index, part in enumerate(re.split(r",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", accept)):
-        media, *params = (p.strip() for p in part.split(";"))
-        media = media.lower()
-        if media == "*":  # seen from some old clients
-            media = "*/*"
-        if media.count("/") != 1:
-            continue
-        type_, subtype = media.split("/")
-        if not type_ or not subtype or (type_ == "*" and subtype != "*"):
-            continue
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                value = value.strip()
-                if not _Q_RE.match(value):
-                    q = -1.0  # malformed q: ignore this range
-                    break
-                q = float(value)
-        if q >= 0:
-            ranges.append(_Range(type_, subtype, q, part.strip(), index))
-    return ranges
-
-
-def _matches(fmt: ResultFormat, rng: _Range) -> int:
-    """Specificity of ``rng`` for ``fmt``: 3 exact/alias, 2 type/*, 1 */*, 0 no match."""
-    canonical = _bare(fmt.media_type)
-    if rng.type == "*":
-        return 1
-    if rng.subtype == "*":
-        return 2 if canonical.split("/")[0] == rng.type else 0
-    media = f"{rng.type}/{rng.subtype}"
-    if media == canonical:
-        return 3
-    family = type(fmt)
-    return 3 if family.from_media_type(media) == fmt else 0
+def _hint(form: QueryForm) -> str:
+    names = _GRAPH_NAMES if form.returns_graph else _SOLUTION_NAMES
+    return f"requête {form} / {form} query; format={'|'.join(sorted(names))}"
 
 
 def negotiate(accept: str | None, form: QueryForm) -> ResultFormat:
@@ -152,31 +93,7 @@ def negotiate(accept: str | None, form: QueryForm) -> ResultFormat:
 
 @functools.lru_cache(maxsize=256)
 def _negotiate(accept: str | None, form: QueryForm) -> ResultFormat:
-    offered = offered_formats(form)
-    ranges = _parse_accept(accept) if accept and accept.strip() else []
-    if not ranges:
-        return offered[0]
-    best: tuple[float, int, int, int] | None = None
-    chosen: ResultFormat | None = None
-    for order, fmt in enumerate(offered):
-        matching = [(_matches(fmt, r), r) for r in ranges]
-        matching = [(spec, r) for spec, r in matching if spec]
-        if not matching:
-            continue
-        spec, rng = max(matching, key=lambda m: (m[0], -m[1].index))
-        if rng.q <= 0:
-            continue
-        key = (rng.q, spec, -rng.index, -order)
-        if best is None or key > best:
-            best, chosen = key, fmt
-    if chosen is None:
-        available = _available(form)
-        raise NotAcceptable(
-            f"None of the requested media types ({accept}) is available for a {form} query; "
-            f"available: {', '.join(available)}",
-            available=available,
-        )
-    return chosen
+    return conneg.negotiate(accept, offered_formats(form), _hint(form))
 
 
 def format_from_name(name: str, form: QueryForm) -> ResultFormat:
@@ -185,18 +102,12 @@ def format_from_name(name: str, form: QueryForm) -> ResultFormat:
     key = name.strip().lower()
     names: dict[str, ResultFormat]
     names = dict(_GRAPH_NAMES) if form.returns_graph else dict(_SOLUTION_NAMES)
-    if key in names:
-        return names[key]
-    ranges = _parse_accept(key) if "/" in key else []
-    for fmt in offered_formats(form):
-        if ranges and _matches(fmt, ranges[0]) == 3:
-            return fmt
-    available = _available(form)
-    raise NotAcceptable(
-        f"Unknown or unsuitable format {name!r} for a {form} query; "
-        f"use one of {', '.join(sorted(names))} or a media type ({', '.join(available)})",
-        available=available,
-    )
+    found = names.get(key)
+    if found is None and "/" in key:
+        found = conneg.by_name(key, offered_formats(form))
+    if found is None:
+        raise NotAcceptable(name, conneg.available(offered_formats(form)), _hint(form))
+    return found
 
 
 def choose_format(form: QueryForm, *, accept: str | None, format_name: str | None) -> ResultFormat:

@@ -1,5 +1,5 @@
 """Content negotiation: the one rule (publisher.core.conneg), the offers of linked-data pages
-(publisher.server.conneg), and the real server answering pages, files and CONSTRUCT alike."""
+(publisher.server.representations), and the real server answering pages, files and CONSTRUCT alike."""
 
 # ruff: noqa: F811  (pytest fixtures imported from server_fixtures are parameters here)
 
@@ -15,8 +15,8 @@ from server_fixtures import LiveServer, live_server, served_project  # noqa: F40
 from publisher.core import conneg
 from publisher.core.conneg import RDF_FORMATS, by_name, choose, negotiate, parse_accept, pick
 from publisher.core.errors import CmqError, NotAcceptable
-from publisher.server import conneg as pages
-from publisher.server.conneg import HTML, PAGE_OFFERS, alternates, link_header
+from publisher.server import representations as pages
+from publisher.server.representations import HTML, PAGE_OFFERS, alternates, link_header
 from publisher.sparql import errors as sparql_errors
 from publisher.sparql.negotiate import GRAPH_FORMATS
 from publisher.sparql.negotiate import negotiate as sparql_negotiate

@@ -18,7 +18,7 @@ from server_fixtures import LiveServer, live_server, served_project  # noqa: F40
 from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI
 from publisher.project.queries import load_queries
 from publisher.server import describe
-from publisher.server.conneg import RDF_FORMATS
+from publisher.server.representations import RDF_FORMATS
 
 #: rdflib's own JSON-LD parser still builds a ConjunctiveGraph inside (not our code).
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")

@@ -26,7 +26,7 @@ from starlette.responses import Response
 from publisher.core.namespaces import SD, VOID
 from publisher.project.settings import Settings
 from publisher.release.model import ReleaseInfo
-from publisher.server import conneg, pages
+from publisher.server import pages, representations
 from publisher.server.errors import PayloadTooLarge, UnsupportedMediaType
 from publisher.server.state import NAMED_GRAPHS, graph_iri, served
 from publisher.sparql import TRUNCATED_LINK, MalformedQuery, QueryResult, UpdateRefused
@@ -166,7 +166,7 @@ def service_description(endpoint: str, info: ReleaseInfo, settings: Settings,
 
 
 async def describe_service(request: Request, format_param: str | None) -> Response:
-    choice = conneg.choose(request.headers.get("accept"), format_param)
+    choice = representations.choose(request.headers.get("accept"), format_param)
     if choice.rdf is None:
         page: Response = await pages.query_page(request)
         page.headers.setdefault("Vary", "Accept")

@@ -35,7 +35,7 @@ from publisher.ontology.docs import SERVER_LAYOUT, render_html
 from publisher.project.queries import QUERIES_DIR, load_queries
 from publisher.release.metadata.catalog import LICENCE
 from publisher.release.model import DATA_JSONLD, DATA_NT, DATA_TTL
-from publisher.server import conneg, describe
+from publisher.server import describe, representations
 from publisher.server.errors import NotFound, error_response
 from publisher.server.files import CURRENT_CACHE, not_modified
 from publisher.server.jsonld_schema import dataset, schema_org, script_json, web_page
@@ -86,19 +86,19 @@ def render_page(name: str, request: Request, rel: ServedRelease, status: int = 2
 
 def _headers(request: Request, rel: ServedRelease, tag: str) -> dict[str, str]:
     path = root_of(request) + local_path(request)
-    return {"Link": conneg.link_header(path), "Vary": "Accept", "Cache-Control": CURRENT_CACHE,
+    return {"Link": representations.link_header(path), "Vary": "Accept", "Cache-Control": CURRENT_CACHE,
             "ETag": f'"{rel.info.release_id}-{tag}"'}
 
 
 def _alternates(request: Request) -> list[tuple[str, str]]:
-    return conneg.alternates(root_of(request) + local_path(request))
+    return representations.alternates(root_of(request) + local_path(request))
 
 
-def _rdf(body: bytes, choice: conneg.Choice, headers: dict[str, str]) -> Response:
+def _rdf(body: bytes, choice: representations.Choice, headers: dict[str, str]) -> Response:
     return Response(body, media_type=f"{choice.media_type}; charset=utf-8", headers=headers)
 
 
-def _tag(choice: conneg.Choice) -> str:
+def _tag(choice: representations.Choice) -> str:
     return "html" if choice.rdf is None else choice.rdf.file_extension
 
 
@@ -160,7 +160,7 @@ async def query_page(request: Request) -> HTMLResponse:
 @router.api_route("/", methods=["GET", "HEAD"], summary="Page d'accueil / landing page")
 async def landing(request: Request, format: FormatParam = None) -> Response:
     rel = served(request)
-    choice = conneg.choose(request.headers.get("accept"), format)
+    choice = representations.choose(request.headers.get("accept"), format)
     if choice.rdf is not None:
         target = f"{root_of(request)}catalog?format={choice.rdf.file_extension}"
         return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
@@ -183,7 +183,7 @@ async def landing(request: Request, format: FormatParam = None) -> Response:
 
 
 async def not_found(request: Request, rel: ServedRelease, iri: str,
-                    choice: conneg.Choice) -> Response:
+                    choice: representations.Choice) -> Response:
     message = f"ressource inconnue / unknown resource: {iri}"
     if choice.rdf is not None:
         return error_response(request, NotFound(message))
@@ -207,7 +207,7 @@ async def not_found(request: Request, rel: ServedRelease, iri: str,
                        suggestions=suggestions[:MAX_SUGGESTIONS])
 
 
-async def ontology_page(request: Request, rel: ServedRelease, choice: conneg.Choice) -> Response:
+async def ontology_page(request: Request, rel: ServedRelease, choice: representations.Choice) -> Response:
     headers = _headers(request, rel, _tag(choice))
     if not_modified(request, headers["ETag"], rel.info.created):
         return Response(status_code=304, headers=headers)
@@ -233,7 +233,7 @@ async def ontology_page(request: Request, rel: ServedRelease, choice: conneg.Cho
 )
 async def resource(request: Request, path: str, format: FormatParam = None) -> Response:
     rel = served(request)
-    choice = conneg.choose(request.headers.get("accept"), format)
+    choice = representations.choose(request.headers.get("accept"), format)
     local = local_path(request)
     if local == "ontology/":
         return RedirectResponse(root_of(request) + "ontology", status_code=301)

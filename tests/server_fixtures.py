@@ -165,7 +165,7 @@ class _Shared:
 def served_project(tmp_path_factory: pytest.TempPathFactory) -> ServedProject:
     if _Shared.project is None:
         project = copy_campus(tmp_path_factory.mktemp("served"))
-        _Shared.project = ServedProject(project, build_release(project))
+        _Shared.project = ServedProject(project, build_release(project).info)
     return _Shared.project
 
 

@@ -264,9 +264,9 @@ class _Releases:
 def campus_releases(tmp_path_factory: pytest.TempPathFactory) -> CampusReleases:
     if _Releases.value is None:
         project = copy_campus(tmp_path_factory.mktemp("store-campus"))
-        first = Path(build_release(project).extra["path"])
+        first = build_release(project).path
         set_cell(project, *CHANGED)
-        second = Path(build_release(project).extra["path"])
+        second = build_release(project).path
         _Releases.value = CampusReleases(project, first, second)
     return _Releases.value
 
@@ -289,7 +289,8 @@ def synthetic_release(template: Path, releases: Path, triples: int, seed: str) -
     files = tuple(file_entry(p) for p in sorted(tmp.iterdir()))
     created = info.created + timedelta(seconds=triples)  # newer than the template
     write_manifest(tmp, dataclasses.replace(info, release_id=rid, triples=triples, files=files,
-                                            created=created, previous_id=None, extra={}))
+                                            created=created, previous_id=None, added=None,
+                                            removed=None))
     target = releases / rid
     shutil.rmtree(target, ignore_errors=True)
     os.rename(tmp, target)

@@ -15,7 +15,7 @@ from publisher.release.cache import CACHE_DIR, STATE, BuildCache, inputs_of
 
 
 def mode(project: Project) -> str:
-    return build_release(project).extra["mode"]
+    return build_release(project).mode
 
 
 def cache_of(project: Project) -> BuildCache:

@@ -44,13 +44,13 @@ class Outcome:
 def build(project: Project, out: Path | None = None, *, incremental: bool = True) -> Outcome:
     steps: list[str] = []
     try:
-        info = build_release(project, out, progress=steps.append, incremental=incremental)
+        result = build_release(project, out, progress=steps.append, incremental=incremental)
     except ValidationFailed as exc:
         mode = "incremental" if any("incrémentale" in s for s in steps) else "full"
         return Outcome(None, exc.report, mode, steps)
-    folder = Path(info.extra["path"])
+    folder = result.path
     report = Graph().parse(folder / REPORT_TTL, format="turtle")
-    return Outcome(folder, Report(shacl_problems(report, None), report), info.extra["mode"],
+    return Outcome(folder, Report(shacl_problems(report, None), report), result.mode,
                    steps)
 
 

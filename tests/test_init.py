@@ -106,7 +106,7 @@ def test_the_guide_explains_every_column_and_list(new_project: Path, ontology_gr
 
 def test_the_empty_project_reaches_a_first_valid_release(new_project: Path,
                                                           tmp_path: Path) -> None:
-    info = build_release(Project.open(new_project), tmp_path / "releases")
+    info = build_release(Project.open(new_project), tmp_path / "releases").info
     assert info.violations == 0
     folder = tmp_path / "releases" / info.release_id
     data = Graph().parse(folder / "campus.nt", format="nt")

@@ -24,7 +24,7 @@ from publisher import __version__
 from publisher.core.errors import ReleaseError
 from publisher.core.namespaces import DCAT, PROV, SPDX
 from publisher.project.folder import Project
-from publisher.release.build import build_release
+from publisher.release.build import BuildResult, build_release
 from publisher.release.folder import TMP_PREFIX, build_lock, clean_stale, current_release
 from publisher.release.manifest import read_release
 from publisher.release.model import (
@@ -58,7 +58,11 @@ NEW_NAME = "Lycée professionnel Exemple modifié (fictif)"
 @dataclass
 class Built:
     project: Project
-    info: ReleaseInfo
+    result: BuildResult
+
+    @property
+    def info(self) -> ReleaseInfo:
+        return self.result.info
 
     @property
     def folder(self) -> Path:
@@ -85,9 +89,9 @@ def first(tmp_path_factory: pytest.TempPathFactory) -> Built:
     copy_campus(root)
     project = keep_releases(root, 2)
     steps: list[str] = []
-    info = build_release(project, progress=steps.append)
+    result = build_release(project, progress=steps.append)
     assert steps, "progress is reported"
-    return Built(project, info)
+    return Built(project, result)
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +115,9 @@ def test_first_release_layout(first: Built) -> None:
     assert not list(releases.glob(f"{TMP_PREFIX}*"))
     nt = (first.folder / DATA_NT).read_bytes()
     assert info.release_id == hashlib.sha256(nt).hexdigest()[:16]
-    assert (info.extra["reused"], info.extra["status"]) == ("false", "published")
+    assert (first.result.reused, first.result.status) == (False, "published")
+    assert first.result.path == first.folder.resolve()
+    assert first.result.mode == "full" and first.result.seconds > 0
     assert info.previous_id is None
     assert (first.folder / ADDED_NT).read_bytes() == b""
     assert (first.folder / REMOVED_NT).read_bytes() == b""
@@ -188,17 +194,18 @@ def test_same_sources_give_the_same_bytes_and_a_rebuild_is_a_no_op(
 ) -> None:
     other = copy_campus(tmp_path / "other")  # another path, same sources
     out = tmp_path / "out"
-    info = build_release(other, out)
+    built = build_release(other, out)
+    info = built.info
     assert info.release_id == first.info.release_id
-    assert info.extra["reused"] == "false"
+    assert not built.reused
     folder = out / info.release_id
     for name in [*DUMPS, *(f"{d}.gz" for d in DUMPS), CONTEXT, "ontology.ttl", "shapes.ttl"]:
         assert (folder / name).read_bytes() == (first.folder / name).read_bytes(), name
 
     before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
     again = build_release(other, out)
-    assert again.release_id == info.release_id
-    assert (again.extra["reused"], again.extra["status"]) == ("true", "unchanged")
+    assert again.info.release_id == info.release_id
+    assert (again.reused, again.status) == (True, "unchanged")
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
     assert id_folders(out) == {info.release_id}
 
@@ -217,13 +224,14 @@ def test_changeset_after_editing_one_row(first: Built, second: Built) -> None:
 
     assert (second.folder / ADDED_NT).read_text(encoding="utf-8") == lines(NEW_NAME)
     assert (second.folder / REMOVED_NT).read_text(encoding="utf-8") == lines(OLD_NAME)
-    assert (info.extra["added"], info.extra["removed"]) == ("2", "2")
+    assert (info.added, info.removed) == (2, 2)
+    assert (read_release(second.folder).added, read_release(second.folder).removed) == (2, 2)
 
 
 def test_retention_keeps_n_releases_and_the_current_one(first: Built, second: Built) -> None:
     releases = second.project.releases_dir
     assert id_folders(releases) == {first.info.release_id, second.info.release_id}
-    assert second.info.extra["pruned"] == PLANTED
+    assert second.result.pruned == (PLANTED,)
     assert current_release(releases) == second.folder
     assert not list(releases.glob(f"{TMP_PREFIX}*"))
     catalog = Graph().parse(second.folder / "catalog.ttl", format="turtle")

@@ -268,7 +268,7 @@ def swapped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServ
     with start_server(project.root, settings) as server:
         first = server.release.release_id
         set_cell(project, "formations.csv", "cap-plasturgie-cfa", "intitule", RENAMED)
-        second = build_release(project).release_id
+        second = build_release(project).info.release_id
         assert second != first
         deadline = time.monotonic() + 30
         seen = first

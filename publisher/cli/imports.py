@@ -1,5 +1,6 @@
 """``cmq import KIND FILE`` and ``cmq export lheo``: thin command-line layer over
-:mod:`publisher.importers` and :mod:`publisher.lheo.export`."""
+:mod:`publisher.importers` and :mod:`publisher.lheo.export` (errors are raised,
+publisher.cli.errors)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publisher.cli.main import _EXTENSIONS, EXIT_OK, EXIT_USAGE, _emit, command
+from publisher.cli.errors import EXIT_OK, UsageError
+from publisher.cli.output import Subparsers, emit, quiet
 from publisher.project.folder import Project
 
 if TYPE_CHECKING:
@@ -24,13 +26,12 @@ def _options(args: argparse.Namespace) -> ImportOptions:
     from publisher.importers import ImportOptions
     from publisher.importers.reading import terminal_progress
 
-    show = not (args.quiet or args.json) and sys.stderr.isatty()
+    show = not quiet(args) and sys.stderr.isatty()
     return ImportOptions(date=args.date, illustrative=args.illustratif, rejects=args.rejets,
                          progress=terminal_progress if show else None, title=args.titre,
                          publisher=args.editeur, url=args.url, licence=args.licence)
 
 
-@command("import")
 def cmd_import(args: argparse.Namespace) -> int:
     """Importe des données nationales dans les tableaux du campus / import national open data
     into the campus's tables (annuaire, onisep-formations, rncp, lheo)."""
@@ -50,8 +51,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     project = Project.open(args.project)
     options = _options(args)
     if not args.file.exists():
-        print(f"cmq: {args.file}: fichier absent / file not found", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"{args.file}: fichier absent / file not found")
     if args.kind == "annuaire":
         keep = AnnuaireFilter.of(_list(args.uai), _list(args.departement), args.membres)
         result = import_annuaire(project, args.file, options, keep)
@@ -77,11 +77,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             result = import_onisep_formations(project, args.file, options, keep_c)
     else:
         result = import_lheo(project, args.file, options)
-    _emit(args, result.as_dict(), result.text())
+    emit(args, result.as_dict(), result.text())
     return EXIT_OK
 
 
-@command("export")
 def cmd_export(args: argparse.Namespace) -> int:
     """Exporte les formations du campus / export the campus's formations (lheo: LHEO 2.3 XML)."""
     from publisher.lheo.export import export_lheo
@@ -92,15 +91,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return EXIT_OK
-    _emit(args, {"ok": True, "format": args.format, "formations": count,
+    emit(args, {"ok": True, "format": args.format, "formations": count,
                  "output": str(args.output), "bytes": len(data)},
           f"{count} formations exportées / exported ({args.format}) → {args.output}")
     return EXIT_OK
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
-             common: argparse.ArgumentParser) -> None:
+def add_parsers(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     imp = sub.add_parser("import", help=cmd_import.__doc__, description=cmd_import.__doc__)
+    imp.set_defaults(handler=cmd_import)
     kinds = imp.add_subparsers(dest="kind", required=True, metavar="KIND")
     shared = argparse.ArgumentParser(add_help=False)
     shared.add_argument("file", type=Path, metavar="FILE", help="fichier national / national file")
@@ -146,10 +145,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     kinds.add_parser("lheo", parents=[common, shared], help="offre LHEO 2.3 → formations.csv")
     e = sub.add_parser("export", parents=[common], help=cmd_export.__doc__,
                        description=cmd_export.__doc__)
+    e.set_defaults(handler=cmd_export)
     e.add_argument("format", choices=["lheo"], help="format")
     e.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
                    help="fichier écrit / output file (default: standard output)")
 
-
-if register not in _EXTENSIONS:
-    _EXTENSIONS.append(register)

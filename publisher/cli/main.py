@@ -1,5 +1,12 @@
 """``cmq``: the command line, a thin layer over the library.
 
+The parser tree is built here, explicitly: each group of commands is one module of
+:mod:`publisher.cli` whose ``add_parsers(sub, common)`` adds its sub-commands, each with its
+function as ``handler``. Those modules import only argparse-level things at the top; the work
+(and its heavy imports) happens inside the command functions, so ``cmq --help`` stays fast.
+Errors raised by a command become a message and an exit code in one place,
+:func:`publisher.cli.errors.exit_code` (and :func:`~publisher.cli.errors.message`).
+
 Exit codes (also in README):
     0  success (warnings allowed)
     1  the data does not validate (violations), or `diff` found differences with --exit-code
@@ -11,52 +18,28 @@ Exit codes (also in README):
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from publisher import __version__
-from publisher.core.errors import CmqError, ProjectError, ReleaseError, SourceError
-from publisher.project.folder import Project
+from publisher.cli import harvest, imports, init, publish, release, serve
+from publisher.cli.errors import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_RELEASE,
+    EXIT_SOURCE,
+    EXIT_USAGE,
+    exit_code,
+    message,
+)
+from publisher.cli.output import Command
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_SOURCE, EXIT_RELEASE = 0, 1, 2, 3, 4
+__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_RELEASE", "EXIT_SOURCE", "EXIT_USAGE",
+           "build_parser", "main"]
 
-Command = Callable[[argparse.Namespace], int]
-_COMMANDS: dict[str, Command] = {}
-
-
-def command(name: str) -> Callable[[Command], Command]:
-    def register(fn: Command) -> Command:
-        _COMMANDS[name] = fn
-        return fn
-
-    return register
-
-
-def _emit(args: argparse.Namespace, payload: dict[str, object], text: str) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
-    elif not getattr(args, "quiet", False) or payload.get("ok") is False:
-        print(text)
-
-
-@command("validate")
-def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate the campus's sources against the shapes (nothing is written)."""
-    from publisher.validate.validation import validate_project
-
-    project = Project.open(args.project)
-    conv, report = validate_project(project)
-    payload = {
-        "ok": report.conforms,
-        "triples": len(conv.sorted_lines()),
-        "violations": report.count("Violation"),
-        "warnings": report.count("Warning"),
-        "problems": [p.as_dict() for p in report.problems],
-    }
-    _emit(args, payload, report.text())
-    return EXIT_OK if report.conforms else EXIT_INVALID
+#: The command groups, in the order of ``cmq --help``.
+GROUPS = (release, serve, imports, harvest, init, publish)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,51 +58,22 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     # also accepted after the command (`cmq validate --project DIR`)
     common.add_argument("--project", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-
-    sub.add_parser("validate", parents=[common], help=cmd_validate.__doc__)
-    for extra in _EXTENSIONS:
-        extra(sub, common)
+    for group in GROUPS:
+        group.add_parsers(sub, common)
     return p
 
 
-#: Other modules add their sub-commands here (build, diff, serve) without cli.py growing.
-_EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser],
-                            argparse.ArgumentParser], None]] = []
-
-
-#: Modules that register their commands when imported; one not installed yet is skipped.
-_EXTENSION_MODULES = ("publisher.cli.release", "publisher.cli.serve", "publisher.cli.imports",
-                      "publisher.cli.harvest", "publisher.cli.init", "publisher.cli.publish")
-
-
-def _load_extensions() -> None:
-    import importlib
-
-    for name in _EXTENSION_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # a real missing dependency must not be hidden
-                raise
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    _load_extensions()
     args = build_parser().parse_args(argv)
+    handler: Command = args.handler
     try:
-        return _COMMANDS[args.command](args)
-    except (SourceError, ProjectError) as exc:
-        print(f"cmq: {exc.message}", file=sys.stderr)
-        return EXIT_SOURCE
-    except ReleaseError as exc:
-        print(f"cmq: {exc.message}", file=sys.stderr)
-        return EXIT_RELEASE
-    except CmqError as exc:
-        print(f"cmq: {exc.message}", file=sys.stderr)
-        return EXIT_INVALID
-    except KeyboardInterrupt:
-        print("cmq: interrompu / interrupted", file=sys.stderr)
-        return 130
+        return handler(args)
+    except BaseException as exc:
+        code = exit_code(exc)
+        if code is None:  # not an error cmq reports: a bug, shown with its traceback
+            raise
+        print(f"cmq: {message(exc)}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -6,74 +6,40 @@ credentials only from ``CMQ_STORE_USER``/``CMQ_STORE_PASSWORD`` or a netrc-style
 deliberately no option for them: they would end up in the shell history).
 
 Exit codes: 0 published (or already current), 2 usage or configuration error, 4 the publish
-failed (the store's current release did not change; re-running resumes).
+failed (the store's current release did not change; re-running resumes). Errors are raised
+and reported by publisher.cli.errors; the release is found by
+:func:`publisher.release.folder.resolve_release`.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 from pathlib import Path
 
-from publisher.cli.main import _EXTENSIONS, EXIT_OK, EXIT_RELEASE, EXIT_USAGE, _emit, command
+from publisher.cli.errors import EXIT_OK, UsageError
+from publisher.cli.output import Subparsers, emit, quiet, timed_progress
 
 
-def _release_dir(spec: str, releases: Path) -> Path:
-    from publisher.core.errors import ReleaseNotFound
-    from publisher.release.folder import current_release
-    from publisher.release.manifest import ID_PATTERN
-
-    if spec == "current":
-        folder = current_release(releases)
-        if folder is None:
-            raise ReleaseNotFound(f"{releases}: pas de version courante / no current release "
-                                  "(run `cmq build`)")
-        return folder
-    folder = releases / spec if ID_PATTERN.match(spec) else Path(spec)
-    if not folder.is_dir():
-        raise ReleaseNotFound(f"{folder}: version introuvable / release not found")
-    return folder.resolve()
-
-
-@command("publish")
 def cmd_publish(args: argparse.Namespace) -> int:
     """Publier une version dans un magasin SPARQL / publish a release into a SPARQL store."""
     from publisher.cli.serve import settings_from_args
     from publisher.project.folder import Project
-    from publisher.project.settings import SettingError
-    from publisher.remote.credentials import CredentialsError
+    from publisher.release.folder import resolve_release
     from publisher.remote.dialects import StoreConfigError
     from publisher.remote.publish import PublishError, PublishOptions, publish_release
     from publisher.remote.store import open_store
-    from publisher.sparql.errors import QueryError
 
-    quiet = bool(args.quiet or args.json)
-
-    def say(msg: str) -> None:
-        if not quiet:
-            print(f"[{time.monotonic() - t0:6.1f} s] {msg}", file=sys.stderr, flush=True)
-
-    t0 = time.monotonic()
-    try:
-        settings = settings_from_args(args)
-        if not settings.store and not settings.store_query_url:
-            raise StoreConfigError("--store URL manquant / missing (or setting `store`)")
-        project = Project.open(settings.project)
-        folder = _release_dir(args.release, args.releases or project.releases_dir)
-        store = open_store(settings)
-    except (StoreConfigError, CredentialsError, SettingError) as exc:
-        print(f"cmq: {exc.message}", file=sys.stderr)
-        return EXIT_USAGE
-    except QueryError as exc:  # the store could not even be asked (auto-detection)
-        print(f"cmq: {exc.message}", file=sys.stderr)
-        return EXIT_RELEASE
+    say = timed_progress(not quiet(args))
+    settings = settings_from_args(args)
+    if not settings.store and not settings.store_query_url:
+        raise StoreConfigError("--store URL manquant / missing (or setting `store`)")
+    project = Project.open(settings.project)
+    folder = resolve_release(args.release, args.releases or project.releases_dir)
     keep = args.keep if args.keep is not None else project.config.releases_kept
     if keep < 1 or args.chunk_triples < 1 or args.retries < 0 or args.backoff < 0:
-        store.close()
-        print("cmq: --keep et --chunk-triples ≥ 1, --retries et --backoff ≥ 0 / --keep and "
-              "--chunk-triples must be >= 1, --retries and --backoff >= 0", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError("--keep et --chunk-triples ≥ 1, --retries et --backoff ≥ 0 / --keep "
+                         "and --chunk-triples must be >= 1, --retries and --backoff >= 0")
+    store = open_store(settings)  # a QueryError: the store could not even be asked
     options = PublishOptions(keep=keep, chunk_triples=args.chunk_triples, retries=args.retries,
                              backoff_s=args.backoff)
     say(f"{folder.name} → {store.label} ({store.dialect.name})")
@@ -81,10 +47,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
         with store:
             report = publish_release(store, folder, options, say)
     except (PublishError, StoreConfigError) as exc:
-        print(f"cmq: {exc.message}", file=sys.stderr)
-        if args.json:
-            _emit(args, {"ok": False, "error": exc.message}, "")
-        return EXIT_RELEASE if isinstance(exc, PublishError) else EXIT_USAGE
+        if args.json:  # the failure is also the machine-readable result
+            emit(args, {"ok": False, "error": exc.message}, "")
+        raise
     payload: dict[str, object] = {"ok": True, "store": store.label, **report.as_dict()}
     if report.status == "unchanged":
         text = (f"version {report.release_id} déjà courante dans / already current in "
@@ -100,17 +65,17 @@ def cmd_publish(args: argparse.Namespace) -> int:
         text += f"\nanciennes versions supprimées / old releases dropped: {' '.join(report.pruned)}"
     for warning in report.warnings:
         text += f"\nattention / warning: {warning}"
-    _emit(args, payload, text)
+    emit(args, payload, text)
     return EXIT_OK
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
-             common: argparse.ArgumentParser) -> None:
+def add_parsers(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "publish", parents=[common], help=cmd_publish.__doc__,
         description="Load a release into a remote SPARQL 1.1 store (Graph Store Protocol, in "
         "chunks, with retries and resume), verify it, make it current, drop old ones. "
         "Credentials: CMQ_STORE_USER / CMQ_STORE_PASSWORD or a netrc file (docs/deploy.md).")
+    p.set_defaults(handler=cmd_publish)
     p.add_argument("--store", metavar="URL", help="URL de base du magasin / the store's base URL")
     p.add_argument("--release", default="current", metavar="ID|PATH",
                    help="version à publier / release to publish (default: current)")
@@ -130,6 +95,3 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                    default=[], help="réglage du magasin / store setting (store_dialect, "
                    "store_*_url, store_credentials; see docs/settings.md)")
 
-
-if register not in _EXTENSIONS:
-    _EXTENSIONS.append(register)

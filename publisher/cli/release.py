@@ -1,88 +1,106 @@
-"""``cmq build`` and ``cmq diff``: thin command-line layer over publisher.release.build/changeset."""
+"""``cmq validate``, ``cmq build`` and ``cmq diff``: thin command-line layer over
+publisher.validate.validation, publisher.release.build and publisher.release.changeset.
+
+``build`` prints what :class:`publisher.release.build.BuildResult` says (text or ``--json``);
+``validate`` and ``build`` return 1 when the data violates the shapes, ``diff --exit-code`` when
+the releases differ. Other errors are raised (publisher.cli.errors).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from publisher.cli.main import _EXTENSIONS, EXIT_INVALID, EXIT_OK, _emit, command
+from publisher.cli.errors import EXIT_INVALID, EXIT_OK
+from publisher.cli.output import Subparsers, emit, quiet, timed_progress
 from publisher.project.folder import Project
 
+if TYPE_CHECKING:
+    from publisher.release.build import BuildResult
+    from publisher.validate.validation import Report
 
-def _progress(quiet: bool) -> tuple[bool, float]:
-    return (not quiet and sys.stderr.isatty()), time.monotonic()
+
+def _report_payload(report: Report) -> dict[str, object]:
+    return {"violations": report.count("Violation"), "warnings": report.count("Warning"),
+            "problems": [p.as_dict() for p in report.problems]}
 
 
-@command("build")
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate the campus's sources against the shapes (nothing is written)."""
+    from publisher.validate.validation import validate_project
+
+    project = Project.open(args.project)
+    conv, report = validate_project(project)
+    payload = {"ok": report.conforms, "triples": len(conv.sorted_lines()),
+               **_report_payload(report)}
+    emit(args, payload, report.text())
+    return EXIT_OK if report.conforms else EXIT_INVALID
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """Construit et publie une version / build and publish a release (dumps, catalogue, report)."""
     from publisher.release.build import build_release
     from publisher.validate.validation import ValidationFailed
 
     project = Project.open(args.project)
-    show, t0 = _progress(args.quiet or args.json)
-
-    def progress(step: str) -> None:
-        if show:
-            print(f"[{time.monotonic() - t0:6.1f} s] {step}", file=sys.stderr, flush=True)
-
+    progress = timed_progress(not quiet(args) and sys.stderr.isatty())
     try:
-        info = build_release(project, args.out, progress=progress,
-                             incremental=not getattr(args, "full", False))
+        result = build_release(project, args.out, progress=progress, incremental=not args.full)
     except ValidationFailed as exc:
-        report = exc.report
-        print(report.text(), file=sys.stderr)
+        print(exc.report.text(), file=sys.stderr)
         if args.json:
-            _emit(args, {
-                "ok": False,
-                "violations": report.count("Violation"),
-                "warnings": report.count("Warning"),
-                "problems": [p.as_dict() for p in report.problems],
-            }, "")
+            emit(args, {"ok": False, **_report_payload(exc.report)}, "")
         return EXIT_INVALID
-    reused = info.extra.get("reused") == "true"
-    path = info.extra.get("path", "")
-    pruned = info.extra.get("pruned", "").split()
-    payload: dict[str, object] = {
+    emit(args, build_payload(result), build_text(result))
+    return EXIT_OK
+
+
+def build_payload(result: BuildResult) -> dict[str, object]:
+    """``cmq build --json``."""
+    info = result.info
+    return {
         "ok": True,
         "release_id": info.release_id,
-        "path": path,
-        "reused": reused,
+        "path": str(result.path),
+        "reused": result.reused,
         "created": info.created.isoformat(),
         "triples": info.triples,
         "previous_id": info.previous_id,
         "violations": info.violations,
         "warnings": info.warnings,
-        "added": int(info.extra.get("added", 0)),
-        "removed": int(info.extra.get("removed", 0)),
-        "pruned": pruned,
-        "mode": info.extra.get("mode", "full"),
+        "added": info.added or 0,
+        "removed": info.removed or 0,
+        "pruned": list(result.pruned),
+        "mode": result.mode,
         "files": [{"name": f.name, "media_type": f.media_type, "byte_size": f.byte_size,
                    "sha256": f.sha256} for f in info.files],
+        "status": result.status,
     }
-    status = info.extra.get("status", "")
-    payload["status"] = status
-    if status == "unchanged":
-        text = (f"version {info.release_id} déjà courante, rien à faire / release "
-                f"{info.release_id} already current, nothing to do ({path})")
-    elif reused:
-        text = (f"version {info.release_id} déjà construite, rendue courante / release "
-                f"{info.release_id} already built, made current ({path})")
+
+
+def build_text(result: BuildResult) -> str:
+    """What ``cmq build`` prints."""
+    info, rid, path = result.info, result.info.release_id, result.path
+    if result.status == "unchanged":
+        text = (f"version {rid} déjà courante, rien à faire / release {rid} already current, "
+                f"nothing to do ({path})")
+    elif result.status == "reused":
+        text = (f"version {rid} déjà construite, rendue courante / release {rid} already "
+                f"built, made current ({path})")
     else:
-        changes = (f"+{payload['added']} −{payload['removed']} depuis/since {info.previous_id}"
+        changes = (f"+{info.added or 0} −{info.removed or 0} depuis/since {info.previous_id}"
                    if info.previous_id else "première version / first release")
-        text = (f"version {info.release_id} publiée / release {info.release_id} published: "
-                f"{info.triples} triplets/triples, {len(info.files)} fichiers/files, "
-                f"{info.warnings} avertissement(s)/warning(s), {changes} ({path})")
-    if pruned:
-        text += f"\nanciennes versions supprimées / old releases removed: {' '.join(pruned)}"
-    _emit(args, payload, text)
-    return EXIT_OK
+        text = (f"version {rid} publiée / release {rid} published: {info.triples} "
+                f"triplets/triples, {len(info.files)} fichiers/files, {info.warnings} "
+                f"avertissement(s)/warning(s), {changes} ({path})")
+    if result.pruned:
+        text += ("\nanciennes versions supprimées / old releases removed: "
+                 f"{' '.join(result.pruned)}")
+    return text
 
 
-@command("diff")
 def cmd_diff(args: argparse.Namespace) -> int:
     """Compare deux versions / compare two releases (ids, paths or `current`)."""
     from publisher.release.changeset import diff_releases
@@ -95,14 +113,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
     a = resolve_release(args.a, releases)
     b = resolve_release(args.b, releases)
     diff = diff_releases(a, b, keep_lines=args.triples)
-    _emit(args, diff.as_dict(lines=args.triples), diff.text(lines=args.triples))
+    emit(args, diff.as_dict(lines=args.triples), diff.text(lines=args.triples))
     return EXIT_INVALID if args.exit_code and not diff.same else EXIT_OK
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
-             common: argparse.ArgumentParser) -> None:
+def add_parsers(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    v = sub.add_parser("validate", parents=[common], help=cmd_validate.__doc__)
+    v.set_defaults(handler=cmd_validate)
     b = sub.add_parser("build", parents=[common], help=cmd_build.__doc__,
                        description=cmd_build.__doc__)
+    b.set_defaults(handler=cmd_build)
     b.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="dossier des versions / releases folder (default: PROJECT/releases)")
     b.add_argument("--full", action="store_true",
@@ -110,6 +130,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                         "build cache (docs/decisions/0010-incremental-build.md)")
     d = sub.add_parser("diff", parents=[common], help=cmd_diff.__doc__,
                        description=cmd_diff.__doc__)
+    d.set_defaults(handler=cmd_diff)
     d.add_argument("a", metavar="RELEASE_A", help="id, chemin ou / path or `current`")
     d.add_argument("b", metavar="RELEASE_B", help="id, chemin ou / path or `current`")
     d.add_argument("--releases", type=Path, default=None, metavar="DIR",
@@ -118,7 +139,3 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                    help="afficher les triplets / print the added and removed triples")
     d.add_argument("--exit-code", action="store_true",
                    help="code de sortie 1 si elles diffèrent / exit 1 when they differ")
-
-
-if register not in _EXTENSIONS:
-    _EXTENSIONS.append(register)

@@ -1,18 +1,19 @@
 """``cmq serve``: serve the current release (built first when there is none) over HTTP.
 
-Registers itself into :mod:`publisher.cli.main` (``command`` registry and ``_EXTENSIONS``); the work
-is in :mod:`publisher.server` and :mod:`publisher.project.settings`.
+:func:`add_parsers` adds the command to the tree of :mod:`publisher.cli.main`; the work is in
+:mod:`publisher.server` and :mod:`publisher.project.settings`. :func:`settings_from_args` is
+shared with ``cmq publish``. Errors (settings, store) are raised (publisher.cli.errors).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
-from publisher.cli.main import _EXTENSIONS, EXIT_OK, EXIT_RELEASE, EXIT_USAGE, command
-from publisher.project.settings import SETTINGS, SettingError, Settings, load_settings, show_value
+from publisher.cli.errors import EXIT_OK
+from publisher.cli.output import Subparsers, prefixed_progress
+from publisher.project.settings import SETTINGS, Settings, load_settings, show_value
 
 
 def settings_from_args(args: argparse.Namespace, env: dict[str, str] | None = None) -> Settings:
@@ -34,7 +35,6 @@ def _print_settings(settings: Settings) -> None:
         print(f"{s.name:<{width}}  {show_value(getattr(settings, s.name)):<24}  {s.env_var}")
 
 
-@command("serve")
 def cmd_serve(args: argparse.Namespace) -> int:
     """Servir la version courante (SPARQL, fichiers, pages) / serve the current release."""
     import uvicorn
@@ -43,31 +43,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from publisher.server.app import create_app
     from publisher.server.state import ensure_release
 
-    try:
-        settings = settings_from_args(args)
-    except SettingError as exc:
-        print(f"cmq: {exc.message}", file=sys.stderr)
-        return EXIT_USAGE
+    settings = settings_from_args(args)
     if args.list_settings:
         _print_settings(settings)
         return EXIT_OK
     quiet = bool(getattr(args, "quiet", False))
-
-    def say(msg: str) -> None:
-        if not quiet:
-            print(f"cmq: {msg}", file=sys.stderr)
-
+    say = prefixed_progress(not quiet)
     project = Project.open(settings.project)
     if settings.store:  # the store names the release (decision 0011); fail early and clearly
         from publisher.remote.serving import StoreSource
-        from publisher.sparql.errors import QueryError
 
         source = StoreSource(settings)
         try:
             folder = source.require_target(project)
-        except QueryError as exc:
-            print(f"cmq: {exc.message}", file=sys.stderr)
-            return EXIT_RELEASE
         finally:
             source.close()
     else:
@@ -87,15 +75,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_serve_parser(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def add_parsers(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "serve", parents=[common], help=cmd_serve.__doc__,
         description="Serve the current release of the campus: SPARQL 1.1 endpoint (/sparql), "
         "dumps (/dumps/…), catalogue (/catalog), VoID (/.well-known/void), resource pages. "
         "Builds the release first when there is none. Settings: docs/settings.md.",
     )
+    p.set_defaults(handler=cmd_serve)
     p.add_argument("--host", help="adresse d'écoute / interface (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
     p.add_argument("--store", metavar="URL", help="servir depuis un magasin SPARQL distant / "
@@ -105,6 +92,3 @@ def add_serve_parser(
     p.add_argument("--list-settings", action="store_true",
                    help="afficher les réglages en vigueur / print the settings in force")
 
-
-if add_serve_parser not in _EXTENSIONS:
-    _EXTENSIONS.append(add_serve_parser)

@@ -1,7 +1,8 @@
 """Write the national release of ``cmq harvest``: one named graph per campus, same layout.
 
-The folder and its atomic publication are those of docs/decisions/0002-release-layout.md (the
-helpers of :mod:`publisher.release.build` are reused: lock, stale folders, ``current`` swap, pruning).
+The folder and its atomic publication are those of docs/decisions/0002-release-layout.md and of
+``cmq build``: :func:`publisher.release.folder.publish_folder` (lock, stale folders, temporary
+folder, fsync, rename, ``current`` swap, pruning) calls the writer of this module.
 What differs (docs/decisions/0014-harvest.md):
 
 - data: ``campus.nq`` (N-Quads, lines in code-point order, blank nodes labelled per campus) and
@@ -22,10 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import shutil
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,31 +33,22 @@ from rdflib.namespace import DCTERMS
 
 from publisher import __version__
 from publisher.core.errors import ReleaseError
-from publisher.core.files import durable, fsync_dir, gzip_file, write_bytes
+from publisher.core.files import durable, gzip_file, write_bytes
 from publisher.core.graphs import load_graph
 from publisher.core.namespaces import DCAT, PREFIXES, PROV, SPDX, VOID
 from publisher.core.ntriples import sorted_rows
 from publisher.harvest.source import DumpChoice
 from publisher.project.folder import Project, shipped_files
-from publisher.release.build import PUBLISHED, REUSED, UNCHANGED
 from publisher.release.changeset import write_changeset
 from publisher.release.data import write_ontology_docs
 from publisher.release.dumps.formats import write_turtle_canonical, write_turtle_fast
 from publisher.release.folder import (
-    TMP_PREFIX,
+    Publication,
     build_lock,
-    clean_stale,
-    current_release,
-    prune,
-    swap_current,
+    kept_after_publishing,
+    publish_folder,
 )
-from publisher.release.manifest import (
-    file_entry,
-    list_releases,
-    read_release,
-    release_id_of,
-    write_manifest,
-)
+from publisher.release.manifest import file_entry, release_id_of, write_manifest
 from publisher.release.metadata.catalog import build_catalog, timestamp
 from publisher.release.metadata.provenance import build_provenance
 from publisher.release.metadata.report_html import render_report
@@ -112,14 +101,6 @@ class Harvested:
         return self.choice.checksum is not None
 
 
-@dataclass
-class NationalRelease:
-    info: ReleaseInfo
-    status: str  # published | reused | unchanged
-    path: Path
-    pruned: list[str] = field(default_factory=list)
-
-
 def graph_iri(base_iri: str, slug: str) -> str:
     return f"{base_iri}graph/campus/{slug}"
 
@@ -159,7 +140,7 @@ def _write_trig(nq: Path, campuses: list[Harvested], path: Path) -> None:
 
 
 def publish_national(project: Project, campuses: list[Harvested], outcomes: list[dict[str, object]],
-                     started: datetime) -> NationalRelease:
+                     started: datetime) -> Publication:
     """Write (or reuse) the national release of ``campuses`` and make it current."""
     if not campuses:
         raise ReleaseError("aucun campus moissonné : rien à publier / no campus harvested: "
@@ -168,35 +149,31 @@ def publish_national(project: Project, campuses: list[Harvested], outcomes: list
     for c in campuses:
         c.graph_iri = graph_iri(base, c.slug)
     releases_dir = project.releases_dir.resolve()
-    releases_dir.mkdir(parents=True, exist_ok=True)
     try:
+        releases_dir.mkdir(parents=True, exist_ok=True)
         with build_lock(releases_dir):
-            clean_stale(releases_dir)
             data = "".join(nquads_lines(campuses)).encode("utf-8")
             rid = release_id_of(data)
-            previous = current_release(releases_dir)
-            target = releases_dir / rid
-            if target.exists():
-                info = read_release(target, project.config)
-                status = UNCHANGED if previous == target.resolve() else REUSED
-            else:
-                info = _write(project, releases_dir, rid, data, campuses, outcomes, previous,
-                              started)
-                status = PUBLISHED
-            swap_current(releases_dir, rid)
-            pruned = prune(releases_dir, project.config.releases_kept, rid)
+            writer = _NationalWriter(project, rid, data, campuses, outcomes, started)
+            return publish_folder(releases_dir, rid, project.config, writer)
     except OSError as exc:
         raise ReleaseError(f"{releases_dir}: écriture impossible / cannot write: {exc}") from exc
-    return NationalRelease(info, status, releases_dir / rid, pruned)
 
 
-def _write(project: Project, releases_dir: Path, rid: str, data: bytes,
-           campuses: list[Harvested], outcomes: list[dict[str, object]], previous: Path | None,
-           started: datetime) -> ReleaseInfo:
-    config = project.config
-    tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=releases_dir))
-    try:
-        tmp.chmod(0o755)
+@dataclass(frozen=True)
+class _NationalWriter:
+    """Writes the national release into the temporary folder (a ``ReleaseWriter``)."""
+
+    project: Project
+    rid: str
+    data: bytes
+    campuses: list[Harvested]
+    outcomes: list[dict[str, object]]
+    started: datetime
+
+    def __call__(self, tmp: Path, previous: Path | None) -> ReleaseInfo:
+        config, data, campuses, started = (self.project.config, self.data, self.campuses,
+                                           self.started)
         write_bytes(tmp / DATA_NQ, data)
         _write_trig(tmp / DATA_NQ, campuses, tmp / DATA_TRIG)
         for name in (DATA_NQ, DATA_TRIG):
@@ -209,7 +186,7 @@ def _write(project: Project, releases_dir: Path, rid: str, data: bytes,
         union = Graph()
         for c in campuses:
             union += c.data
-        write_ontology_docs(tmp, project, union)  # ontology.html, as in a campus release
+        write_ontology_docs(tmp, self.project, union)  # ontology.html, as in a campus release
         report = Report([p for c in campuses for p in c.report.problems])
         shacl = Graph()
         for c in campuses:
@@ -217,33 +194,26 @@ def _write(project: Project, releases_dir: Path, rid: str, data: bytes,
                 shacl += c.report.shacl_graph
         write_turtle_fast(shacl, tmp / REPORT_TTL, PREFIXES)
         record = {"created": started.isoformat(), "cmq_version": __version__,
-                  "outcomes": outcomes}
+                  "outcomes": self.outcomes}
         write_bytes(tmp / HARVEST_JSON,
                     (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
         info = ReleaseInfo(
-            release_id=rid, created=started, config=config, triples=data.count(b"\n"),
-            cmq_version=__version__, files=_entries(tmp),
+            release_id=self.rid, created=started, config=config,
+            triples=data.count(b"\n"), cmq_version=__version__, files=_entries(tmp),
             sources=tuple(SourceEntry(c.final_url, c.size, c.sha256) for c in campuses),
             previous_id=previous.name if previous is not None else None,
-            violations=0, warnings=report.count("Warning"),
-            extra={"added": str(n_add), "removed": str(n_rem)},
+            violations=0, warnings=report.count("Warning"), added=n_add, removed=n_rem,
         )
         write_turtle_canonical(national_void(union, campuses, info), tmp / VOID_TTL)
         write_bytes(tmp / REPORT_HTML, render_report(report, info).encode("utf-8"))
         write_turtle_canonical(national_provenance(info, campuses, started, _now()),
                                tmp / PROVENANCE_TTL)
         info = dataclasses.replace(info, files=_entries(tmp))
-        kept = list_releases(releases_dir, config)[: max(config.releases_kept, 1) - 1]
+        kept = kept_after_publishing(tmp.parent, config)
         write_turtle_canonical(national_catalog(info, kept, campuses), tmp / CATALOG_TTL)
         info = dataclasses.replace(info, files=_entries(tmp))
         write_manifest(tmp, info)
-        fsync_dir(tmp)
-        os.rename(tmp, releases_dir / rid)
-        fsync_dir(releases_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return info
+        return info
 
 
 def _entries(folder: Path) -> tuple[FileEntry, ...]:

@@ -41,7 +41,7 @@ from publisher.harvest.fetch import (
     check_scheme,
     gunzip_file,
 )
-from publisher.harvest.release import Harvested, NationalRelease, graph_iri, publish_national
+from publisher.harvest.release import Harvested, graph_iri, publish_national
 from publisher.harvest.source import (
     CATALOG_ACCEPT,
     CatalogError,
@@ -55,6 +55,7 @@ from publisher.harvest.source import (
     title_of,
 )
 from publisher.project.folder import Project, shipped_files
+from publisher.release.folder import Publication
 from publisher.validate.validation import VIOLATION, validate_graph
 
 CACHE_DIR = "harvest-cache"
@@ -97,7 +98,7 @@ class Outcome:
 @dataclass
 class HarvestSummary:
     outcomes: list[Outcome] = field(default_factory=list)
-    release: NationalRelease | None = None
+    release: Publication | None = None
     requests: int = 0
     not_modified: int = 0
 

@@ -9,10 +9,14 @@ follows docs/decisions/0004-deterministic-dumps.md. Steps of :func:`build_releas
    attempt). A first build validates before creating the releases folder: nothing is written;
 2. remove stale ``.tmp-*`` left by killed builds;
 3. the id is the SHA-256 of the sorted N-Triples (first 16 hex digits); if a release with that
-   id exists, it is only made current again (``extra["reused"] == "true"``);
+   id exists, it is only made current again (status ``reused``, or ``unchanged`` when it was
+   already current);
 4. write everything into ``releases/.tmp-<random>/`` (data dumps chunk by chunk, copying the
    unchanged chunks from the previous release) and fsync it, rename it to ``releases/<id>``,
-   swap the ``current`` symlink (``os.replace``), prune old releases, save the build cache.
+   swap the ``current`` symlink (``os.replace``), prune old releases
+   (:func:`publisher.release.folder.publish_folder`), save the build cache.
+
+Returns a :class:`BuildResult`.
 
 Any exception (validation, disk full, Ctrl-C) before the rename removes the temporary folder and
 leaves ``current`` untouched.
@@ -21,18 +25,17 @@ leaves ``current`` untouched.
 from __future__ import annotations
 
 import dataclasses
-import os
-import shutil
-import tempfile
-from collections.abc import Callable
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from rdflib import Graph
 
 from publisher import __version__
 from publisher.core.errors import ReleaseError
-from publisher.core.files import fsync_dir, sha256_file, write_bytes
+from publisher.core.files import sha256_file, write_bytes
 from publisher.project.folder import Project
 from publisher.release.cache import CACHE_DIR, BuildCache
 from publisher.release.data import (
@@ -48,15 +51,14 @@ from publisher.release.data import (
 from publisher.release.dumps.chunks import DataChunks, DumpIndex, write_chunked_dumps
 from publisher.release.dumps.formats import prefixes_for, write_turtle_canonical, write_turtle_fast
 from publisher.release.folder import (
-    TMP_PREFIX,
+    Progress,
+    Publication,
     build_lock,
-    clean_stale,
-    current_release,
-    prune,
-    swap_current,
+    kept_after_publishing,
+    publish_folder,
 )
 from publisher.release.incremental import Prepared, prepare
-from publisher.release.manifest import list_releases, read_release, write_manifest
+from publisher.release.manifest import write_manifest
 from publisher.release.metadata.catalog import build_catalog
 from publisher.release.metadata.provenance import build_provenance
 from publisher.release.metadata.report_html import render_report
@@ -76,15 +78,30 @@ from publisher.release.model import (
     SHAPES_TTL,
     VOID_TTL,
     ReleaseInfo,
+    ReleaseStatus,
     SourceEntry,
 )
 from publisher.validate.validation import ValidationFailed
 
-Progress = Callable[[str], None]
+BuildMode = Literal["full", "incremental"]
 
-#: ``extra["status"]`` of a build: new release written / existing one made current again /
-#: the current release already had these data.
-PUBLISHED, REUSED, UNCHANGED = "published", "reused", "unchanged"
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What :func:`build_release` did: the release now current and how it became so."""
+
+    info: ReleaseInfo
+    status: ReleaseStatus  # published | reused (made current again) | unchanged (was current)
+    path: Path  # releases/<id>
+    pruned: tuple[str, ...]  # ids of the old releases deleted
+    cleaned: tuple[str, ...]  # stale ``.tmp-*`` entries removed
+    mode: BuildMode  # incremental when the build cache was used
+    seconds: float  # wall time of the whole build
+
+    @property
+    def reused(self) -> bool:
+        """The data had already been released: no new folder was written."""
+        return self.status != "published"
 
 
 def _now() -> datetime:
@@ -100,18 +117,16 @@ def source_entries(project: Project) -> tuple[SourceEntry, ...]:
 
 
 def build_release(project: Project, out: Path | None = None, *,
-                  progress: Progress | None = None, incremental: bool = True) -> ReleaseInfo:
+                  progress: Progress | None = None, incremental: bool = True) -> BuildResult:
     """Build, validate and publish a release of ``project`` (see the module docstring).
 
     ``out`` replaces the project's ``releases/`` folder. With ``incremental`` (the default) the
     build cache of the releases folder (docs/decisions/0010-incremental-build.md) is used when
     it is valid: only changed rows are converted and only affected focus nodes validated.
-    Returns the release, with in ``extra``: ``status`` (published | reused | unchanged),
-    ``reused`` ("true" when identical data was already released), ``path`` (the release
-    folder), ``pruned`` (ids removed, space-separated), ``added``/``removed`` (changeset sizes),
-    ``mode`` (full | incremental).
+    Raises :class:`ValidationFailed` (nothing published) or :class:`ReleaseError`.
     """
     say = progress or (lambda _msg: None)
+    clock = time.monotonic()
     started = _now()
     releases_dir = (out or project.releases_dir).resolve()
     prepared: Prepared | None = None
@@ -131,17 +146,15 @@ def build_release(project: Project, out: Path | None = None, *,
                 if not prepared.validation.report.conforms:
                     _save_refused(cache, prepared, say)
                     raise ValidationFailed(prepared.validation.report)
-            info, status, pruned = _publish(project, releases_dir, prepared, cache, started,
-                                            say)
+            done = _publish(project, releases_dir, prepared, cache, started, say)
     except OSError as exc:
         raise ReleaseError(f"{releases_dir}: écriture impossible / cannot write: {exc}") from exc
     finally:
         if prepared is not None:
             close_store(prepared)
-    extra = {**info.extra, "status": status, "reused": str(status != PUBLISHED).lower(),
-             "path": str(releases_dir / info.release_id), "pruned": " ".join(pruned),
-             "mode": "incremental" if prepared.incremental else "full"}
-    return dataclasses.replace(info, extra=extra)
+    return BuildResult(done.info, done.status, done.path, done.pruned, done.cleaned,
+                       "incremental" if prepared.incremental else "full",
+                       time.monotonic() - clock)
 
 
 def _save_refused(cache: BuildCache, prepared: Prepared, say: Progress) -> None:
@@ -156,58 +169,55 @@ def _save_refused(cache: BuildCache, prepared: Prepared, say: Progress) -> None:
 
 
 def _publish(project: Project, releases_dir: Path, prepared: Prepared, cache: BuildCache,
-             started: datetime, say: Progress) -> tuple[ReleaseInfo, str, list[str]]:
-    clean_stale(releases_dir)
+             started: datetime, say: Progress) -> Publication:
     say("tri des triplets / sorting triples")
     data = DataChunks.of(prepared.lines)
-    rid = data.release_id
-    previous = current_release(releases_dir)
-    target = releases_dir / rid
     if not prepared.incremental:
         close_store(prepared)  # the in-memory validation store: its memory goes to the next step
     job = start_store(cache, prepared, data, project.ontology_files())
-    dumps: DumpIndex | None = None
+    writer = _CampusWriter(project, prepared, data, cache, started, say)
     try:
-        if target.exists():
-            say(f"version {rid} déjà construite / release {rid} already built")
-            info = read_release(target, project.config)
-            status = UNCHANGED if previous == target.resolve() else REUSED
-        else:
-            say(f"écriture de la version / writing release {rid}")
-            info, dumps = _write_release(project, releases_dir, rid, prepared, data, cache,
-                                         previous, started, say)
-            status = PUBLISHED
-        swap_current(releases_dir, rid)
-        pruned = prune(releases_dir, project.config.releases_kept, rid)
+        done = publish_folder(releases_dir, data.release_id, project.config, writer, say)
     except BaseException:
         if job is not None:
             job.join()
         raise
     say("cache de construction / build cache")
     close_store(prepared)
+    dumps = (dataclasses.replace(writer.dumps, release_dir=str(done.path))
+             if writer.dumps is not None else None)
     try:
-        save_cache(cache, prepared, data_id=data.sha256, data_source=target / DATA_NT,
+        save_cache(cache, prepared, data_id=data.sha256, data_source=done.path / DATA_NT,
                    dumps=dumps, store=job)
     except OSError as exc:
         say(f"cache non enregistré / cache not saved: {exc}")
         cache.clear()
-    return info, status, pruned
+    return done
 
 
-def _write_release(project: Project, releases_dir: Path, rid: str, prepared: Prepared,
-                   data: DataChunks, cache: BuildCache, previous: Path | None,
-                   started: datetime, say: Progress) -> tuple[ReleaseInfo, DumpIndex]:
-    config = project.config
-    report = prepared.validation.report
-    lines = prepared.lines
-    tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=releases_dir))
-    try:
-        tmp.chmod(0o755)  # mkdtemp makes it private; a release is public
+@dataclass
+class _CampusWriter:
+    """Writes a campus release into the temporary folder (a :data:`ReleaseWriter`); keeps the
+    index of the data dumps it wrote, for the build cache."""
+
+    project: Project
+    prepared: Prepared
+    data: DataChunks
+    cache: BuildCache
+    started: datetime
+    say: Progress
+    dumps: DumpIndex | None = None
+
+    def __call__(self, tmp: Path, previous: Path | None) -> ReleaseInfo:
+        project, prepared, cache, say = self.project, self.prepared, self.cache, self.say
+        config = project.config
+        report = prepared.validation.report
+        lines = prepared.lines
         say("N-Triples, Turtle, JSON-LD, gzip")
         prefixes = prefixes_for(lines, config.base_iri)
         old = prepared.extra.dumps if prepared.extra is not None else None
         written = write_chunked_dumps(lines, tmp, prefixes, (DATA_NT, DATA_TTL, DATA_JSONLD,
-                                                             CONTEXT), data=data, previous=old)
+                                                             CONTEXT), data=self.data, previous=old)
         say("ontologie, formes, rapport / ontology, shapes, report")
         inputs = prepared.inputs
         canonical_turtle(cache, inputs["cmq"] + inputs["ontology"] + "o",
@@ -221,10 +231,9 @@ def _write_release(project: Project, releases_dir: Path, rid: str, prepared: Pre
         say("différences avec la version précédente / changeset")
         n_add, n_rem = write_delta_or_changeset(prepared, previous, tmp / DATA_NT,
                                                 tmp / ADDED_NT, tmp / REMOVED_NT)
-
         info = ReleaseInfo(
-            release_id=rid,
-            created=started,
+            release_id=self.data.release_id,
+            created=self.started,
             config=config,
             triples=len(lines),
             cmq_version=__version__,
@@ -233,26 +242,18 @@ def _write_release(project: Project, releases_dir: Path, rid: str, prepared: Pre
             previous_id=previous.name if previous is not None else None,
             violations=report.count("Violation"),
             warnings=report.count("Warning"),
-            extra={"added": str(n_add), "removed": str(n_rem)},
+            added=n_add,
+            removed=n_rem,
         )
         say("VoID, rapport, provenance, catalogue / VoID, report, provenance, catalogue")
         write_turtle_canonical(build_void(lines, info, computed=computed), tmp / VOID_TTL)
         write_bytes(tmp / REPORT_HTML, render_report(report, info).encode("utf-8"))
-        write_turtle_canonical(build_provenance(info, started, _now()), tmp / PROVENANCE_TTL)
+        write_turtle_canonical(build_provenance(info, self.started, _now()),
+                               tmp / PROVENANCE_TTL)
         info = dataclasses.replace(info, files=entries(tmp, written.sizes))
-        kept = list_releases(releases_dir, config)[: max(config.releases_kept, 1) - 1]
+        kept = kept_after_publishing(tmp.parent, config)
         write_turtle_canonical(build_catalog(info, kept), tmp / CATALOG_TTL)
         info = dataclasses.replace(info, files=entries(tmp, written.sizes))
         write_manifest(tmp, info)
-        fsync_dir(tmp)
-        try:
-            os.rename(tmp, releases_dir / rid)
-        except OSError as exc:
-            raise ReleaseError(f"{releases_dir / rid}: impossible de publier / cannot publish: "
-                               f"{exc}") from exc
-        fsync_dir(releases_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    index = dataclasses.replace(written.index, release_dir=str(releases_dir / rid))
-    return info, index
+        self.dumps = written.index
+        return info

@@ -1,10 +1,14 @@
-"""A releases folder on disk: which release is current, the build lock, and the atomic swap.
+"""A releases folder on disk: which release is current, the build lock, and atomic publication.
 
 Contract (docs/decisions/0002-release-layout.md): ``releases/current`` is a relative symlink to
 ``releases/<id>``; :func:`swap_current` replaces it in one ``os.replace``; everything temporary is
 named ``.tmp-*`` and only :func:`clean_stale` (under :func:`build_lock`) removes it; :func:`prune`
-keeps the newest releases and never the current one. This module is light: the server imports it
-to find the release to serve without importing the release builder.
+keeps the newest releases and never the current one. :func:`publish_folder` is the one way a
+release folder appears (``cmq build`` and ``cmq harvest``): under the lock, a writer fills
+``.tmp-*``, which is fsynced and renamed to ``<id>``; then ``current`` is swapped and old
+releases pruned. An existing ``<id>`` is only made current again. :func:`resolve_release` is the
+one way a release name (id, ``current``, path) becomes a folder. This module is light: the
+server imports it to find the release to serve without importing the release builder.
 """
 
 from __future__ import annotations
@@ -12,17 +16,36 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.core.errors import ReleaseError, ReleaseNotFound
 from publisher.core.files import fsync_dir
-from publisher.release.manifest import list_releases
-from publisher.release.model import CURRENT_LINK, DATA_NT
+from publisher.project.config import CampusConfig
+from publisher.release.manifest import ID_PATTERN, list_releases, read_release
+from publisher.release.model import CURRENT_LINK, DATA_NQ, DATA_NT, ReleaseInfo, ReleaseStatus
 
 TMP_PREFIX = ".tmp-"
 LOCK_FILE = ".build.lock"
+
+#: Writes every file of a new release into the temporary folder (first argument) and returns
+#: the release; the second argument is the current release's folder (None: first release).
+ReleaseWriter = Callable[[Path, Path | None], ReleaseInfo]
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What :func:`publish_folder` did: the release now current, how, and what it removed."""
+
+    info: ReleaseInfo
+    status: ReleaseStatus
+    path: Path  # releases/<id>
+    pruned: tuple[str, ...] = ()  # ids of the old releases deleted
+    cleaned: tuple[str, ...] = ()  # names of the stale ``.tmp-*`` entries removed
 
 
 def current_release(releases_dir: Path) -> Path | None:
@@ -92,14 +115,79 @@ def prune(releases_dir: Path, keep: int, current_id: str) -> list[str]:
     return removed
 
 
-def resolve_release(ref: str, releases_dir: Path) -> Path:
-    """A release folder from an id, the word ``current``, or a path to a release folder."""
-    candidates = []
-    if ref == CURRENT_LINK:
-        candidates.append(releases_dir / CURRENT_LINK)
+def kept_after_publishing(releases_dir: Path, config: CampusConfig) -> list[ReleaseInfo]:
+    """The releases :func:`prune` will keep beside a new one, newest first (for its catalogue)."""
+    return list_releases(releases_dir, config)[: max(config.releases_kept, 1) - 1]
+
+
+def write_folder(releases_dir: Path, rid: str, write: Callable[[Path], ReleaseInfo]) -> ReleaseInfo:
+    """``write`` into a fresh ``.tmp-*`` folder, fsync it and rename it to ``releases/<rid>``.
+
+    Any exception (disk full, Ctrl-C) removes the temporary folder; nothing else changes.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=releases_dir))
+    try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; a release is public
+        info = write(tmp)
+        fsync_dir(tmp)
+        try:
+            os.rename(tmp, releases_dir / rid)
+        except OSError as exc:
+            raise ReleaseError(f"{releases_dir / rid}: impossible de publier / cannot publish: "
+                               f"{exc}") from exc
+        fsync_dir(releases_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return info
+
+
+def publish_folder(releases_dir: Path, rid: str, config: CampusConfig, write: ReleaseWriter,
+                   say: Progress | None = None) -> Publication:
+    """Make release ``rid`` current, writing it with ``write`` unless it exists (call under
+    :func:`build_lock`): clean stale ``.tmp-*``, write, swap ``current``, prune."""
+    tell = say or (lambda _msg: None)
+    cleaned = tuple(clean_stale(releases_dir))
+    previous = current_release(releases_dir)
+    target = releases_dir / rid
+    status: ReleaseStatus
+    if target.exists():
+        tell(f"version {rid} déjà construite / release {rid} already built")
+        info = read_release(target, config)
+        status = "unchanged" if previous == target.resolve() else "reused"
     else:
+        tell(f"écriture de la version / writing release {rid}")
+        info = write_folder(releases_dir, rid, lambda tmp: write(tmp, previous))
+        status = "published"
+    swap_current(releases_dir, rid)
+    pruned = tuple(prune(releases_dir, config.releases_kept, rid))
+    return Publication(info, status, target, pruned, cleaned)
+
+
+def is_release_folder(path: Path) -> bool:
+    """A folder holding a release's data (``campus.nt``, or ``campus.nq`` for a national one)."""
+    return path.is_dir() and ((path / DATA_NT).is_file() or (path / DATA_NQ).is_file())
+
+
+def resolve_release(ref: str, releases_dir: Path, *, paths: bool = True) -> Path:
+    """A release folder from an id, the word ``current``, or (with ``paths``) a path to a
+    release folder, absolute or relative to the working directory or to ``releases_dir``.
+
+    Raises :class:`ReleaseNotFound`. Without ``paths`` (names sent by web clients) only ids and
+    ``current`` are accepted, so no other folder can be reached.
+    """
+    if ref == CURRENT_LINK:
+        folder = current_release(releases_dir)
+        if folder is None:
+            raise ReleaseNotFound(f"{releases_dir}: pas de version courante / no current release "
+                                  "(run `cmq build`)")
+        return folder
+    candidates = []
+    if ID_PATTERN.match(ref) and not (releases_dir / ref).is_symlink():  # ids are real folders
+        candidates.append(releases_dir / ref)
+    if paths:
         candidates += [Path(ref), releases_dir / ref]
     for c in candidates:
-        if c.is_dir() and (c / DATA_NT).is_file():
+        if is_release_folder(c):
             return c.resolve()
     raise ReleaseNotFound(f"version introuvable / release not found: {ref} (in {releases_dir})")

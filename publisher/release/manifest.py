@@ -110,7 +110,8 @@ def manifest_dict(info: ReleaseInfo) -> dict[str, object]:
         "previous_id": info.previous_id,
         "violations": info.violations,
         "warnings": info.warnings,
-        "changes": {k: int(info.extra[k]) for k in ("added", "removed") if k in info.extra},
+        "changes": {k: v for k, v in (("added", info.added), ("removed", info.removed))
+                    if v is not None},
         "files": [{"name": f.name, "media_type": f.media_type, "byte_size": f.byte_size,
                    "sha256": f.sha256, "kind": f.kind} for f in info.files],
         "sources": [{"name": s.name, "byte_size": s.byte_size, "sha256": s.sha256}
@@ -142,7 +143,7 @@ def read_release(path: Path, config: CampusConfig | None = None) -> ReleaseInfo:
         cfg = config or CampusConfig(
             id=str(campus["id"]), name=str(campus["name"]), base_iri=str(campus["base_iri"]),
             public_url=str(campus["public_url"]))
-        extra = {k: str(v) for k, v in (raw.get("changes") or {}).items()}
+        changes = raw.get("changes") or {}
         return ReleaseInfo(
             release_id=str(raw["release_id"]),
             created=datetime.fromisoformat(raw["created"]),
@@ -156,10 +157,15 @@ def read_release(path: Path, config: CampusConfig | None = None) -> ReleaseInfo:
             previous_id=raw.get("previous_id"),
             violations=int(raw.get("violations", 0)),
             warnings=int(raw.get("warnings", 0)),
-            extra=extra,
+            added=_count(changes.get("added")),
+            removed=_count(changes.get("removed")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ReleaseError(f"{file}: manifeste incomplet / incomplete manifest: {exc!r}") from exc
+
+
+def _count(value: object) -> int | None:
+    return None if value is None else int(str(value))
 
 
 def list_releases(releases_dir: Path, config: CampusConfig | None = None) -> list[ReleaseInfo]:

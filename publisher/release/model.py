@@ -6,8 +6,10 @@ a content hash of the sorted N-Triples dump, so the same sources give the same i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from publisher.project.config import CampusConfig
 
@@ -34,6 +36,10 @@ DATA_TRIG = "campus.trig"
 ADDED_NQ = "changeset-added.nq"
 REMOVED_NQ = "changeset-removed.nq"
 HARVEST_JSON = "harvest.json"
+
+#: What publishing a release did: a new folder was written / an existing one was made current
+#: again / the current release already had these data.
+ReleaseStatus = Literal["published", "reused", "unchanged"]
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,16 @@ class ReleaseInfo:
     previous_id: str | None = None
     violations: int = 0
     warnings: int = 0
-    extra: dict[str, str] = field(default_factory=dict)
+    #: changeset sizes against ``previous_id`` (``None``: not recorded in the manifest)
+    added: int | None = None
+    removed: int | None = None
+    #: graph name (``ontology``, ``catalog``, ``void``, ``provenance``) -> the IRI it has in a
+    #: remote store (publisher.remote.serving); empty: the embedded names ``{base}graph/<name>``
+    store_graphs: Mapping[str, str] = field(default_factory=dict)
+
+    def graph_iri(self, name: str) -> str:
+        """IRI of the side graph ``name`` where this release is served."""
+        return self.store_graphs.get(name) or f"{self.config.base_iri}graph/{name}"
 
     def download_url(self, name: str) -> str:
         """Stable URL of one file of this release on the public server."""

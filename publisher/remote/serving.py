@@ -9,7 +9,7 @@ and the server keeps serving the previous one.
 
 The engine (:class:`~publisher.remote.engine.RemoteEngine`) sees only that release's graphs;
 the embedded graph names ``{base}graph/ontology|catalog|void`` become the release's own, which
-:func:`served_info` records in the release's ``extra`` (``graph:<name>``) for the Service
+:func:`served_info` records in the release's ``store_graphs`` for the Service
 Description and the ontology page (``publisher.server.state.graph_iri``).
 """
 
@@ -23,6 +23,7 @@ from pathlib import Path
 from publisher.core.errors import ReleaseNotFound
 from publisher.project.folder import Project
 from publisher.project.settings import Settings
+from publisher.release.folder import resolve_release
 from publisher.release.model import ReleaseInfo
 from publisher.remote import layout
 from publisher.remote.engine import RemoteEngine, StoreDataset
@@ -34,10 +35,9 @@ META_TIMEOUT_S = 10.0
 
 
 def served_info(info: ReleaseInfo) -> ReleaseInfo:
-    """``info`` with the store names of its side graphs in ``extra["graph:<name>"]``."""
+    """``info`` with the store names of its side graphs in ``store_graphs``."""
     graphs = layout.ReleaseGraphs(info.config.base_iri, info.release_id)
-    extra = {**info.extra, **{f"graph:{n}": iri for n, iri in graphs.named.items()}}
-    return dataclasses.replace(info, extra=extra)
+    return dataclasses.replace(info, store_graphs={**info.store_graphs, **graphs.named})
 
 
 def dataset_of(info: ReleaseInfo) -> StoreDataset:
@@ -68,13 +68,13 @@ class StoreSource:
             raise ReleaseNotFound(
                 f"{self._store().label}: aucune version publiée pour / no release published "
                 f"for {project.config.base_iri} (run `cmq publish --store URL`)")
-        folder = project.releases_dir / rid
-        if not folder.is_dir():
+        try:
+            return resolve_release(rid, project.releases_dir, paths=False)
+        except ReleaseNotFound as exc:
             raise ReleaseNotFound(
                 f"la version courante du magasin, {rid}, est absente de / the store's current "
                 f"release {rid} is not in {project.releases_dir}: copy it there (or publish "
-                "from this project)")
-        return folder
+                "from this project)") from exc
 
     def target(self, project: Project) -> Path | None:
         """:meth:`require_target`, or None (logged once per distinct problem) on failure."""

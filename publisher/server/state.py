@@ -30,7 +30,7 @@ from publisher.core.namespaces import PREFIXES
 from publisher.project.folder import Project
 from publisher.project.settings import Settings
 from publisher.release import model as rm
-from publisher.release.folder import current_release
+from publisher.release.folder import current_release, resolve_release
 from publisher.release.manifest import file_entry, read_release
 from publisher.release.model import FileEntry, ReleaseInfo
 from publisher.remote.engine import RemoteEngine
@@ -49,7 +49,7 @@ NAMED_GRAPHS: tuple[tuple[str, str], ...] = (
 
 def graph_iri(info: ReleaseInfo, name: str) -> str:
     # a release served from a remote store has its own graph names (publisher.remote.serving)
-    return info.extra.get(f"graph:{name}") or f"{info.config.base_iri}graph/{name}"
+    return info.graph_iri(name)
 
 
 def current_target(project: Project) -> Path | None:
@@ -160,8 +160,11 @@ class ServedRelease:
 
     def kept_release(self, release_id: str) -> KeptRelease | None:
         """Folder and manifest of a release still kept in ``releases/`` (``None`` if gone)."""
-        folder = self.releases_dir / release_id
-        if not (folder / rm.MANIFEST).is_file() or folder.is_symlink():
+        try:  # an id only: a name sent by a client never reaches another folder
+            folder = resolve_release(release_id, self.releases_dir, paths=False)
+        except ReleaseNotFound:
+            return None
+        if not (folder / rm.MANIFEST).is_file():
             return None
         with self._lock:
             hit = self._kept.get(release_id)

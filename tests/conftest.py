@@ -1,7 +1,44 @@
-"""Shared fixtures and helpers for the whole test suite.
+"""Shared fixtures, plugins, markers and helpers for the whole test suite.
 
 Everything is found from this file's place (``REPO = Path(__file__).parents[1]``), so the suite
 runs from a fresh clone.
+
+Fixture plugins (``pytest_plugins`` below): the fixtures of ``tests/server_fixtures.py`` and
+``tests/store_fixtures.py`` are registered once for the whole run, so a test module asks for them
+by name and never imports a fixture (it may import the types and plain helpers of those modules,
+e.g. ``from server_fixtures import LiveServer, start_server``; importing a fixture function would
+register a second, module-local copy of it). Session fixtures are therefore shared by every
+module: one build and one ``cmq serve`` for ``live_server``, one process per kind for ``store``.
+
+``served_project`` / ``live_server`` (session, server_fixtures)
+    a built copy of the shipped campus, and ``cmq serve`` over it on a loopback port.
+``store`` (session, store_fixtures)
+    an Oxigraph server or a Virtuoso process on a loopback port (parametrized: ``[oxigraph]``,
+    ``[virtuoso]``; every test using it is marked ``external`` through the params).
+``campus_releases`` (session, store_fixtures)
+    a copy of the shipped campus with two built releases, for publishing into stores.
+
+Markers (registered in ``pyproject.toml``; ``--strict-markers`` rejects any other name):
+
+``browser``
+    drives a headless Chromium (tests/test_browser.py).
+``external``
+    starts a Virtuoso or Oxigraph server process (the ``store`` fixture's params,
+    :func:`store_fixtures.start_store`). ``cmq serve`` subprocesses of our own do not count.
+``reference``
+    uses pyshacl, the reference SHACL engine (``publisher.validate.reference``), to cross-check
+    the compiled one: the ``pyshacl`` params of :data:`ENGINE_PARAMS` (tests/test_shapes.py,
+    tests/test_validate.py), the comparisons of tests/test_shacl_sparql.py, the pyshacl
+    end-to-end tests of tests/test_shapes_identifiers.py, the catalogue checks with
+    ``validate_with_pyshacl`` (tests/test_catalog.py, tests/test_harvest.py). Not a guarantee
+    that the rest runs without pyshacl: tests/test_shapes.py and tests/test_shapes_identifiers.py
+    import it, and test_shapes' ``hits_of`` follows nested ``sh:node`` failures with it whatever
+    the engine.
+
+The quick run is ``pytest -m "not browser and not external and not reference"``. Every test has a
+time limit (pytest-timeout, ``timeout`` in ``pyproject.toml``; a test that legitimately takes
+longer says so with ``@pytest.mark.timeout(seconds)``); a hung test fails with its name and the
+stacks, and the run goes on (the limit covers the test's fixture setup too).
 
 Helpers (plain functions, importable as ``from conftest import copy_campus, set_cell``):
 
@@ -12,6 +49,10 @@ Helpers (plain functions, importable as ``from conftest import copy_campus, set_
 ``set_cell(project, file, key, column, value)``
     change one cell of a CSV table of a project (the row whose first column is ``key``); returns
     the spreadsheet line of that row (header = line 1), as reported by the validation.
+
+``ENGINE_PARAMS``
+    the names of ``publisher.validate.reference.ENGINES`` for ``parametrize`` (or fixture
+    ``params``), the pyshacl one marked ``reference`` (same test ids as ``list(ENGINES)``).
 
 Fixtures:
 
@@ -45,10 +86,16 @@ from publisher.convert.tables import Conversion, convert
 from publisher.core.errors import SourceError
 from publisher.core.graphs import load_graph
 from publisher.project.folder import Project
+from publisher.validate.reference import ENGINES
 from publisher.validate.validation import VIOLATION, Problem, Report, validate_graph
+
+pytest_plugins = ["server_fixtures", "store_fixtures"]
 
 REPO = Path(__file__).resolve().parents[1]
 COPIED = ("data", "ontology", "shapes")
+#: The validation engines to cross-check, by name; pyshacl (the reference engine) is marked.
+ENGINE_PARAMS = [pytest.param(name, marks=pytest.mark.reference) if name == "pyshacl" else name
+                 for name in ENGINES]
 
 
 def copy_campus(dest: Path) -> Project:

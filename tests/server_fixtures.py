@@ -1,15 +1,14 @@
 """A REAL cmq server on a loopback port, for the HTTP tests (shared by every server test file).
 
-Use it from a test module (pytest finds fixtures imported into the module)::
+A pytest plugin (``pytest_plugins`` in ``tests/conftest.py``): its fixtures are available to
+every test module without an import; a test asks for them by name::
 
-    # ruff: noqa: F811  (the imported fixtures reappear as test parameters)
-    from server_fixtures import LiveServer, live_server, served_project  # noqa: F401
+    from server_fixtures import LiveServer  # the type only, for the annotation
 
     def test_something(live_server: LiveServer) -> None:
         r = httpx.get(live_server.url + "healthz")
 
-Fixtures (session scope: one build and one server for the whole run, even when several modules
-import them — see :class:`_Shared`):
+Fixtures (session scope: one build and one server for the whole run):
 
 ``served_project``
     a copy of the shipped campus in a temporary folder with one release built by
@@ -34,7 +33,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,40 +146,13 @@ def start_server(root: Path, settings: Mapping[str, str] | None = None,
         stop(proc)
 
 
-class _Shared:
-    """One build and one server per test run, whichever modules import the fixtures.
-
-    pytest registers a fixture once per module that imports it, so a plain session fixture
-    would start one server per module; these fixtures share the instances through this
-    holder (reference-counted: the server stops when the last user's session teardown runs).
-    """
-
-    project: ServedProject | None = None
-    server: LiveServer | None = None
-    stack: ExitStack | None = None
-    users = 0
-
-
 @pytest.fixture(scope="session")
 def served_project(tmp_path_factory: pytest.TempPathFactory) -> ServedProject:
-    if _Shared.project is None:
-        project = copy_campus(tmp_path_factory.mktemp("served"))
-        _Shared.project = ServedProject(project, build_release(project).info)
-    return _Shared.project
+    project = copy_campus(tmp_path_factory.mktemp("served"))
+    return ServedProject(project, build_release(project).info)
 
 
 @pytest.fixture(scope="session")
 def live_server(served_project: ServedProject) -> Iterator[LiveServer]:
-    if _Shared.server is None:
-        stack = ExitStack()
-        _Shared.server = stack.enter_context(
-            start_server(served_project.project.root, LIVE_SETTINGS))
-        _Shared.stack = stack
-    _Shared.users += 1
-    try:
-        yield _Shared.server
-    finally:
-        _Shared.users -= 1
-        if _Shared.users == 0 and _Shared.stack is not None:
-            _Shared.stack.close()
-            _Shared.server = _Shared.stack = None
+    with start_server(served_project.project.root, LIVE_SETTINGS) as server:
+        yield server

@@ -6,14 +6,23 @@
   binary is missing and we are root, :func:`virtuoso_binary` installs the package with apt-get;
   tests are skipped (with the reason) only when that is impossible.
 
-Use from a test module (pytest finds fixtures imported into the module)::
+A pytest plugin (``pytest_plugins`` in ``tests/conftest.py``): test modules ask for its fixtures
+by name and import only types and helpers (``from store_fixtures import StoreProcess,
+start_store``).
 
-    # ruff: noqa: F811
-    from store_fixtures import StoreProcess, store  # noqa: F401
+Fixtures (session scope):
 
-``store`` is parametrized over both kinds, session-scoped and shared by every module that imports
-it (one process per kind for the whole run). Tests that stop or kill a store start their own with
-:func:`start_store` (a context manager).
+``store``
+    a running store, parametrized over :data:`KINDS` (test ids ``[oxigraph]`` / ``[virtuoso]``);
+    one process per kind, started when a test first needs it (pytest groups the tests by kind and
+    stops one kind's process before it starts the other's). Each param carries the ``external``
+    marker, so every test that uses ``store`` (directly or through another fixture) is selected
+    by ``-m external``.
+``campus_releases``
+    a copy of the shipped campus with two built releases (:class:`CampusReleases`).
+
+Tests that stop or kill a store start their own with :func:`start_store` (a context manager); mark
+them ``@pytest.mark.external``.
 """
 
 from __future__ import annotations
@@ -30,7 +39,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import ClassVar
 
 import httpx
 import pytest
@@ -212,27 +220,13 @@ def start_store(kind: str, folder: Path, **kwargs: object) -> Iterator[StoreProc
         store.stop()
 
 
-class _Shared:
-    """One store per kind at a time, whichever modules import :func:`store` (pytest may tear a
-    parametrized session fixture down when it moves to the other kind; it restarts then)."""
-
-    stores: ClassVar[dict[str, StoreProcess]] = {}
-
-
-@pytest.fixture(scope="session", params=KINDS)
+@pytest.fixture(scope="session",
+                params=[pytest.param(kind, marks=pytest.mark.external) for kind in KINDS])
 def store(request: pytest.FixtureRequest,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreProcess]:
     kind: str = request.param
-    running = _Shared.stores.get(kind)
-    if running is None or running.process.poll() is not None:
-        folder = tmp_path_factory.mktemp(f"store-{kind}")
-        _Shared.stores[kind] = launch(kind, folder)
-    try:
-        yield _Shared.stores[kind]
-    finally:
-        gone = _Shared.stores.pop(kind, None)
-        if gone is not None:
-            gone.stop()
+    with start_store(kind, tmp_path_factory.mktemp(f"store-{kind}")) as running:
+        yield running
 
 
 # --------------------------------------------------------------------------- releases to publish
@@ -256,19 +250,13 @@ CHANGED = ("etablissements.csv", "lycee-condorcet", "nom", "Lycée Condorcet (ve
 CHANGED_LABEL = CHANGED[3]
 
 
-class _Releases:
-    value: CampusReleases | None = None
-
-
 @pytest.fixture(scope="session")
 def campus_releases(tmp_path_factory: pytest.TempPathFactory) -> CampusReleases:
-    if _Releases.value is None:
-        project = copy_campus(tmp_path_factory.mktemp("store-campus"))
-        first = build_release(project).path
-        set_cell(project, *CHANGED)
-        second = build_release(project).path
-        _Releases.value = CampusReleases(project, first, second)
-    return _Releases.value
+    project = copy_campus(tmp_path_factory.mktemp("store-campus"))
+    first = build_release(project).path
+    set_cell(project, *CHANGED)
+    second = build_release(project).path
+    return CampusReleases(project, first, second)
 
 
 def synthetic_release(template: Path, releases: Path, triples: int, seed: str) -> Path:

@@ -11,14 +11,17 @@ from urllib.parse import urlsplit
 
 import pytest
 from chromium_cdp import Browser, Page, chromium_path
-from server_fixtures import LiveServer, live_server, served_project  # noqa: F401
+from server_fixtures import LiveServer
 
 from publisher.project.queries import load_queries
 
-pytestmark = pytest.mark.skipif(
-    chromium_path() is None,
-    reason="chromium absent (Debian package `chromium`: `make browser` installs it)",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        chromium_path() is None,
+        reason="chromium absent (Debian package `chromium`: `make system` installs it)",
+    ),
+]
 
 QUERIES = Path(__file__).resolve().parents[1] / "queries"
 TAB_NAMES = ("Array.from(document.querySelectorAll('.yasgui .tabsList .tab'))"
@@ -39,7 +42,7 @@ def local_only(page: Page, server: LiveServer) -> None:
         assert parts.scheme in {"data", "blob", "about"} or parts.netloc == ours, url
 
 
-def test_landing_page_shows_counts(browser: Browser, live_server: LiveServer,  # noqa: F811
+def test_landing_page_shows_counts(browser: Browser, live_server: LiveServer,
                                    tmp_path: Path) -> None:
     page = browser.new_page()
     page.navigate(live_server.url)
@@ -58,7 +61,7 @@ def test_landing_page_shows_counts(browser: Browser, live_server: LiveServer,  #
 
 
 def test_resource_page_french_label_and_links(browser: Browser,
-                                              live_server: LiveServer) -> None:  # noqa: F811
+                                              live_server: LiveServer) -> None:
     page = browser.new_page()
     page.navigate(live_server.url + "organisation/lycee-condorcet")
     assert page.evaluate("document.querySelector('h1').textContent") == (
@@ -74,7 +77,7 @@ def test_resource_page_french_label_and_links(browser: Browser,
     local_only(page, live_server)
 
 
-def test_query_page_tabs_and_run(browser: Browser, live_server: LiveServer,  # noqa: F811
+def test_query_page_tabs_and_run(browser: Browser, live_server: LiveServer,
                                  tmp_path: Path) -> None:
     named = load_queries(QUERIES)
     page = browser.new_page()

@@ -241,6 +241,7 @@ def test_contact_point_is_an_organisation_never_a_person(catalog: Graph, info: R
     assert (contact, VCARD.hasEmail, None) not in catalog  # no address configured
 
 
+@pytest.mark.reference
 def test_contact_email_only_when_configured(info: ReleaseInfo) -> None:
     cfg = dataclasses.replace(info.config, contact_email="accueil@campus.invalid")
     g = build_catalog(dataclasses.replace(info, config=cfg), [])
@@ -305,6 +306,7 @@ def test_harvester_needs(catalog: Graph) -> None:
 
 # ------------------------------------------------------------------------------- own shapes
 
+@pytest.mark.reference
 def test_catalogue_passes_own_shapes(catalog: Graph, own_shapes: Graph) -> None:
     report = validate_with_pyshacl(catalog, own_shapes)
     assert report.problems == [], show(report)
@@ -487,6 +489,7 @@ NEGATIVE: list[tuple[str, str, URIRef, str, Callable[[Graph, dict[str, URIRef]],
 ]
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize(("node", "path", "component", "mutate"),
                          [case[1:] for case in NEGATIVE], ids=[case[0] for case in NEGATIVE])
 def test_own_shapes_report_each_broken_constraint(
@@ -516,6 +519,7 @@ def test_negative_cases_cover_every_property_shape(own_shapes: Graph) -> None:
             assert (str(path), name) in covered, f"no negative case for {path} {name}"
 
 
+@pytest.mark.reference
 def test_a_missing_distribution_title_is_only_a_warning(catalog: Graph, own_shapes: Graph,
                                                         info: ReleaseInfo) -> None:
     g = Graph() + catalog
@@ -549,6 +553,7 @@ def _known_defect(p: object) -> bool:
             and getattr(p, "value", None) == str(SHA256))
 
 
+@pytest.mark.reference
 def test_no_violation_of_official_shapes(catalog: Graph, official_mandatory: Graph) -> None:
     report = validate_with_pyshacl(catalog, official_mandatory)
     violations = [p for p in report.problems if p.severity == VIOLATION and not _known_defect(p)]
@@ -557,12 +562,14 @@ def test_no_violation_of_official_shapes(catalog: Graph, official_mandatory: Gra
     assert len(excused) <= len(FILES)  # one per checksum at most, nothing else excused
 
 
+@pytest.mark.reference
 def test_official_recommended_and_deprecation_shapes_give_no_violation(catalog: Graph) -> None:
     shapes = _official("shapes_recommended.ttl", "deprecateduris.ttl")
     report = validate_with_pyshacl(catalog, shapes)
     assert [p for p in report.problems if p.severity == VIOLATION] == [], show(report)
 
 
+@pytest.mark.reference
 def test_official_shapes_do_catch_a_broken_catalogue(catalog: Graph, info: ReleaseInfo,
                                                      official_mandatory: Graph) -> None:
     g = Graph() + catalog

@@ -12,7 +12,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic
 from rdflib.namespace import SKOS
-from server_fixtures import ServedProject, served_project  # noqa: F401
+from server_fixtures import ServedProject
 
 from publisher.core.namespaces import CMQ, CMQ_NS, SCHEMA, VOID
 from publisher.project.settings import load_settings
@@ -28,12 +28,12 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 @pytest.fixture(scope="module")
-def folder(served_project: ServedProject) -> Path:  # noqa: F811
+def folder(served_project: ServedProject) -> Path:
     return served_project.project.releases_dir / served_project.release.release_id
 
 
 @pytest.fixture(scope="module")
-def engine(served_project: ServedProject, folder: Path) -> Iterator[QueryEngine]:  # noqa: F811
+def engine(served_project: ServedProject, folder: Path) -> Iterator[QueryEngine]:
     settings = load_settings(project=served_project.project.root)
     e = start_engine(settings, served_project.release, folder)
     yield e
@@ -46,7 +46,7 @@ def data(folder: Path) -> Graph:
 
 
 @pytest.fixture(scope="module")
-def base(served_project: ServedProject) -> str:  # noqa: F811
+def base(served_project: ServedProject) -> str:
     return served_project.release.config.base_iri
 
 
@@ -115,7 +115,7 @@ def test_incoming_limit(engine: QueryEngine) -> None:
     assert len(few.triples) == 2
 
 
-def test_truncated_answers_say_so(served_project: ServedProject,  # noqa: F811
+def test_truncated_answers_say_so(served_project: ServedProject,
                                   folder: Path, base: str) -> None:
     settings = load_settings(project=served_project.project.root, max_rows=3)
     small = start_engine(settings, served_project.release, folder)
@@ -127,7 +127,7 @@ def test_truncated_answers_say_so(served_project: ServedProject,  # noqa: F811
 
 
 def test_ontology_is_its_named_graph(engine: QueryEngine, folder: Path,
-                                     served_project: ServedProject) -> None:  # noqa: F811
+                                     served_project: ServedProject) -> None:
     shipped = Graph().parse(folder / "ontology.ttl", format="turtle")
     graph = graph_iri(served_project.release, "ontology")
     assert_same(run(describe.ontology(engine, graph)).graph(), shipped)
@@ -144,7 +144,7 @@ def test_ontology_is_its_named_graph(engine: QueryEngine, folder: Path,
 
 
 def test_void_and_neighbours(engine: QueryEngine, base: str,
-                             served_project: ServedProject) -> None:  # noqa: F811
+                             served_project: ServedProject) -> None:
     void = run(describe.construct(engine, describe.void_query())).graph()
     version = URIRef(served_project.release.version_iri)
     assert int(str(next(void.objects(version, VOID.triples)))) == served_project.release.triples

@@ -571,6 +571,7 @@ def test_national_catalogue_lists_each_campus_dataset(network: Network) -> None:
     assert sources == datasets
 
 
+@pytest.mark.reference
 def test_national_catalogue_validates(network: Network) -> None:
     """The catalogue shapes hold, except where the hand-crafted source catalogue (delta) says
     too little (no licence, publisher…): what a source omits is not invented."""

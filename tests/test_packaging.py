@@ -139,6 +139,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv / "bin"
 
 
+@pytest.mark.timeout(900)
 def test_the_wheel_carries_the_shipped_files(installed: Path) -> None:
     py = installed / "python"
     code = "import publisher.project.shipped as r, publisher; print(r.shipped_root(), publisher.__file__)"
@@ -153,6 +154,7 @@ def test_the_wheel_carries_the_shipped_files(installed: Path) -> None:
         assert (Path(root) / rel).is_file(), rel
 
 
+@pytest.mark.timeout(900)
 def test_init_and_build_from_the_installed_package(installed: Path, tmp_path: Path) -> None:
     cmq = str(installed / "cmq")
     assert _run([cmq, "--version"], tmp_path).stdout.strip() == f"cmq {__version__}"
@@ -178,6 +180,7 @@ def test_init_and_build_from_the_installed_package(installed: Path, tmp_path: Pa
                     f"-{only_shipped.serialize(format='nt')}")
 
 
+@pytest.mark.timeout(900)
 def test_the_pin_is_enforced_by_the_installed_cmq(installed: Path, tmp_path: Path) -> None:
     cmq = str(installed / "cmq")
     assert _run([cmq, "init", "p", "--name", "Campus", "--base-iri",

@@ -1,8 +1,6 @@
 """Files of the REAL server: /dumps, /releases, /catalog, /.well-known/void, /healthz —
 validators and 304, precomputed gzip, content negotiation, path traversal, hot swap."""
 
-# ruff: noqa: F811  (pytest fixtures imported from server_fixtures are parameters here)
-
 from __future__ import annotations
 
 import gzip
@@ -18,13 +16,7 @@ import pytest
 from conftest import copy_campus, set_cell
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
-from server_fixtures import (  # noqa: F401  (fixtures)
-    LiveServer,
-    ServedProject,
-    live_server,
-    served_project,
-    start_server,
-)
+from server_fixtures import LiveServer, start_server
 
 from publisher.release import model as rm
 from publisher.release.build import build_release

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic
-from server_fixtures import LiveServer, live_server, served_project  # noqa: F401
+from server_fixtures import LiveServer
 
 from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI
 from publisher.project.queries import load_queries
@@ -79,18 +79,18 @@ class Page(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def client(live_server: LiveServer) -> Iterator[httpx.Client]:  # noqa: F811
+def client(live_server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=live_server.url, timeout=30.0) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
-def base(live_server: LiveServer) -> str:  # noqa: F811
+def base(live_server: LiveServer) -> str:
     return live_server.release.config.base_iri
 
 
 @pytest.fixture(scope="module")
-def dump(live_server: LiveServer) -> Graph:  # noqa: F811
+def dump(live_server: LiveServer) -> Graph:
     """The release's own data and ontology files (the oracle, read without the server)."""
     folder = live_server.project.releases_dir / live_server.release.release_id
     g = Graph()
@@ -261,7 +261,7 @@ def test_html_page_with_french_label_links_and_schema_org(client: httpx.Client,
     assert "/ontology/route/voie-scolaire" in formation.links
 
 
-def test_ontology_document(client: httpx.Client, live_server: LiveServer) -> None:  # noqa: F811
+def test_ontology_document(client: httpx.Client, live_server: LiveServer) -> None:
     r = client.get("ontology", headers={"Accept": "text/turtle"})
     assert r.status_code == 200
     got = Graph().parse(data=r.content, format="turtle")
@@ -301,7 +301,7 @@ def test_term_and_concept_pages(client: httpx.Client) -> None:
     assert data["@type"] == "DefinedTerm"
 
 
-def test_landing_page(client: httpx.Client, live_server: LiveServer) -> None:  # noqa: F811
+def test_landing_page(client: httpx.Client, live_server: LiveServer) -> None:
     r = client.get("", headers=HTML)
     assert r.status_code == 200
     page = Page(r.text)
@@ -326,7 +326,7 @@ def test_landing_page(client: httpx.Client, live_server: LiveServer) -> None:  #
 
 
 def test_query_page_is_served_with_our_assets(client: httpx.Client,
-                                              live_server: LiveServer) -> None:  # noqa: F811
+                                              live_server: LiveServer) -> None:
     r = client.get("sparql", headers=HTML)
     assert r.status_code == 200
     page = Page(r.text)

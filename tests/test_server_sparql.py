@@ -1,8 +1,6 @@
 """/sparql on the REAL server (uvicorn on a loopback port): SPARQLWrapper for every query form and
 result format, httpx for negotiation, errors, limits, CORS and the Service Description."""
 
-# ruff: noqa: F811  (pytest fixtures imported from server_fixtures are parameters here)
-
 from __future__ import annotations
 
 import io
@@ -15,12 +13,7 @@ import pytest
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.query import Result
-from server_fixtures import (  # noqa: F401  (fixtures)
-    LIVE_SETTINGS,
-    LiveServer,
-    live_server,
-    served_project,
-)
+from server_fixtures import LIVE_SETTINGS, LiveServer
 from SPARQLWrapper import (
     CSV,
     JSON,

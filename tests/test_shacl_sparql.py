@@ -96,12 +96,14 @@ def broken(graph: Graph, base: str) -> Graph:
     return g
 
 
+@pytest.mark.reference
 def test_shipped_data_same_results(project: Project, shapes: Graph, ontology: Graph) -> None:
     fast, ref = both(convert(project).graph, shapes, ontology)
     assert fast == ref
     assert all(r[4] == str(SH.Warning) for r in fast)
 
 
+@pytest.mark.reference
 def test_broken_data_same_results(project: Project, shapes: Graph, ontology: Graph) -> None:
     fast, ref = both(broken(convert(project).graph, project.config.base_iri), shapes, ontology)
     assert fast == ref, f"fast only: {fast - ref}\npyshacl only: {ref - fast}"

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, copy_campus, set_cell
+from conftest import ENGINE_PARAMS, REPO, copy_campus, set_cell
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.collection import Collection
@@ -266,7 +266,7 @@ class Batch:
 Ident = tuple[str, str | None, str | None, str | None]
 
 
-@pytest.fixture(scope="module", params=list(ENGINES))
+@pytest.fixture(scope="module", params=ENGINE_PARAMS)
 def engine(request: pytest.FixtureRequest) -> str:
     """Both validation engines must report every fixture (docs/decisions/0008)."""
     name: str = request.param

@@ -405,6 +405,7 @@ def test_component_declaration(identifiers_graph: Graph, ident: Ident) -> None:
     prepareQuery(ask_text(g, ident))  # parses with the declared prefixes only
 
 
+@pytest.mark.reference
 def test_shapes_file_conforms_to_shacl_shacl(identifiers_graph: Graph) -> None:
     conforms, _report, text = validate(
         Graph(), shacl_graph=identifiers_graph, meta_shacl=True, advanced=True
@@ -415,6 +416,7 @@ def test_shapes_file_conforms_to_shacl_shacl(identifiers_graph: Graph) -> None:
 # --- pyshacl end to end -----------------------------------------------------------------------
 
 
+@pytest.mark.reference
 def test_all_good_values_conform(shapes: Graph) -> None:
     rows = [
         (EX[f"{ident.param}-{n}"], ident.prop, Literal(v))
@@ -428,6 +430,7 @@ def test_all_good_values_conform(shapes: Graph) -> None:
     assert conforms
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize(
     ("ident", "value"),
     [(i, v) for i in IDENTS for v in i.bad],
@@ -448,6 +451,7 @@ def test_bad_value_is_reported(shapes: Graph, ident: Ident, value: str) -> None:
     assert all(value in m for m in by_lang.values())
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("ident", IDENTS, ids=lambda i: i.param)
 def test_non_literal_values_are_reported(shapes: Graph, ident: Ident) -> None:
     """An IRI or blank node whose text looks right is not an identifier."""
@@ -461,6 +465,7 @@ def test_non_literal_values_are_reported(shapes: Graph, ident: Ident) -> None:
     assert {r.component for r in results} == {ident.component}
 
 
+@pytest.mark.reference
 def test_lexical_form_is_checked_whatever_the_datatype(shapes: Graph) -> None:
     rows: list[tuple[URIRef, URIRef, Node]] = [
         (EX.a, EX.siren, Literal("732829320", datatype=XSD.integer)),
@@ -472,6 +477,7 @@ def test_lexical_form_is_checked_whatever_the_datatype(shapes: Graph) -> None:
     assert [r.focus for r in results] == [EX.c]
 
 
+@pytest.mark.reference
 def test_parameter_false_switches_the_check_off(identifiers_graph: Graph) -> None:
     shapes_off = Graph() + identifiers_graph
     shapes_off.parse(data=thing_shape_ttl(on=False), format="turtle")
@@ -481,6 +487,7 @@ def test_parameter_false_switches_the_check_off(identifiers_graph: Graph) -> Non
     assert conforms
 
 
+@pytest.mark.reference
 def test_node_shape_usage_reports_the_value(identifiers_graph: Graph) -> None:
     """On a node shape (sh:targetObjectsOf) the value is the focus node and sh:value is set."""
     g = Graph() + identifiers_graph
@@ -496,6 +503,7 @@ def test_node_shape_usage_reports_the_value(identifiers_graph: Graph) -> None:
     ]
 
 
+@pytest.mark.reference
 def test_one_result_per_bad_value(shapes: Graph) -> None:
     rows = [(EX.n, EX.uai, Literal(v)) for v in ("0750654E", "0750654F", "0750654D")]
     conforms, results = run_pyshacl(data_graph(rows), shapes)
@@ -505,6 +513,7 @@ def test_one_result_per_bad_value(shapes: Graph) -> None:
     assert "0750654E" in text and "0750654F" in text and "0750654D" not in text
 
 
+@pytest.mark.reference
 @pytest.mark.xfail(
     strict=True,
     reason="pyshacl 0.40 BoundShapeValidatorComponent.evaluate extends one shared "
@@ -517,6 +526,7 @@ def test_each_result_carries_only_its_own_messages(shapes: Graph) -> None:
     assert [len(r.messages) for r in results] == [2, 2]
 
 
+@pytest.mark.reference
 @pytest.mark.xfail(
     strict=True,
     reason="pyshacl leaves sh:value out of results of SPARQL-based components on property "
@@ -617,6 +627,7 @@ def test_sparql_agrees_with_python_hypothesis(
     check()
 
 
+@pytest.mark.reference
 def test_pyshacl_agrees_with_python_on_a_sample(shapes: Graph) -> None:
     """pyshacl's own pre-binding (not just the query) gives the Python answer."""
     rows: list[tuple[URIRef, URIRef, Node]] = []

@@ -2,8 +2,6 @@
 QueryEngine on the same release: same bodies, same truncation marks, same errors; only the
 release's graphs visible; refusals before anything is sent; time limits; cancellation."""
 
-# ruff: noqa: F811  (fixtures imported from store_fixtures are parameters here)
-
 from __future__ import annotations
 
 import asyncio
@@ -18,13 +16,7 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 from server_fixtures import free_port
-from store_fixtures import (  # noqa: F401  (fixtures)
-    CampusReleases,
-    StoreProcess,
-    campus_releases,
-    start_store,
-    store,
-)
+from store_fixtures import CampusReleases, StoreProcess, start_store
 
 from publisher.project.settings import load_settings
 from publisher.release.manifest import read_release
@@ -239,6 +231,7 @@ def frozen_store(campus_releases: CampusReleases, tmp_path: Path) -> Iterator[Re
             engine.close()
 
 
+@pytest.mark.external
 def test_cancelled_arun_lets_go_of_a_store_that_does_not_answer(
         frozen_store: RemoteEngine) -> None:
     engine = frozen_store
@@ -260,6 +253,7 @@ def test_cancelled_arun_lets_go_of_a_store_that_does_not_answer(
     assert engine.pending == 0
 
 
+@pytest.mark.external
 def test_a_store_that_does_not_answer_is_504_not_a_hang(frozen_store: RemoteEngine) -> None:
     engine = RemoteEngine(frozen_store.store, frozen_store.dataset, timeout_s=1.0,
                           own_store=False)

@@ -1,8 +1,6 @@
 """``cmq publish`` into REAL stores (Oxigraph server, Virtuoso) on loopback ports: graphs, count
 verification, atomic switch, pruning, resume after the store was killed mid-publish, errors."""
 
-# ruff: noqa: F811  (fixtures imported from store_fixtures are parameters here)
-
 from __future__ import annotations
 
 import json
@@ -14,13 +12,11 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph
-from store_fixtures import (  # noqa: F401  (fixtures)
+from store_fixtures import (
     CampusReleases,
     StoreProcess,
     assert_same_data,
-    campus_releases,
     start_store,
-    store,
     synthetic_release,
 )
 
@@ -142,6 +138,7 @@ def test_a_wrong_count_after_resuming_restarts_from_zero(
 # ------------------------------------------------------------------ faults
 
 
+@pytest.mark.external
 @pytest.mark.parametrize("kind", ["oxigraph", "virtuoso"])
 def test_store_killed_during_publish_keeps_the_old_release_and_resume_works(
         kind: str, tmp_path: Path, campus_releases: CampusReleases) -> None:

@@ -1,8 +1,6 @@
 """Store endpoints, dialects and credentials (plain functions), and RemoteStore against REAL
 stores: detection by the Server header, error statuses, no secret in any message."""
 
-# ruff: noqa: F811  (fixtures imported from store_fixtures are parameters here)
-
 from __future__ import annotations
 
 import itertools
@@ -10,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from server_fixtures import free_port
-from store_fixtures import StoreProcess, store  # noqa: F401  (fixtures)
+from store_fixtures import StoreProcess
 
 from publisher.project.settings import SettingError, load_settings
 from publisher.remote.credentials import Credentials, CredentialsError, load_credentials

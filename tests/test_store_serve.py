@@ -2,8 +2,6 @@
 the embedded server (formats, negotiation, read-only, SERVICE, time limit, row cap, errors,
 pages), readers switching atomically when a release is published, and a store going down."""
 
-# ruff: noqa: F811  (fixtures imported from store_fixtures are parameters here)
-
 from __future__ import annotations
 
 import io
@@ -17,18 +15,16 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.query import Result
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
-from store_fixtures import (  # noqa: F401  (fixtures)
+from store_fixtures import (
     CHANGED_LABEL,
     SERVE_SETTINGS,
     CampusReleases,
     StoreProcess,
     StoreServer,
     assert_same_data,
-    campus_releases,
     connect_settings,
     serve_store,
     start_store,
-    store,
     wait_for_release,
 )
 

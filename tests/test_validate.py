@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import REPO, copy_campus, set_cell
+from conftest import ENGINE_PARAMS, REPO, copy_campus, set_cell
 from rdflib import Graph
 
 from publisher.core.errors import Location
@@ -215,7 +215,7 @@ CONTACTS = [
 ]
 
 
-@pytest.mark.parametrize("engine", list(ENGINES))
+@pytest.mark.parametrize("engine", ENGINE_PARAMS)
 @pytest.mark.parametrize(("email", "extra", "rejected"), CONTACTS,
                          ids=[f"{e}-{x}" for e, x, _r in CONTACTS])
 def test_a_contact_point_is_never_a_person(

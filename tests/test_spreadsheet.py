@@ -71,7 +71,7 @@ def test_the_shape_flags_what_the_rule_flags() -> None:
 
 
 def test_neutralise_csv_keeps_quoting_and_line_ends() -> None:
-    body = 'v,w\r\n"=a,b",x\r\n-3,"multi\nline"\r\n@x,\r\n'.encode()
+    body = b'v,w\r\n"=a,b",x\r\n-3,"multi\nline"\r\n@x,\r\n'
     out = neutralise_csv(body).decode()
     assert list(csv.reader(io.StringIO(out, newline=""))) == [
         ["v", "w"], ["'=a,b", "x"], ["-3", "multi\nline"], ["'@x", ""]]

@@ -35,8 +35,8 @@ from __future__ import annotations
 import re
 
 __all__ = [
-    "LA_POSTE_SIREN",
     "INSEE_REGIONS",
+    "LA_POSTE_SIREN",
     "UAI_LETTERS",
     "is_valid_cfd",
     "is_valid_insee_commune",

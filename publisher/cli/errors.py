@@ -70,7 +70,8 @@ _ENVIRONMENT = {
     errno.EROFS: "système de fichiers en lecture seule", errno.ENOENT: "fichier ou dossier absent",
     errno.ENOTDIR: "n'est pas un dossier", errno.EISDIR: "est un dossier",
     errno.ENOSPC: "plus de place sur le disque", errno.EDQUOT: "quota de disque dépassé",
-    errno.EEXIST: "existe déjà", errno.ENOTEMPTY: "dossier non vide", errno.EIO: "erreur d'entrée-sortie",
+    errno.EEXIST: "existe déjà", errno.ENOTEMPTY: "dossier non vide",
+    errno.EIO: "erreur d'entrée-sortie",
     errno.ENAMETOOLONG: "nom trop long", errno.ELOOP: "trop de liens symboliques",
     errno.EMFILE: "trop de fichiers ouverts", errno.EXDEV: "autre système de fichiers",
 }

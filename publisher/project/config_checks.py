@@ -121,9 +121,10 @@ SECTIONS: dict[str, dict[str, Key]] = {
 }
 TABLES = {"territoires": _TERRITORY}
 
-_TYPES = {str: ("texte", "string"), bool: ("booléen", "boolean"), int: ("nombre entier", "integer"),
-          float: ("nombre décimal", "float"), list: ("liste", "array"), dict: ("table", "table"),
-          date: ("date", "date"), datetime: ("date et heure", "date-time")}
+_TYPES = {str: ("texte", "string"), bool: ("booléen", "boolean"),
+          int: ("nombre entier", "integer"), float: ("nombre décimal", "float"),
+          list: ("liste", "array"), dict: ("table", "table"), date: ("date", "date"),
+          datetime: ("date et heure", "date-time")}
 _EXPECTED = {
     "text": 'un texte entre guillemets, ex. "…" / a quoted string, e.g. "…"',
     "texts": 'une liste de textes, ex. ["a", "b"] / a list of strings, e.g. ["a", "b"]',

@@ -197,3 +197,23 @@ def test_a_file_that_is_not_the_annuaire_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="identifiant_de_l_etablissement"):
         import_annuaire(project, NATIONAL / "onisep-formations.csv", OPTS)
     assert (project.data_dir / "etablissements.csv").read_bytes() == before
+
+
+def test_formulas_of_a_national_file_are_written_as_text(tmp_path: Path) -> None:
+    """A national cell a spreadsheet would run (``=cmd|…``) reaches the table and the
+    rejected-rows file neutralised (``'`` prefix); phone numbers and coordinates are kept."""
+    national = tmp_path / "annuaire.csv"
+    national.write_text(
+        "identifiant_de_l_etablissement,nom_etablissement,code_departement,telephone,latitude,"
+        "longitude,libelle_nature\n"
+        "0809905G,\"=cmd|' /C calc'!A0\",80,+33 3 22 00 00 00,49.93,-2.5,LYCEE PROFESSIONNEL\n"
+        "@SUM(1),+HYPERLINK(\"http://example.org/\"),80,,,,\n", "utf-8")
+    project = copy_campus(tmp_path / "c")
+    r = import_annuaire(project, national, OPTS)
+    assert (r.imported, r.rejected) == (1, 1)
+    row = by_column(project, "etablissements.csv", "uai")["0809905G"]
+    assert row["nom"] == "'=cmd|' /C calc'!A0"
+    assert (row["telephone"], row["latitude"], row["longitude"]) == ("+33322000000", "49.93",
+                                                                     "-2.5")
+    [bad] = rejects(r.rejects_path)
+    assert bad["donnees"].startswith("'@SUM(1),")  # the raw line, as one neutralised cell

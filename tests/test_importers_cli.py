@@ -11,7 +11,7 @@ from conftest import copy_campus
 from importer_helpers import BASE, NATIONAL, by_column, converted, table
 from rdflib import OWL, URIRef
 
-from publisher.cli.main import EXIT_OK, EXIT_SOURCE, EXIT_USAGE, main
+from publisher.cli.main import EXIT_OK, EXIT_SOURCE, main
 from publisher.core.errors import SourceError
 from publisher.importers import (
     ImportOptions,
@@ -70,7 +70,7 @@ def test_export_lheo_to_a_file_and_to_stdout(tmp_path: Path,
 def test_usage_and_source_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = copy_campus(tmp_path / "c")
     assert main(["import", "annuaire", str(tmp_path / "absent.csv"), "--project",
-                 str(project.root)]) == EXIT_USAGE
+                 str(project.root)]) == EXIT_SOURCE  # a missing source (README: exit 3)
     assert main(["import", "annuaire", str(NATIONAL / "onisep-formations.csv"), "--project",
                  str(project.root)]) == EXIT_SOURCE
     assert "identifiant_de_l_etablissement" in capsys.readouterr().err

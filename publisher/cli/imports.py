@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publisher.cli.errors import EXIT_OK, UsageError
+from publisher.cli.errors import EXIT_OK
 from publisher.cli.output import Subparsers, emit, quiet
+from publisher.core.errors import Location, SourceError
 from publisher.project.folder import Project
 
 if TYPE_CHECKING:
@@ -50,8 +51,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     project = Project.open(args.project)
     options = _options(args)
-    if not args.file.exists():
-        raise UsageError(f"{args.file}: fichier absent / file not found")
+    if not args.file.exists():  # a missing source: exit 3, as any unreadable source
+        raise SourceError([(Location(str(args.file)), "fichier absent / file missing")])
     if args.kind == "annuaire":
         keep = AnnuaireFilter.of(_list(args.uai), _list(args.departement), args.membres)
         result = import_annuaire(project, args.file, options, keep)

@@ -5,19 +5,23 @@ The parser tree is built here, explicitly: each group of commands is one module 
 function as ``handler``. Those modules import only argparse-level things at the top; the work
 (and its heavy imports) happens inside the command functions, so ``cmq --help`` stays fast.
 Errors raised by a command become a message and an exit code in one place,
-:func:`publisher.cli.errors.exit_code` (and :func:`~publisher.cli.errors.message`).
+:func:`publisher.cli.errors.exit_code` (and :func:`~publisher.cli.errors.message`); with
+``--json`` the error is also printed on standard output as an object
+(:func:`~publisher.cli.errors.error_payload`), so a script reads every outcome as JSON.
 
 Exit codes (also in README):
     0  success (warnings allowed)
     1  the data does not validate (violations), or `diff` found differences with --exit-code
     2  usage error (bad arguments)
-    3  project or source files missing or unreadable
+    3  project or source files missing or unreadable (a file operation refused: permission,
+       read-only file system, missing file…)
     4  release error (cannot write, read or find a release)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,11 +29,13 @@ from pathlib import Path
 from publisher import __version__
 from publisher.cli import harvest, imports, init, publish, release, serve
 from publisher.cli.errors import (
+    EXIT_INTERRUPTED,
     EXIT_INVALID,
     EXIT_OK,
     EXIT_RELEASE,
     EXIT_SOURCE,
     EXIT_USAGE,
+    error_payload,
     exit_code,
     message,
 )
@@ -73,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code is None:  # not an error cmq reports: a bug, shown with its traceback
             raise
         print(f"cmq: {message(exc)}", file=sys.stderr)
+        if getattr(args, "json", False) and code != EXIT_INTERRUPTED:
+            print(json.dumps(error_payload(exc, code), ensure_ascii=False, indent=2))
         return code
 
 

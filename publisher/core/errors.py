@@ -34,7 +34,8 @@ class ProjectError(CmqError):
 
 @dataclass(frozen=True)
 class Location:
-    """Where a value comes from: file, spreadsheet line (header is line 1) and column."""
+    """Where a value comes from: file, spreadsheet line (header is line 1) and column (for a
+    TOML file, the key, ``section.key``)."""
 
     file: str
     row: int | None = None
@@ -44,8 +45,9 @@ class Location:
         parts = [self.file]
         if self.row is not None:
             parts.append(f"ligne/row {self.row}")
-        if self.column:
-            parts.append(f"colonne/column {self.column}")
+        if self.column:  # a TOML file's "column" is its key (campus.toml: section.key)
+            label = "clé/key" if self.file.endswith(".toml") else "colonne/column"
+            parts.append(f"{label} {self.column}")
         return ", ".join(parts)
 
 

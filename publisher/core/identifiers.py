@@ -19,6 +19,8 @@ Rules (project reference notes):
 * ROME: ``^[A-N][0-9]{4}$`` (``D1102``); pattern only.
 * INSEE commune: ``^[0-9][0-9A-Z][0-9]{3}$`` where the 2nd character may be a letter only for
   Corsica ``2A``/``2B`` (``2A004`` ok, ``0B123`` not); pattern only.
+* INSEE region: one of the 18 codes of the regions since 2016 (:data:`INSEE_REGIONS`: 01-06
+  overseas, 11 Île-de-France … 94 Corse), e.g. ``32`` = Hauts-de-France; a list, not a pattern.
 
 La Poste: the rule is read as an *alternative* (Luhn OR digit sum divisible by 5), so the head
 office ``35600000000048`` — Luhn-valid, digit sum 26 — stays valid, and an establishment such as
@@ -33,6 +35,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "INSEE_REGIONS",
     "LA_POSTE_SIREN",
     "UAI_LETTERS",
     "is_valid_cfd",
@@ -49,6 +52,9 @@ __all__ = [
 
 UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 LA_POSTE_SIREN = "356000000"
+#: INSEE codes of the regions (Code officiel géographique, regions of 1 January 2016).
+INSEE_REGIONS = frozenset({"01", "02", "03", "04", "06", "11", "24", "27", "28", "32", "44", "52",
+                           "53", "75", "76", "84", "93", "94"})
 
 _DIGITS = re.compile(r"[0-9]+")
 _UAI = re.compile(r"[0-9]{7}[A-Z]")

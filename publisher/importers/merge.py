@@ -3,7 +3,8 @@
 The campus's table is read once (it is campus-sized); rows of the national file stream through
 :meth:`TableMerge.offer`: a row whose identifier (UAI, RNCP, CFD…) matches an existing row updates
 only the columns the national file provides (non-empty values), so the campus's own edits of other
-columns are kept; a new row gets a stable ``id`` slug and is spooled to a temporary file, so a
+columns are kept; a national value a spreadsheet would run as a formula is written neutralised
+(:func:`publisher.core.spreadsheet.neutralise`); a new row gets a stable ``id`` slug and is spooled to a temporary file, so a
 65,000-row import costs no more memory than the set of its keys. :meth:`TableMerge.commit` writes
 the table to a temporary file in the same folder and renames it over the original (atomic: a
 crash leaves the old table intact).
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from publisher.core.errors import Location, SourceError
+from publisher.core.spreadsheet import neutralise
 
 ILLUSTRATIVE, SOURCE, ID = "illustratif", "source", "id"
 
@@ -162,7 +164,7 @@ class TableMerge:
         row = [""] * len(self.header)
         for c, v in {**cand.keys, **cand.values}.items():
             if v and c in self.col:
-                row[self.col[c]] = v
+                row[self.col[c]] = neutralise(v)  # a national file's formula stays text
         row[self.col[ID]] = self._new_id(cand.slug)
         row[self.col[ILLUSTRATIVE]] = self.flag
         row[self.col[SOURCE]] = self.source_id
@@ -182,7 +184,7 @@ class TableMerge:
         before = list(row)
         for c, v in {**cand.keys, **cand.values}.items():
             if v and c in self.col and c != ID:
-                row[self.col[c]] = v
+                row[self.col[c]] = neutralise(v)
         row[self.col[ILLUSTRATIVE]] = self.flag
         s = self.col[SOURCE]
         row[s] = merge_sources(row[s], self.source_id, self.source_prefix)

@@ -2,7 +2,8 @@
 
 A rejected row is never dropped silently: it is written, with its file, line and reason, to
 ``imports/<kind>-rejets.csv`` (streamed, so a national file full of errors costs no memory), and
-counted in the summary.
+counted in the summary. The file is meant for a spreadsheet: a cell a spreadsheet would run as a
+formula is written neutralised (:mod:`publisher.core.spreadsheet`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Self, TextIO
+
+from publisher.core.spreadsheet import neutralise_row
 
 #: Header of the rejected-rows file.
 REJECT_HEADER = ("fichier", "ligne", "motif", "donnees")
@@ -81,7 +84,8 @@ class RejectWriter:
             buf = io.StringIO()
             csv.writer(buf, delimiter=delimiter, lineterminator="").writerow(cells)
             data = buf.getvalue()
-        csv.writer(self._fh, lineterminator="\n").writerow((file, line, reason, data))
+        csv.writer(self._fh, lineterminator="\n").writerow(
+            neutralise_row([file, str(line), reason, data]))  # opened in a spreadsheet
         self.result.rejected += 1
 
     def close(self, commit: bool = True) -> None:

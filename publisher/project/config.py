@@ -1,15 +1,15 @@
-"""The campus's own configuration file, ``data/campus.toml``."""
+"""The campus's own configuration file, ``data/campus.toml``: read, checked (every key, type and
+range, :mod:`publisher.project.config_checks`), then turned into a :class:`CampusConfig`."""
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from publisher.core.errors import Location, SourceError
+from publisher.project.config_checks import check_raw
 
 
 @dataclass(frozen=True)
@@ -50,82 +50,62 @@ class CampusConfig:
         return self.base_iri + "organisation/campus"
 
 
-def _year_or_date(s: str) -> bool:
-    """``date_label``: a year or a real date (anything else would make an ill-typed literal)."""
-    if re.fullmatch(r"[0-9]{4}", s):
-        return True
-    try:
-        return re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", s) is not None and bool(
-            date.fromisoformat(s))
-    except ValueError:
-        return False
-
-
 def _str(d: dict[str, Any], key: str) -> str:
     v = d.get(key, "")
     return str(v) if v is not None else ""
 
 
-def load_config(path: Path) -> CampusConfig:
+def _strs(d: dict[str, Any], key: str) -> tuple[str, ...]:
+    return tuple(d.get(key, []))
+
+
+def read_raw(path: Path) -> dict[str, Any]:
+    """The TOML of ``path`` (SourceError when it is missing, unreadable or not TOML)."""
     loc = Location(path.name)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise SourceError([(loc, "fichier absent / file missing")]) from exc
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SourceError([(loc, f"illisible / unreadable: {exc}")]) from exc
+
+
+def load_config(path: Path) -> CampusConfig:
+    """The configuration in ``path``; every key is checked for type and range first
+    (:mod:`publisher.project.config_checks`) and all problems are raised at once as one
+    :class:`SourceError`, each at its ``section.key``."""
+    raw, problems = check_raw(read_raw(path))
+    if problems:
+        raise SourceError([(Location(path.name, column=where), msg) for where, msg in problems])
     campus: dict[str, Any] = raw.get("campus", {})
     pub: dict[str, Any] = raw.get("publication", {})
-    problems: list[tuple[Location, str]] = []
-    for section, key in (("campus", "id"), ("campus", "nom"), ("publication", "base_iri")):
-        if not (raw.get(section) or {}).get(key):
-            problems.append((Location(path.name, column=f"{section}.{key}"), "requis / required"))
-    base = _str(pub, "base_iri")
-    if base and not (base.startswith(("http://", "https://")) and base.endswith(("/", "#"))):
-        problems.append(
-            (
-                Location(path.name, column="publication.base_iri"),
-                "doit être une IRI http(s) finissant par / — must be an http(s) IRI ending in /",
-            )
-        )
-    label_date = _str(campus, "date_label")
-    if label_date and not _year_or_date(label_date):
-        problems.append(
-            (
-                Location(path.name, column="campus.date_label"),
-                "année AAAA ou date AAAA-MM-JJ attendue / year YYYY or date YYYY-MM-DD "
-                + f"expected: {label_date!r}",
-            )
-        )
     public_url = _str(pub, "public_url") or "http://127.0.0.1:8000/"
     if not public_url.endswith("/"):
         public_url += "/"
-    if problems:
-        raise SourceError(problems)
     return CampusConfig(
         id=_str(campus, "id"),
         name=_str(campus, "nom"),
         name_en=_str(campus, "nom_en"),
         description=_str(campus, "description"),
         description_en=_str(campus, "description_en"),
-        sectors=tuple(campus.get("secteurs", [])),
+        sectors=_strs(campus, "secteurs"),
         region=_str(campus, "region"),
-        label_date=label_date,
-        pilots=tuple(campus.get("pilotes", [])),
-        sources=tuple(campus.get("sources", [])),
-        missions=tuple(campus.get("missions", [])),
+        label_date=_str(campus, "date_label"),
+        pilots=_strs(campus, "pilotes"),
+        sources=_strs(campus, "sources"),
+        missions=_strs(campus, "missions"),
         territories=tuple(
             Territory(_str(t, "id"), _str(t, "nom")) for t in raw.get("territoires", [])
         ),
-        base_iri=base,
+        base_iri=_str(pub, "base_iri"),
         public_url=public_url,
         title=_str(pub, "titre") or _str(campus, "nom"),
         title_en=_str(pub, "titre_en"),
         publisher_name=_str(pub, "editeur") or _str(campus, "nom"),
         contact_name=_str(pub, "contact_nom"),
         contact_email=_str(pub, "contact_courriel"),
-        keywords=tuple(pub.get("mots_cles", [])),
-        themes=tuple(pub.get("themes", [])),
+        keywords=_strs(pub, "mots_cles"),
+        themes=_strs(pub, "themes"),
         period_start=_str(pub, "periode_debut"),
         releases_kept=int(pub.get("releases_conservees", 5)),
         raw=raw,

@@ -37,6 +37,7 @@ from publisher.convert.columns import TableDoc, scheme_codes, table_docs
 from publisher.convert.mapping import Mapping, load_mapping
 from publisher.core.errors import CmqError
 from publisher.core.graphs import load_graph
+from publisher.core.identifiers import INSEE_REGIONS
 from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI, SHAPES_NS
 from publisher.project.shipped import shipped_files, shipped_path
 from publisher.project.versions import requirement
@@ -140,9 +141,9 @@ def check_spec(spec: CampusSpec, ontology: Graph) -> CampusSpec:
     if unknown:
         raise InitError(f"--sector {', '.join(unknown)} : secteur inconnu / unknown sector "
                         f"(codes: {', '.join(known)})")
-    if spec.region and not re.fullmatch(r"[0-9]{2}", spec.region):
-        raise InitError(f"--region {spec.region!r}: code région Insee à deux chiffres / "
-                        "two-digit INSEE region code")
+    if spec.region and spec.region not in INSEE_REGIONS:  # as campus.toml is checked
+        raise InitError(f"--region {spec.region!r}: code région Insee / INSEE region code "
+                        f"({', '.join(sorted(INSEE_REGIONS))})")
     key = spec.id or slug(spec.name)
     if not _KEY.match(key):
         raise InitError(f"--id {key!r}: minuscules, chiffres, tirets / lowercase, digits, "

@@ -42,6 +42,8 @@ from pyoxigraph import (
     serialize,
 )
 
+from publisher.core.spreadsheet import neutralise_csv
+
 #: ``head.link`` value added to truncated SPARQL JSON/XML results (the standard extension point).
 TRUNCATED_LINK = "https://w3id.org/cmq/ontology/truncatedResults"
 
@@ -186,6 +188,8 @@ def solutions_reply(results: QuerySolutions, req: WorkRequest) -> WorkReply:
     else:
         reparsed = parse_query_results(tsv, format=QueryResultsFormat.TSV)
         body = cast(bytes, reparsed.serialize(format=fmt))
+    if fmt == QueryResultsFormat.CSV:  # opened in spreadsheets; TSV keeps RDF terms (0023)
+        body = neutralise_csv(body)
     if cap.truncated:
         body = _add_truncation_link(body, fmt)
     return WorkReply(body=body, truncated=cap.truncated)

@@ -25,6 +25,7 @@ from publisher.core.errors import ReleaseError
 from publisher.core.namespaces import DCAT, PROV, SPDX
 from publisher.project.folder import Project
 from publisher.release.build import BuildResult, build_release
+from publisher.release.cache import CACHE_DIR
 from publisher.release.folder import TMP_PREFIX, build_lock, clean_stale, current_release
 from publisher.release.manifest import read_release
 from publisher.release.model import (
@@ -35,6 +36,7 @@ from publisher.release.model import (
     DATA_NT,
     DATA_TTL,
     MANIFEST,
+    OWN_MARK,
     PROVENANCE_TTL,
     REMOVED_NT,
     REPORT_HTML,
@@ -270,13 +272,54 @@ def test_current_link_states(tmp_path: Path) -> None:
 
 
 def test_one_build_at_a_time_and_stale_temporary_folders(tmp_path: Path) -> None:
-    (tmp_path / f"{TMP_PREFIX}abc").mkdir()
+    (tmp_path / f"{TMP_PREFIX}abc").mkdir()  # a killed build's folder: marked first
+    (tmp_path / f"{TMP_PREFIX}abc" / OWN_MARK).write_text("cmq", encoding="utf-8")
     (tmp_path / f"{TMP_PREFIX}abc" / DATA_NT).write_text("half", encoding="utf-8")
-    (tmp_path / f"{TMP_PREFIX}current-1").symlink_to("gone")
+    (tmp_path / f"{TMP_PREFIX}empty").mkdir()  # killed before its mark: empty
+    (tmp_path / f"{TMP_PREFIX}current-1").symlink_to(PLANTED)
+    foreign = [f"{TMP_PREFIX}unmarked", f"{TMP_PREFIX}link", f"{TMP_PREFIX}file"]
+    (tmp_path / foreign[0]).mkdir()
+    (tmp_path / foreign[0] / "notes.txt").write_text("mine", encoding="utf-8")
+    (tmp_path / foreign[1]).symlink_to(tmp_path / foreign[0])
+    (tmp_path / foreign[2]).write_text("mine", encoding="utf-8")
     with build_lock(tmp_path):
         with pytest.raises(ReleaseError, match="another build"), build_lock(tmp_path):
             pass
-        assert clean_stale(tmp_path) == [f"{TMP_PREFIX}abc", f"{TMP_PREFIX}current-1"]
-    assert not list(tmp_path.glob(f"{TMP_PREFIX}*"))
+        assert clean_stale(tmp_path) == [f"{TMP_PREFIX}abc", f"{TMP_PREFIX}current-1",
+                                         f"{TMP_PREFIX}empty"]
+    assert sorted(p.name for p in tmp_path.glob(f"{TMP_PREFIX}*")) == sorted(foreign)
+    assert (tmp_path / foreign[0] / "notes.txt").read_text(encoding="utf-8") == "mine"
     with build_lock(tmp_path):  # released when the block ends
         pass
+
+
+def test_build_into_a_shared_folder_removes_only_what_it_wrote(tmp_path: Path) -> None:
+    """``cmq build --out ~``: the user's ``.cache/``, ``.tmp-*`` and a ``.cmq-cache`` the build
+    did not make survive two builds (one pruning); the build's own leftovers are removed."""
+    project = keep_releases(copy_campus(tmp_path / "campus").root, 1)
+    home = tmp_path / "home"
+    theirs = {".cache/app/settings.json": "{}", ".tmp-download/part.bin": "x",
+              f"{TMP_PREFIX}mine/notes.txt": "n", "notes.txt": "n"}
+    for name, text in theirs.items():
+        (home / name).parent.mkdir(parents=True, exist_ok=True)
+        (home / name).write_text(text, encoding="utf-8")
+    first = build_release(project, home)
+    assert (home / CACHE_DIR / "CACHEDIR.TAG").is_file(), "the build's cache carries its tag"
+    set_cell(project, "etablissements.csv", "lp-exemple-laon", "nom", NEW_NAME)
+    second = build_release(project, home)
+    assert second.pruned == (first.info.release_id,)
+    for name, text in theirs.items():
+        assert (home / name).read_text(encoding="utf-8") == text, name
+    assert not (home / first.info.release_id).exists()
+    assert not [p for p in home.glob(f"{TMP_PREFIX}*") if p.name != f"{TMP_PREFIX}mine"]
+
+
+def test_a_cache_folder_the_build_did_not_make_is_left_alone(tmp_path: Path) -> None:
+    project = copy_campus(tmp_path / "campus")
+    out = tmp_path / "out"
+    (out / CACHE_DIR).mkdir(parents=True)
+    (out / CACHE_DIR / "state.pkl").write_text("theirs", encoding="utf-8")
+    built = build_release(project, out)
+    assert built.status == "published"
+    assert [p.name for p in (out / CACHE_DIR).iterdir()] == ["state.pkl"]
+    assert (out / CACHE_DIR / "state.pkl").read_text(encoding="utf-8") == "theirs"

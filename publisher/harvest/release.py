@@ -60,13 +60,13 @@ from publisher.release.model import (
     DATA_NQ,
     DATA_TRIG,
     HARVEST_JSON,
-    MANIFEST,
     ONTOLOGY_TTL,
     PROVENANCE_TTL,
     REMOVED_NQ,
     REPORT_HTML,
     REPORT_TTL,
     SHAPES_TTL,
+    UNLISTED,
     VOID_TTL,
     FileEntry,
     ReleaseInfo,
@@ -218,7 +218,7 @@ class _NationalWriter:
 
 def _entries(folder: Path) -> tuple[FileEntry, ...]:
     return tuple(file_entry(p) for p in sorted(folder.iterdir())
-                 if p.is_file() and p.name != MANIFEST)
+                 if p.is_file() and p.name not in UNLISTED)
 
 
 def national_void(union: Graph, campuses: list[Harvested], info: ReleaseInfo) -> Graph:

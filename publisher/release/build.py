@@ -4,7 +4,7 @@ Layout and atomicity follow docs/decisions/0002-release-layout.md; determinism o
 follows docs/decisions/0004-deterministic-dumps.md. Steps of :func:`build_release`:
 
 1. under an exclusive lock on the releases folder, convert and validate (incrementally when the
-   build cache ``releases/.cache/`` is valid: docs/decisions/0010-incremental-build.md); on any
+   build cache ``releases/.cmq-cache/`` is valid: docs/decisions/0010-incremental-build.md); on any
    violation raise :class:`ValidationFailed` (no release is written; the cache records the
    attempt). A first build validates before creating the releases folder: nothing is written;
 2. remove stale ``.tmp-*`` left by killed builds;

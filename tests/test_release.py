@@ -24,10 +24,10 @@ from publisher import __version__
 from publisher.core.errors import ReleaseError
 from publisher.core.namespaces import DCAT, PROV, SPDX
 from publisher.project.folder import Project
-from publisher.release.build import BuildResult, build_release
-from publisher.release.cache import CACHE_DIR
+from publisher.release.build import BuildResult, build_release, sources_digest
+from publisher.release.cache import CACHE_DIR, inputs_of
 from publisher.release.folder import TMP_PREFIX, build_lock, clean_stale, current_release
-from publisher.release.manifest import read_release
+from publisher.release.manifest import read_release, release_id
 from publisher.release.model import (
     ADDED_NT,
     CONTEXT,
@@ -116,7 +116,8 @@ def test_first_release_layout(first: Built) -> None:
     assert current_release(releases) == first.folder
     assert not list(releases.glob(f"{TMP_PREFIX}*"))
     nt = (first.folder / DATA_NT).read_bytes()
-    assert info.release_id == hashlib.sha256(nt).hexdigest()[:16]
+    inputs = {**inputs_of(first.project), "sources": sources_digest(info.sources)}
+    assert info.release_id == release_id(hashlib.sha256(nt).hexdigest(), inputs)
     assert (first.result.reused, first.result.status) == (False, "published")
     assert first.result.path == first.folder.resolve()
     assert first.result.mode == "full" and first.result.seconds > 0
@@ -194,7 +195,7 @@ def test_other_release_files_parse(first: Built) -> None:
 def test_same_sources_give_the_same_bytes_and_a_rebuild_is_a_no_op(
     first: Built, tmp_path: Path
 ) -> None:
-    other = copy_campus(tmp_path / "other")  # another path, same sources
+    other = keep_releases(copy_campus(tmp_path / "other").root, 2)  # another path, same sources
     out = tmp_path / "out"
     built = build_release(other, out)
     info = built.info
@@ -323,3 +324,29 @@ def test_a_cache_folder_the_build_did_not_make_is_left_alone(tmp_path: Path) -> 
     assert built.status == "published"
     assert [p.name for p in (out / CACHE_DIR).iterdir()] == ["state.pkl"]
     assert (out / CACHE_DIR / "state.pkl").read_text(encoding="utf-8") == "theirs"
+
+
+@pytest.mark.parametrize("incremental", [True, False], ids=["incremental", "full"])
+def test_a_configuration_only_change_is_a_new_release(tmp_path: Path, incremental: bool) -> None:
+    """``public_url`` and the title change no triple, yet reach the catalogue and manifest."""
+    project = copy_campus(tmp_path / "campus")
+    before = build_release(project)
+    toml = project.data_dir / "campus.toml"
+    text = toml.read_text(encoding="utf-8")
+    new_url = "https://donnees.example.org/cmq/"
+    toml.write_text(text.replace('public_url = "http://127.0.0.1:8000/"', f'public_url = "{new_url}"')
+                    .replace('titre = "Campus des métiers', 'titre = "Le campus des métiers')
+                    .replace('contact_nom = "Campus', 'contact_nom = "Le campus'),
+                    encoding="utf-8")
+    project = Project.open(project.root)
+    after = build_release(project, incremental=incremental)
+    assert after.status == "published", "a configuration change is published"
+    assert after.info.release_id != before.info.release_id
+    folder = project.releases_dir / after.info.release_id
+    assert json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["campus"]["public_url"] \
+        == new_url
+    catalog = (folder / "catalog.ttl").read_text(encoding="utf-8")
+    assert new_url in catalog and "Le campus des métiers" in catalog
+    assert (folder / DATA_NT).read_bytes() == (before.path / DATA_NT).read_bytes()
+    again = build_release(project, incremental=incremental)
+    assert (again.status, again.info.release_id) == ("unchanged", after.info.release_id)

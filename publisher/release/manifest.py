@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -86,9 +87,18 @@ FILE_TYPES: dict[str, tuple[str, str]] = {
 }
 
 
-def release_id_of(nt: bytes) -> str:
-    """A release id: the first 16 hex digits of the SHA-256 of the sorted N-Triples dump."""
-    return hashlib.sha256(nt).hexdigest()[:16]
+def release_id(data_sha256: str, inputs: Mapping[str, str]) -> str:
+    """A release id: the first 16 hex digits of the SHA-256 of the data dump's SHA-256 and of
+    every other input that reaches the release (``inputs``: configuration, mapping, ontology,
+    shapes, sources, cmq version… as name → digest). A change of any of them is a new release;
+    the same inputs give the same id."""
+    key = json.dumps({"data": data_sha256, **inputs}, sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(key.encode("ascii")).hexdigest()[:16]
+
+
+def release_id_of(nt: bytes, inputs: Mapping[str, str]) -> str:
+    """:func:`release_id` of a sorted N-Triples or N-Quads dump held in memory."""
+    return release_id(hashlib.sha256(nt).hexdigest(), inputs)
 
 
 def file_entry(path: Path) -> FileEntry:

@@ -28,6 +28,7 @@ from pathlib import Path
 from publisher.core.errors import ReleaseError, ReleaseNotFound
 from publisher.core.files import fsync_dir
 from publisher.project.config import CampusConfig
+from publisher.release.lease import held_ids
 from publisher.release.manifest import ID_PATTERN, list_releases, read_release
 from publisher.release.model import (
     CURRENT_LINK,
@@ -141,10 +142,14 @@ def swap_current(releases_dir: Path, release_id: str) -> None:
 
 
 def prune(releases_dir: Path, keep: int, current_id: str) -> list[str]:
-    """Delete releases beyond the ``keep`` most recent (the current one always stays)."""
+    """Delete releases beyond the ``keep`` most recent (the current one always stays, and so does
+    every release a running server holds: :func:`publisher.release.lease.held_ids`)."""
     others = [r for r in list_releases(releases_dir, None) if r.release_id != current_id]
+    held = held_ids(releases_dir)
     removed = []
     for info in others[max(keep, 1) - 1:]:
+        if info.release_id in held:
+            continue
         doomed = releases_dir / info.release_id
         # leave the id namespace in one step; a failed rmtree is finished by the next build
         trash = releases_dir / f"{TMP_PREFIX}prune-{info.release_id}"

@@ -273,7 +273,7 @@ def synthetic_release(template: Path, releases: Path, triples: int, seed: str) -
     (tmp / rm.DATA_NT).write_bytes(data)
     for name in (rm.ONTOLOGY_TTL, rm.CATALOG_TTL, rm.VOID_TTL):
         shutil.copyfile(template / name, tmp / name)
-    rid = release_id_of(data)
+    rid = release_id_of(data, {"synthetic": str(seed)})
     files = tuple(file_entry(p) for p in sorted(tmp.iterdir()))
     created = info.created + timedelta(seconds=triples)  # newer than the template
     write_manifest(tmp, dataclasses.replace(info, release_id=rid, triples=triples, files=files,

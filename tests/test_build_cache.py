@@ -11,7 +11,7 @@ from conftest import set_cell
 from publisher.project.folder import Project
 from publisher.release import cache as build_cache
 from publisher.release.build import build_release
-from publisher.release.cache import CACHE_DIR, STATE, BuildCache, inputs_of
+from publisher.release.cache import CACHE_DIR, STATE, TAG, BuildCache, inputs_of
 
 
 def mode(project: Project) -> str:
@@ -92,7 +92,7 @@ def test_only_named_files_are_kept(built: Project) -> None:
     root = built.releases_dir / CACHE_DIR
     state = cache_of(built).load(inputs_of(built))
     assert state is not None
-    named = {STATE, state.data_file, state.extra_file}
+    named = {STATE, TAG, state.data_file, state.extra_file}  # TAG: the cache proves it is its folder
     named |= {t.rows_file for t in state.tables.values() if t.rows_file}
     assert {p.name for p in root.iterdir() if not p.name.startswith("canonical-")} == named
     assert len([p for p in root.iterdir() if p.name.startswith("canonical-")]) == 2

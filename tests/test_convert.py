@@ -116,6 +116,11 @@ BAD_CELLS = [
     Bad("key-with-capitals", "formations.csv", "mc-soudage-cfa", "id", "MC Soudage", "invalid key"),
     Bad("iri-without-scheme", "partenaires.csv", "federation-plasturgie", "site_web",
         "www.laplasturgie.fr", "invalid IRI"),
+    # what the N-Triples/Turtle writers (pyoxigraph) cannot read back: refused at the cell
+    Bad("iri-bad-percent-encoding", "etablissements.csv", "lycee-condorcet", "site_web",
+        "http://example.org/%zz", "percent encoding"),
+    Bad("iri-bad-host", "etablissements.csv", "lp-henry-potez", "site_web",
+        "http://[::1/", "invalid IRI"),
     Bad("concept-code", "formations.csv", "bts-cprp-lgt-sq", "voies", "Voie scolaire",
         "code invalide"),
     Bad("reference", "formations.csv", "bts-crci-greta", "etablissement", "GRETA de l'Aisne",
@@ -211,7 +216,7 @@ def test_every_problem_is_reported_not_just_the_first(broken: Broken) -> None:
     files = {loc.file for loc, _m in broken.conversion.problems}
     assert files == {"sources.csv", "adhesions.csv", "formations.csv", "chiffres.csv",
                      "certifications.csv", "partenariats.csv", "partenaires.csv",
-                     "chiffres-2015.csv"}
+                     "chiffres-2015.csv", "etablissements.csv"}
     assert len(broken.conversion.problems) == len(BAD_CELLS) - 2 + 5
     # the rest of the data is still converted
     assert len(broken.conversion.graph) > 400

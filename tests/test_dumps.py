@@ -194,7 +194,8 @@ def test_iri_refused_by_the_turtle_writer_is_a_release_error(tmp_path: Path) -> 
     g = Graph()
     g.add((URIRef(f"{BASE}organisation/a"), URIRef("http://example.org/p"),
            URIRef("http://example.org/[x]")))
-    with pytest.raises(ReleaseError, match=r"cannot write Turtle.*\["):
+    # the one IRI check (core.ntriples.iri_problem, pyoxigraph's parser) refuses it first
+    with pytest.raises(ReleaseError, match=r"invalid IRI, cannot be written.*\["):
         write_all(g, tmp_path)
 
 

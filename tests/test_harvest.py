@@ -31,6 +31,7 @@ from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 
 from publisher.cli.main import main
 from publisher.core.errors import ProjectError
+from publisher.harvest.addresses import AddressPolicy
 from publisher.harvest.fetch import (
     BAD_RESPONSE,
     BAD_SCHEME,
@@ -344,7 +345,9 @@ class Network:
         return [*harvested, *rejected]
 
 
-HARVEST_OPTS = ("--max-mib", "1", "--timeout", "2", "--total-timeout", "20")
+#: The test network is on loopback: allowed explicitly (only public addresses by default).
+HARVEST_OPTS = ("--max-mib", "1", "--timeout", "2", "--total-timeout", "20",
+                "--allow-address", "127.0.0.1")
 
 
 @pytest.fixture(scope="module")
@@ -684,3 +687,113 @@ def test_national_configuration_is_kept(tmp_path: Path) -> None:
     (tmp_path / "data" / "etablissements.csv").write_text("id\n", encoding="utf-8")
     with pytest.raises(ProjectError):  # a campus project is never overwritten
         national_project(tmp_path, {})
+
+
+# ---------------------------------------------------------------- credentials, addresses, memory
+
+
+def _files_holding(folder: Path, needle: bytes) -> list[str]:
+    return [str(p) for p in folder.rglob("*") if p.is_file() and needle in p.read_bytes()]
+
+
+def test_credentials_in_a_url_are_refused_and_never_published(network: Network,
+                                                               tmp_path: Path) -> None:
+    t = network.tiny
+    secret = "s3cret-pw"
+    t.routes["/cred-dump/catalog.ttl"] = Route(catalog_ttl(
+        f"{t.url}/cred-dump", f"http://harvester:{secret}@127.0.0.1:1/campus.nt"))
+    before = {k: len(v) for k, v in t.hits.items()}
+    with_credentials = t.url.replace("http://", f"http://harvester:{secret}@")
+    urls = [f"{with_credentials}/delta/catalog.jsonld", f"{t.url}/cred-dump/catalog.ttl",
+            f"{t.url}/delta/catalog.jsonld"]
+    out = tmp_path / "national"
+    code, text = cmq("harvest", *urls, "--out", str(out), "--json", *HARVEST_OPTS)
+    summary = json.loads(text)
+    assert code == 0 and summary["release_id"], text
+    reasons = {(o["catalog_url"], o["reason"]) for o in summary["rejected"]}
+    assert reasons == {(f"{t.url}/delta/catalog.jsonld", "credentials-in-url"),
+                       (f"{t.url}/cred-dump/catalog.ttl", "credentials-in-url")}
+    assert secret not in text and "harvester" not in text
+    assert _files_holding(out / "releases", secret.encode()) == []
+    assert t.count("/delta/catalog.jsonld") - before.get("/delta/catalog.jsonld", 0) == 1
+    code, text = cmq("harvest", *urls, "--out", str(out), *HARVEST_OPTS)  # printed output
+    assert secret not in text and "harvester" not in text
+
+
+@contextlib.contextmanager
+def loopback_server(host: str, routes: dict[str, Route]) -> Iterator[Tiny]:
+    port = free_port()
+    tiny = Tiny(f"http://{host}:{port}", routes)
+    server = ThreadingHTTPServer((host, port), _handler(tiny))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield tiny
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_redirect_to_an_address_not_allowed_is_not_followed(network: Network,
+                                                              tmp_path: Path) -> None:
+    """127.0.0.1 is allowed; its catalogue redirects to 127.0.0.2 (loopback, not allowed):
+    refused before any connection to it. Without the allow-list 127.0.0.1 is refused too."""
+    t = network.tiny
+    with loopback_server("127.0.0.2", {"/catalog.ttl": Route(b"")}) as inner:
+        t.routes["/to-inner/catalog.ttl"] = Route(location=f"{inner.url}/catalog.ttl")
+        # link-local (cloud metadata) and IPv6 loopback: refused before any connection
+        t.routes["/to-metadata/catalog.ttl"] = Route(location="http://169.254.169.254/latest/")
+        t.routes["/to-ipv6/catalog.ttl"] = Route(location="http://[::1]:9/catalog.ttl")
+        urls = [f"{t.url}/to-inner/catalog.ttl", f"{t.url}/to-metadata/catalog.ttl",
+                f"{t.url}/to-ipv6/catalog.ttl"]
+        code, text = cmq("harvest", *urls, "--out", str(tmp_path / "n"), "--json",
+                         *HARVEST_OPTS)
+        summary = json.loads(text)
+        assert code == 1
+        assert {o["reason"] for o in summary["rejected"]} == {"forbidden-address"}
+        assert t.count("/to-inner/catalog.ttl", 302) == 1
+        assert inner.hits == {}, "nothing was sent to the address not allowed"
+        before = t.count("/delta/catalog.jsonld")
+        code, text = cmq("harvest", f"{t.url}/delta/catalog.jsonld", "--out",
+                         str(tmp_path / "m"), "--json", "--timeout", "2")  # no allow-list
+        assert code == 1
+        [rejected] = json.loads(text)["rejected"]
+        assert rejected["reason"] == "forbidden-address" and "127.0.0.1" in rejected["detail"]
+        assert t.count("/delta/catalog.jsonld") == before
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1",
+                                     "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1",
+                                     "fe80::1", "fc00::1", "::ffff:127.0.0.1", "224.0.0.1"])
+def test_only_public_addresses_by_default(address: str) -> None:
+    import ipaddress
+    ip = ipaddress.ip_address(address)
+    assert not AddressPolicy().allows(ip)
+    assert AddressPolicy.of([address]).allows(ip)
+    assert AddressPolicy().allows(ipaddress.ip_address("193.51.24.1"))  # a public address
+
+
+def test_a_dump_over_the_triple_limit_fails_alone(network: Network, tmp_path: Path) -> None:
+    """One source over ``--max-triples`` is rejected with a message while the others are
+    harvested, and the cache keeps no body of a rejected source."""
+    t = network.tiny
+    delta = gzip.decompress(t.routes["/delta/campus.nt.gz"].body)
+    limit = delta.count(b"\n") + 10
+    many = b"".join(f"<http://x/{i}> <http://x/p> \"{i}\" .\n".encode()
+                    for i in range(limit + 1))
+    t.routes["/many/catalog.ttl"] = Route(catalog_ttl(f"{t.url}/many", f"{t.url}/many/campus.nt"))
+    t.routes["/many/campus.nt"] = Route(many, "application/n-triples")
+    out = tmp_path / "national"
+    urls = [f"{t.url}/many/catalog.ttl", f"{t.url}/delta/catalog.jsonld"]
+    code, text = cmq("harvest", *urls, "--out", str(out), "--json", "--max-triples", str(limit),
+                     *HARVEST_OPTS)
+    summary = json.loads(text)
+    assert code == 0, text
+    assert [o["download_url"] for o in summary["harvested"]] == [f"{t.url}/delta/campus.nt.gz"]
+    [rejected] = summary["rejected"]
+    assert rejected["reason"] == "too-large" and f"more than {limit}" in rejected["detail"]
+    cache = out / "harvest-cache"
+    assert not _files_holding(cache, b"<http://x/0> <http://x/p>"), "rejected body not kept"
+    index = json.loads((cache / "index.json").read_text(encoding="utf-8"))
+    assert f"{t.url}/many/campus.nt" not in index["entries"]
+    assert f"{t.url}/delta/campus.nt.gz" in index["entries"]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -23,6 +26,7 @@ from publisher.importers import (
 )
 from publisher.importers.wikidata import qid, sparql_query
 from publisher.lheo.schema import check_structure
+from publisher.project.folder import Project
 
 
 def test_import_annuaire_json_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -110,3 +114,40 @@ def test_wikidata_query_and_qids() -> None:
     assert qid("Q42") == qid("http://www.wikidata.org/entity/Q42") == "Q42"
     assert qid("https://www.wikidata.org/wiki/Q42") == "Q42"
     assert qid("42") is None and qid("Q0") is None
+
+
+#: Runs ``cmq import annuaire`` and SIGKILLs it right after its first file lands in ``data/``.
+KILLED_IMPORT = """
+import os, signal, sys
+from pathlib import Path
+data = (Path(sys.argv[1]) / "data").resolve()
+real = os.replace
+def replace(src, dst, *args, **kwargs):
+    real(src, dst, *args, **kwargs)
+    if Path(dst).parent.resolve() == data and str(dst).endswith(".csv"):
+        os.kill(os.getpid(), signal.SIGKILL)
+os.replace = replace
+from publisher.cli.main import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_an_import_killed_between_its_two_files_commits_both(tmp_path: Path) -> None:
+    """Table and ``sources.csv`` are replaced together: a kill between the two renames is
+    finished when the project is next opened, and no temporary file stays in ``data/``."""
+    def args(root: Path) -> list[str]:
+        return ["import", "annuaire", str(NATIONAL / "annuaire.csv"), "--project", str(root),
+                "--date", "2026-01-15", "--departement", "02,80", "--uai", "0599901S"]
+
+    reference = copy_campus(tmp_path / "reference")
+    assert main(args(reference.root)) == EXIT_OK
+    killed = copy_campus(tmp_path / "killed")
+    done = subprocess.run([sys.executable, "-c", KILLED_IMPORT, str(killed.root),
+                           *args(killed.root)], capture_output=True, timeout=120, check=False)
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()
+    Project.open(killed.root)
+    names = sorted(p.name for p in killed.data_dir.iterdir())
+    assert names == sorted(p.name for p in reference.data_dir.iterdir()), "no leftover"
+    for name in names:
+        assert (killed.data_dir / name).read_bytes() == (reference.data_dir / name).read_bytes(), \
+            name

@@ -24,9 +24,10 @@ from publisher import __version__
 from publisher.core.errors import ReleaseError
 from publisher.core.namespaces import DCAT, PROV, SPDX
 from publisher.project.folder import Project
-from publisher.release.build import BuildResult, build_release
+from publisher.release.build import BuildResult, build_release, sources_digest
+from publisher.release.cache import CACHE_DIR, inputs_of
 from publisher.release.folder import TMP_PREFIX, build_lock, clean_stale, current_release
-from publisher.release.manifest import read_release
+from publisher.release.manifest import read_release, release_id
 from publisher.release.model import (
     ADDED_NT,
     CONTEXT,
@@ -35,6 +36,7 @@ from publisher.release.model import (
     DATA_NT,
     DATA_TTL,
     MANIFEST,
+    OWN_MARK,
     PROVENANCE_TTL,
     REMOVED_NT,
     REPORT_HTML,
@@ -114,7 +116,8 @@ def test_first_release_layout(first: Built) -> None:
     assert current_release(releases) == first.folder
     assert not list(releases.glob(f"{TMP_PREFIX}*"))
     nt = (first.folder / DATA_NT).read_bytes()
-    assert info.release_id == hashlib.sha256(nt).hexdigest()[:16]
+    inputs = {**inputs_of(first.project), "sources": sources_digest(info.sources)}
+    assert info.release_id == release_id(hashlib.sha256(nt).hexdigest(), inputs)
     assert (first.result.reused, first.result.status) == (False, "published")
     assert first.result.path == first.folder.resolve()
     assert first.result.mode == "full" and first.result.seconds > 0
@@ -192,7 +195,7 @@ def test_other_release_files_parse(first: Built) -> None:
 def test_same_sources_give_the_same_bytes_and_a_rebuild_is_a_no_op(
     first: Built, tmp_path: Path
 ) -> None:
-    other = copy_campus(tmp_path / "other")  # another path, same sources
+    other = keep_releases(copy_campus(tmp_path / "other").root, 2)  # another path, same sources
     out = tmp_path / "out"
     built = build_release(other, out)
     info = built.info
@@ -270,13 +273,80 @@ def test_current_link_states(tmp_path: Path) -> None:
 
 
 def test_one_build_at_a_time_and_stale_temporary_folders(tmp_path: Path) -> None:
-    (tmp_path / f"{TMP_PREFIX}abc").mkdir()
+    (tmp_path / f"{TMP_PREFIX}abc").mkdir()  # a killed build's folder: marked first
+    (tmp_path / f"{TMP_PREFIX}abc" / OWN_MARK).write_text("cmq", encoding="utf-8")
     (tmp_path / f"{TMP_PREFIX}abc" / DATA_NT).write_text("half", encoding="utf-8")
-    (tmp_path / f"{TMP_PREFIX}current-1").symlink_to("gone")
+    (tmp_path / f"{TMP_PREFIX}empty").mkdir()  # killed before its mark: empty
+    (tmp_path / f"{TMP_PREFIX}current-1").symlink_to(PLANTED)
+    foreign = [f"{TMP_PREFIX}unmarked", f"{TMP_PREFIX}link", f"{TMP_PREFIX}file"]
+    (tmp_path / foreign[0]).mkdir()
+    (tmp_path / foreign[0] / "notes.txt").write_text("mine", encoding="utf-8")
+    (tmp_path / foreign[1]).symlink_to(tmp_path / foreign[0])
+    (tmp_path / foreign[2]).write_text("mine", encoding="utf-8")
     with build_lock(tmp_path):
         with pytest.raises(ReleaseError, match="another build"), build_lock(tmp_path):
             pass
-        assert clean_stale(tmp_path) == [f"{TMP_PREFIX}abc", f"{TMP_PREFIX}current-1"]
-    assert not list(tmp_path.glob(f"{TMP_PREFIX}*"))
+        assert clean_stale(tmp_path) == [f"{TMP_PREFIX}abc", f"{TMP_PREFIX}current-1",
+                                         f"{TMP_PREFIX}empty"]
+    assert sorted(p.name for p in tmp_path.glob(f"{TMP_PREFIX}*")) == sorted(foreign)
+    assert (tmp_path / foreign[0] / "notes.txt").read_text(encoding="utf-8") == "mine"
     with build_lock(tmp_path):  # released when the block ends
         pass
+
+
+def test_build_into_a_shared_folder_removes_only_what_it_wrote(tmp_path: Path) -> None:
+    """``cmq build --out ~``: the user's ``.cache/``, ``.tmp-*`` and a ``.cmq-cache`` the build
+    did not make survive two builds (one pruning); the build's own leftovers are removed."""
+    project = keep_releases(copy_campus(tmp_path / "campus").root, 1)
+    home = tmp_path / "home"
+    theirs = {".cache/app/settings.json": "{}", ".tmp-download/part.bin": "x",
+              f"{TMP_PREFIX}mine/notes.txt": "n", "notes.txt": "n"}
+    for name, text in theirs.items():
+        (home / name).parent.mkdir(parents=True, exist_ok=True)
+        (home / name).write_text(text, encoding="utf-8")
+    first = build_release(project, home)
+    assert (home / CACHE_DIR / "CACHEDIR.TAG").is_file(), "the build's cache carries its tag"
+    set_cell(project, "etablissements.csv", "lp-exemple-laon", "nom", NEW_NAME)
+    second = build_release(project, home)
+    assert second.pruned == (first.info.release_id,)
+    for name, text in theirs.items():
+        assert (home / name).read_text(encoding="utf-8") == text, name
+    assert not (home / first.info.release_id).exists()
+    assert not [p for p in home.glob(f"{TMP_PREFIX}*") if p.name != f"{TMP_PREFIX}mine"]
+
+
+def test_a_cache_folder_the_build_did_not_make_is_left_alone(tmp_path: Path) -> None:
+    project = copy_campus(tmp_path / "campus")
+    out = tmp_path / "out"
+    (out / CACHE_DIR).mkdir(parents=True)
+    (out / CACHE_DIR / "state.pkl").write_text("theirs", encoding="utf-8")
+    built = build_release(project, out)
+    assert built.status == "published"
+    assert [p.name for p in (out / CACHE_DIR).iterdir()] == ["state.pkl"]
+    assert (out / CACHE_DIR / "state.pkl").read_text(encoding="utf-8") == "theirs"
+
+
+@pytest.mark.parametrize("incremental", [True, False], ids=["incremental", "full"])
+def test_a_configuration_only_change_is_a_new_release(tmp_path: Path, incremental: bool) -> None:
+    """``public_url`` and the title change no triple, yet reach the catalogue and manifest."""
+    project = copy_campus(tmp_path / "campus")
+    before = build_release(project)
+    toml = project.data_dir / "campus.toml"
+    text = toml.read_text(encoding="utf-8")
+    new_url = "https://donnees.example.org/cmq/"
+    toml.write_text(text.replace('public_url = "http://127.0.0.1:8000/"', f'public_url = "{new_url}"')
+                    .replace('titre = "Campus des métiers', 'titre = "Le campus des métiers')
+                    .replace('contact_nom = "Campus', 'contact_nom = "Le campus'),
+                    encoding="utf-8")
+    project = Project.open(project.root)
+    after = build_release(project, incremental=incremental)
+    assert after.status == "published", "a configuration change is published"
+    assert after.info.release_id != before.info.release_id
+    folder = project.releases_dir / after.info.release_id
+    assert json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["campus"]["public_url"] \
+        == new_url
+    catalog = (folder / "catalog.ttl").read_text(encoding="utf-8")
+    assert new_url in catalog and "Le campus des métiers" in catalog
+    assert (folder / DATA_NT).read_bytes() == (before.path / DATA_NT).read_bytes()
+    again = build_release(project, incremental=incremental)
+    assert (again.status, again.info.release_id) == ("unchanged", after.info.release_id)

@@ -18,8 +18,12 @@ from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from server_fixtures import LiveServer, start_server
 
+from publisher.core.errors import ReleaseError
+from publisher.project.folder import Project
 from publisher.release import model as rm
 from publisher.release.build import build_release
+from publisher.release.folder import swap_current
+from publisher.release.manifest import verify_files
 from publisher.release.model import FileEntry
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated")
@@ -290,3 +294,72 @@ def test_new_release_is_served_without_restart(swapped: tuple[LiveServer, str, s
                     headers={"Accept-Encoding": "identity"})
     assert old.status_code == 200
     assert old.content == (server.project.releases_dir / first / rm.DATA_NT).read_bytes()
+
+
+# ------------------------------------------------------------------ what a release folder holds
+
+
+def _keep_one(root: Path) -> None:
+    toml = root / "data" / "campus.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace("releases_conservees = 5", "releases_conservees = 1"),
+                    encoding="utf-8")
+
+
+def test_a_symlink_in_a_release_is_never_served(tmp_path: Path) -> None:
+    """``releases/<id>/validation.html -> /etc/passwd``: that release is refused (kept or
+    made current), the release being served stays, and no byte of the target goes out."""
+    project = copy_campus(tmp_path / "campus")
+    first = build_release(project)
+    set_cell(project, "formations.csv", "cap-plasturgie-cfa", "intitule", RENAMED)
+    second = build_release(project)
+    bad = second.path / rm.REPORT_HTML
+    bad.unlink()
+    bad.symlink_to("/etc/passwd")
+    swap_current(project.releases_dir, first.info.release_id)
+    secret = Path("/etc/passwd").read_bytes()[:64]
+    with start_server(project.root, {"reload_interval": "0.2", "workers": "1"}) as server:
+        kept = httpx.get(f"{server.url}releases/{second.info.release_id}/{rm.REPORT_HTML}")
+        assert kept.status_code == 404 and secret not in kept.content
+        swap_current(project.releases_dir, second.info.release_id)
+        time.sleep(1.5)  # several reload intervals
+        assert httpx.get(server.url + "healthz").json()["release"] == first.info.release_id
+        r = httpx.get(f"{server.url}dumps/{rm.REPORT_HTML}")
+        assert r.status_code == 200 and secret not in r.content
+        assert r.content == (first.path / rm.REPORT_HTML).read_bytes()
+        assert "files differ from the manifest" in server.log_text()
+
+
+def test_verify_files_refuses_a_changed_file(tmp_path: Path) -> None:
+    project = copy_campus(tmp_path / "campus")
+    built = build_release(project)
+    verify_files(built.path, built.info.files)
+    void = built.path / rm.VOID_TTL
+    data = void.read_bytes()
+    void.write_bytes(data[:-2] + b"#\n")  # same size, other bytes
+    with pytest.raises(ReleaseError, match="void.ttl: somme de contrôle"):
+        verify_files(built.path, built.info.files)
+
+
+def test_the_release_a_server_holds_is_never_pruned(tmp_path: Path) -> None:
+    """Builds faster than the reload interval (kept: 1): the served release stays on disk
+    while the server runs; once it stops, the next build prunes it."""
+    root = tmp_path / "campus"
+    copy_campus(root)
+    _keep_one(root)
+    project = Project.open(root)
+    first = build_release(project)
+    with start_server(root, {"reload_interval": "3600", "workers": "1"}) as server:
+        assert server.release.release_id == first.info.release_id
+        set_cell(project, "formations.csv", "cap-plasturgie-cfa", "intitule", RENAMED)
+        second = build_release(project)
+        assert second.pruned == ()
+        set_cell(project, "formations.csv", "cap-plasturgie-cfa", "intitule", RENAMED + " 2")
+        third = build_release(project)
+        assert third.pruned == (second.info.release_id,)
+        r = httpx.get(server.url + "dumps/campus.nt", headers={"Accept-Encoding": "identity"})
+        assert r.status_code == 200
+        assert r.content == (first.path / rm.DATA_NT).read_bytes()
+    set_cell(project, "formations.csv", "cap-plasturgie-cfa", "intitule", RENAMED + " 3")
+    fourth = build_release(project)
+    assert first.info.release_id in fourth.pruned, "a stopped server's lease is gone"

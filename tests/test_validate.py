@@ -60,6 +60,9 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Broken:
                           "jean.dupont@lpo-fictif.invalid"),
         "places": set_cell(project, "formations.csv", "bts-cprp-lgt-sq", "places", "douze"),
         "end": set_cell(project, "adhesions.csv", "universite-fictive", "fin", "2012-08-31"),
+        # an IRI the writers cannot read back (once validated here, then a build failure)
+        "iri": set_cell(project, "etablissements.csv", "lp-henry-potez", "site_web",
+                        "http://example.org/%zz"),
     }
     return Broken(project.root, rows)
 
@@ -109,7 +112,9 @@ def test_cmq_validate_fails_and_names_file_row_column_and_message(
     assert "Le code postal a cinq chiffres." in line and "The postcode has five digits." in line
     assert any(f"formations.csv, ligne/row {broken.rows['places']}, colonne/column places" in x
                and "'douze'" in x for x in lines)
-    assert lines[-1].startswith("4 violation(s)")
+    assert any(f"etablissements.csv, ligne/row {broken.rows['iri']}, colonne/column site_web" in x
+               and "%zz" in x for x in lines)
+    assert lines[-1].startswith("5 violation(s)")
 
 
 def test_cmq_validate_json_lists_every_problem_with_its_location(
@@ -118,7 +123,7 @@ def test_cmq_validate_json_lists_every_problem_with_its_location(
     run = runs["broken-json"]
     assert run.code == 1
     payload = json.loads(run.out)
-    assert payload["ok"] is False and payload["violations"] == 4
+    assert payload["ok"] is False and payload["violations"] == 5
     problems = payload["problems"]
     assert set(problems[0]) == {"severity", "file", "row", "column", "message_fr", "message_en",
                                 "focus", "path", "value", "shape", "component"}

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publisher.cli.errors import EXIT_INVALID, EXIT_OK
+from publisher.cli.errors import EXIT_INVALID, EXIT_OK, UsageError
 from publisher.cli.output import Subparsers, emit, prefixed_progress, quiet
 
 if TYPE_CHECKING:
@@ -24,14 +24,20 @@ _MIB = 1024 * 1024
 def cmd_harvest(args: argparse.Namespace) -> int:
     """Moissonne des catalogues DCAT en une version nationale / harvest DCAT catalogues into
     one national release (one named graph per campus)."""
+    from publisher.harvest.addresses import AddressPolicy, AddressRefused
     from publisher.harvest.run import harvest
 
+    try:
+        AddressPolicy.of(args.allow_address)
+    except AddressRefused as exc:
+        raise UsageError(f"--allow-address: {exc.detail}") from exc
     progress = prefixed_progress(not quiet(args))
     limits = _limits(args)
     national = {"id": args.id, "name": args.name, "base_iri": args.base_iri,
                 "public_url": args.public_url}
     summary = harvest(args.catalogs, args.out, limits=limits,
-                      national={k: v for k, v in national.items() if v}, progress=progress)
+                      national={k: v for k, v in national.items() if v}, progress=progress,
+                      allow_addresses=args.allow_address)
     payload = summary.as_dict()
     ok = summary.release is not None and not (args.strict and summary.rejected)
     payload["ok"] = ok
@@ -55,7 +61,8 @@ def _limits(args: argparse.Namespace) -> Limits:
                                               d.max_catalog_bytes // _MIB)) * _MIB,
                   connect_timeout=timeout, read_timeout=timeout,
                   total_timeout=given(args.total_timeout, d.total_timeout),
-                  max_redirects=int(given(args.max_redirects, d.max_redirects)))
+                  max_redirects=int(given(args.max_redirects, d.max_redirects)),
+                  max_triples=int(given(args.max_triples, d.max_triples)))
 
 
 def add_parsers(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -88,8 +95,15 @@ def add_parsers(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--total-timeout", type=float, default=None,
                    help="durée maximale d'un téléchargement / max time per download, s "
                    "(default 600)")
+    p.add_argument("--max-triples", type=int, default=None,
+                   help="triplets au plus par jeu / max triples of one dataset (default "
+                   "1000000; a larger one is rejected alone)")
     p.add_argument("--max-redirects", type=int, default=None,
                    help="redirections suivies au plus / max redirects followed (default 5)")
+    p.add_argument("--allow-address", action="append", default=[], metavar="IP[/BITS]",
+                   help="adresse ou réseau non public autorisé (répétable) / non-public address "
+                   "or network allowed (repeatable), e.g. 127.0.0.1 or 10.0.0.0/8; by default "
+                   "only public addresses are contacted, on every redirect too")
     p.add_argument("--strict", action="store_true",
                    help="code 1 si un jeu est rejeté / exit 1 when any dataset is rejected")
 

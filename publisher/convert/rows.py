@@ -18,7 +18,7 @@ from rdflib import XSD, Literal, URIRef
 
 from publisher.convert.mapping import Field, Table
 from publisher.core.namespaces import CMQ_NS
-from publisher.core.ntriples import BAD_IRI, escape
+from publisher.core.ntriples import escape, iri_problem
 from publisher.core.ntriples import literal as nt_literal
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -139,8 +139,9 @@ class _FieldPlan:
                 v = hit.group(1)
             if f.template:
                 v = f.template.replace("{value}", quote(v, safe=_SAFE))
-            if not _IRI.match(v) or any(c in v for c in '<>"{}|\\^`') or BAD_IRI.search(v):
-                return None, f"adresse (IRI) invalide / invalid IRI: {v!r}"
+            problem = "schéma absent / no scheme" if not _IRI.match(v) else iri_problem(v)
+            if problem is not None:
+                return None, f"adresse (IRI) invalide / invalid IRI: {v!r} ({problem})"
             return f"<{v}>", None
         if f.kind == "ref" and f.template:
             if not _KEY.match(v):
@@ -156,8 +157,9 @@ class _FieldPlan:
 
     @staticmethod
     def _iri(iri: str) -> tuple[str | None, str | None]:
-        if BAD_IRI.search(iri):
-            return None, f"adresse (IRI) invalide / invalid IRI: {iri!r}"
+        problem = iri_problem(iri)
+        if problem is not None:
+            return None, f"adresse (IRI) invalide / invalid IRI: {iri!r} ({problem})"
         return f"<{iri}>", None
 
     def _typed(self, v: str) -> tuple[str | None, str | None]:

@@ -9,6 +9,9 @@ An rdflib ``Graph`` is only made when a caller asks for one (:func:`lines_to_gra
 
 This is the one N-Triples writer: :func:`literal` for strings, :func:`nt_term` and
 :func:`sorted_rows` for rdflib terms (an IRI that cannot be written raises ``ReleaseError``).
+:func:`iri_problem` is the one IRI check, shared with the conversion (which reports a bad IRI at
+its cell): the characters N-Triples cannot hold between ``<>``, then pyoxigraph's own IRI parser
+(RFC 3987: scheme, host, percent-encoding…), the one that reads the dumps back.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -39,6 +43,17 @@ _NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\x7f"\\]')
 _UNESCAPE = re.compile(r'\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))')
 _UNECHAR = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\",
             "'": "'"}
+
+
+def iri_problem(iri: str) -> str | None:
+    """Why ``iri`` cannot be written as an absolute IRI in N-Triples/Turtle, or None."""
+    if BAD_IRI.search(iri):
+        return "caractère interdit / forbidden character"
+    try:
+        ox.NamedNode(iri)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def escape(lex: str) -> str:
@@ -137,9 +152,10 @@ _BNODE_LABEL = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 def _iri(iri: str) -> str:
-    if BAD_IRI.search(iri):
+    problem = iri_problem(iri)
+    if problem is not None:
         raise ReleaseError(f"IRI invalide, impossible à écrire / invalid IRI, cannot be written: "
-                           f"{iri!r}")
+                           f"{iri!r} ({problem})")
     return f"<{iri}>"
 
 
@@ -168,7 +184,7 @@ def nt_term(term: Node, *, bnodes: bool = False) -> str:
 
 def sorted_rows(graph: Graph, *, bnodes: bool = False) -> list[Row]:
     """The graph's triples with their N-Triples lines, sorted by line (code-point order)."""
-    bad = BAD_IRI.search
+    bad = iri_problem
     rows: list[Row] = []
     append = rows.append
     for s, p, o in graph:

@@ -3,8 +3,11 @@
 :class:`Fetcher` downloads one URL at a time with an httpx client and these guarantees (see
 docs/decisions/0014-harvest.md):
 
-- only ``http`` and ``https`` URLs, checked on the first URL and on every redirect target
-  (redirects are followed by hand, at most ``Limits.max_redirects``);
+- only ``http`` and ``https`` URLs without credentials, checked on the first URL and on every
+  redirect target (redirects are followed by hand, at most ``Limits.max_redirects``);
+- every hop's host is resolved and all its addresses checked against an
+  :class:`~publisher.harvest.addresses.AddressPolicy` (public addresses only by default), and the
+  connection goes to the address checked (:mod:`publisher.harvest.addresses`);
 - timeouts: httpx's per-phase timeouts (connect, read…) plus a total time per download;
 - a byte limit per download: a ``Content-Length`` above it is refused before reading, a body is
   streamed to disk and abandoned as soon as it passes the limit. Only ``gzip`` transfer coding is
@@ -23,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 import zlib
@@ -31,23 +35,33 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Self
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
 
 from publisher import __version__
 from publisher.core.errors import CmqError
 from publisher.core.files import sha256_file
+from publisher.harvest.addresses import (
+    BAD_SCHEME,
+    CREDENTIALS,
+    FORBIDDEN_ADDRESS,
+    AddressPolicy,
+    AddressRefused,
+    check_url,
+    redact,
+)
 
 #: Why a download failed (``FetchError.reason``).
-BAD_SCHEME, UNREACHABLE, TIMEOUT, HTTP_ERROR = "bad-scheme", "unreachable", "timeout", "http-error"
+UNREACHABLE, TIMEOUT, HTTP_ERROR = "unreachable", "timeout", "http-error"
 TOO_LARGE, TOO_MANY_REDIRECTS, BAD_RESPONSE = "too-large", "too-many-redirects", "bad-response"
 REASONS = (BAD_SCHEME, UNREACHABLE, TIMEOUT, HTTP_ERROR, TOO_LARGE, TOO_MANY_REDIRECTS,
-           BAD_RESPONSE)
-SCHEMES = ("http", "https")
+           BAD_RESPONSE, CREDENTIALS, FORBIDDEN_ADDRESS)
 INDEX = "index.json"
 USER_AGENT = f"cmq-harvest/{__version__} (+https://w3id.org/cmq/ontology)"
 _CHUNK = 1 << 16
+#: The names the cache writes: bodies, their decompressed copies, temporary files.
+_OWN_FILE = re.compile(r"^([0-9a-f]{32}\.body(\.plain)?|\.body-.+|\.index-.+)$")
 
 
 class FetchError(CmqError):
@@ -56,6 +70,7 @@ class FetchError(CmqError):
     status = 502
 
     def __init__(self, reason: str, url: str, message: str) -> None:
+        url = redact(url)  # credentials are never printed nor stored
         super().__init__(f"{url}: {message}")
         self.reason = reason
         self.url = url
@@ -68,6 +83,9 @@ class Limits:
 
     max_bytes: int = 512 * 1024 * 1024
     max_catalog_bytes: int = 16 * 1024 * 1024
+    #: Triples of one dump (its graph is held in memory until the release is written:
+    #: about 2.5 KB a triple).
+    max_triples: int = 1_000_000
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     total_timeout: float = 600.0
@@ -91,11 +109,12 @@ class Fetched:
 
 
 def check_scheme(url: str) -> None:
-    """Refuse anything but an absolute ``http(s)`` URL with a host (``file:``, ``ftp:``…)."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in SCHEMES or not parts.hostname:
-        raise FetchError(BAD_SCHEME, url, "seuls http et https sont acceptés / only http and "
-                         f"https URLs are accepted (scheme {parts.scheme or 'none'!r})")
+    """Refuse anything but an absolute ``http(s)`` URL with a host (``file:``, ``ftp:``…) and
+    without credentials (:func:`publisher.harvest.addresses.check_url`)."""
+    try:
+        check_url(url)
+    except AddressRefused as exc:
+        raise FetchError(exc.reason, url, exc.detail) from exc
 
 
 @dataclass
@@ -134,6 +153,24 @@ class HttpCache:
 
     def put(self, url: str, entry: CacheEntry) -> None:
         self.entries[url] = entry
+        self._write_index()
+
+    def keep_only(self, urls: set[str]) -> list[str]:
+        """Forget every URL but ``urls`` and delete the cache's files no entry names (bodies of
+        rejected or vanished sources, leftovers of killed runs): the cache never holds more than
+        the last harvest used. Only the cache's own file names are touched."""
+        self.entries = {u: e for u, e in self.entries.items() if u in urls}
+        self._write_index()
+        named = {e.file for e in self.entries.values()} | {INDEX}
+        removed = []
+        for p in self.folder.iterdir():
+            if p.name in named or not _OWN_FILE.match(p.name) or not p.is_file():
+                continue
+            p.unlink(missing_ok=True)
+            removed.append(p.name)
+        return removed
+
+    def _write_index(self) -> None:
         data = {"entries": {u: asdict(e) for u, e in sorted(self.entries.items())}}
         fd, tmp = tempfile.mkstemp(prefix=".index-", dir=self.folder)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -211,9 +248,10 @@ class Fetcher:
     """Downloads into an :class:`HttpCache`; counts requests and 304 answers."""
 
     def __init__(self, cache: HttpCache, limits: Limits | None = None,
-                 client: httpx.Client | None = None) -> None:
+                 client: httpx.Client | None = None, policy: AddressPolicy | None = None) -> None:
         self.cache = cache
         self.limits = limits or Limits()
+        self.policy = policy or AddressPolicy()
         lim = self.limits
         self.client = client or httpx.Client(
             follow_redirects=False,
@@ -251,8 +289,10 @@ class Fetcher:
         current = url
         try:
             for _hop in range(self.limits.max_redirects + 1):
+                target, hop = self._pinned(current, headers)
                 self.requests += 1
-                with self.client.stream("GET", current, headers=headers) as resp:
+                with self.client.stream("GET", target, headers=hop,
+                                        extensions=self._sni(current)) as resp:
                     if resp.has_redirect_location:
                         target = urljoin(current, resp.headers.get("location", ""))
                         check_scheme(target)
@@ -265,6 +305,23 @@ class Fetcher:
             raise FetchError(UNREACHABLE, current, f"injoignable / unreachable: {exc}") from exc
         raise FetchError(TOO_MANY_REDIRECTS, url, f"plus de / more than "
                          f"{self.limits.max_redirects} redirections")
+
+    def _pinned(self, url: str, headers: dict[str, str]) -> tuple[httpx.URL, dict[str, str]]:
+        """``url`` with its host replaced by the address the policy checked, and the headers
+        with the original ``Host``."""
+        parsed = httpx.URL(url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        try:
+            ip = self.policy.resolve(parsed.host, port)
+        except AddressRefused as exc:
+            raise FetchError(exc.reason, url, exc.detail) from exc
+        return parsed.copy_with(host=ip), {**headers, "Host": parsed.netloc.decode("ascii")}
+
+    @staticmethod
+    def _sni(url: str) -> dict[str, object]:
+        """TLS: the server name sent and checked is the URL's host, not the address."""
+        parsed = httpx.URL(url)
+        return {"sni_hostname": parsed.host} if parsed.scheme == "https" else {}
 
     def _answer(self, url: str, final: str, resp: httpx.Response, cached: CacheEntry | None,
                 limit: int, deadline: float) -> Fetched:

@@ -22,6 +22,7 @@ What differs (docs/decisions/0014-harvest.md):
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -60,13 +61,13 @@ from publisher.release.model import (
     DATA_NQ,
     DATA_TRIG,
     HARVEST_JSON,
-    MANIFEST,
     ONTOLOGY_TTL,
     PROVENANCE_TTL,
     REMOVED_NQ,
     REPORT_HTML,
     REPORT_TTL,
     SHAPES_TTL,
+    UNLISTED,
     VOID_TTL,
     FileEntry,
     ReleaseInfo,
@@ -153,11 +154,22 @@ def publish_national(project: Project, campuses: list[Harvested], outcomes: list
         releases_dir.mkdir(parents=True, exist_ok=True)
         with build_lock(releases_dir):
             data = "".join(nquads_lines(campuses)).encode("utf-8")
-            rid = release_id_of(data)
+            rid = release_id_of(data, national_inputs(project, campuses))
             writer = _NationalWriter(project, rid, data, campuses, outcomes, started)
             return publish_folder(releases_dir, rid, project.config, writer)
     except OSError as exc:
         raise ReleaseError(f"{releases_dir}: écriture impossible / cannot write: {exc}") from exc
+
+
+def national_inputs(project: Project, campuses: list[Harvested]) -> dict[str, str]:
+    """What reaches a national release besides its quads (part of its id): the national
+    configuration, the cmq version, and where each campus's dump came from."""
+    toml = project.data_dir / "campus.toml"
+    config = hashlib.sha256(toml.read_bytes()).hexdigest() if toml.is_file() else ""
+    sources = "".join(f"{c.final_url}\0{c.sha256}\n" for c in sorted(campuses,
+                                                                     key=lambda c: c.graph_iri))
+    return {"config": config, "cmq": __version__,
+            "sources": hashlib.sha256(sources.encode("utf-8")).hexdigest()}
 
 
 @dataclass(frozen=True)
@@ -218,7 +230,7 @@ class _NationalWriter:
 
 def _entries(folder: Path) -> tuple[FileEntry, ...]:
     return tuple(file_entry(p) for p in sorted(folder.iterdir())
-                 if p.is_file() and p.name != MANIFEST)
+                 if p.is_file() and p.name not in UNLISTED)
 
 
 def national_void(union: Graph, campuses: list[Harvested], info: ReleaseInfo) -> Graph:

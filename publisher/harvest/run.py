@@ -31,8 +31,8 @@ from rdflib.term import Node
 
 from publisher.core.errors import ProjectError
 from publisher.core.graphs import load_graph
+from publisher.harvest.addresses import AddressPolicy, redact
 from publisher.harvest.fetch import (
-    BAD_SCHEME,
     TOO_LARGE,
     Fetcher,
     FetchError,
@@ -217,9 +217,12 @@ def assign_slugs(campuses: Sequence[Slugged]) -> None:
             c.slug += "-" + hashlib.sha1(c.dataset.encode("utf-8")).hexdigest()[:8]
 
 
-def load_dump(path: Path, fmt: ox.RdfFormat, base_iri: str, dataset: str) -> Graph:
-    """Parse a dump into an rdflib graph; blank nodes get labels of this dataset only."""
+def load_dump(path: Path, fmt: ox.RdfFormat, base_iri: str, dataset: str,
+              max_triples: int | None = None) -> Graph:
+    """Parse a dump into an rdflib graph; blank nodes get labels of this dataset only. Past
+    ``max_triples`` the parse stops (:class:`FetchError` ``too-large``): memory stays bounded."""
     g = Graph()
+    limit = Limits().max_triples if max_triples is None else max_triples
     salt = dataset.encode("utf-8") + b"\0"
 
     def term(t: object) -> Node:
@@ -234,8 +237,11 @@ def load_dump(path: Path, fmt: ox.RdfFormat, base_iri: str, dataset: str) -> Gra
         raise CatalogError(f"terme non pris en charge / unsupported term: {t!r}")
 
     try:
-        for q in ox.parse(path=str(path), format=fmt, base_iri=base_iri,
-                          without_named_graphs=True):
+        for n, q in enumerate(ox.parse(path=str(path), format=fmt, base_iri=base_iri,
+                                       without_named_graphs=True)):
+            if n >= limit:
+                raise FetchError(TOO_LARGE, base_iri, f"plus de / more than {limit} "
+                                 "triplets/triples (--max-triples)")
             g.add((term(q.subject), term(q.predicate), term(q.object)))
     except (SyntaxError, ValueError) as exc:
         raise CatalogError(str(exc)) from exc
@@ -249,15 +255,17 @@ class _Harvest:
         self.ontology = load_graph(shipped_files("ontology"))
         self.outcomes: list[Outcome] = []
         self.accepted: list[Harvested] = []
+        self.used: set[str] = set()  # URLs whose cached bodies the next harvest may reuse
 
     def catalogue(self, url: str) -> None:
-        self.say(f"catalogue {url}")
+        self.say(f"catalogue {redact(url)}")
         try:
             fetched = self.fetcher.fetch(url, accept=CATALOG_ACCEPT,
                                          max_bytes=self.fetcher.limits.max_catalog_bytes)
         except FetchError as exc:
             self.outcomes.append(Outcome(url, reason=exc.reason, detail=exc.detail))
             return
+        self.used.add(url)
         fmt = rdf_format(fetched.media_type, fetched.final_url)
         try:
             if fmt is None:
@@ -277,6 +285,8 @@ class _Harvest:
                 self.dataset(g, d, url, fetched.retrieved, out)
             except FetchError as exc:
                 out.reason, out.detail = exc.reason, exc.detail
+            except MemoryError:  # this source only: the others are still harvested
+                out.reason, out.detail = TOO_LARGE, "mémoire insuffisante / out of memory"
 
     def dataset(self, g: Graph, d: Node, catalog_url: str, catalog_time: datetime,
                 out: Outcome) -> None:
@@ -290,7 +300,7 @@ class _Harvest:
         if choice is None:
             out.reason, out.detail = NO_RDF, "aucune distribution RDF / no RDF distribution"
             return
-        out.download_url = choice.url
+        out.download_url = redact(choice.url)
         if choice.checksum is not None:
             out.checksum = f"{choice.checksum.algorithm}:{choice.checksum.value}"
         check_scheme(choice.url)
@@ -328,6 +338,7 @@ class _Harvest:
             not_modified=fetched.not_modified, data=data, report=report,
             description=source_description(g, d, choice, cat)))
         out.status, out.triples = "harvested", len(data)
+        self.used.add(choice.url)
 
     def _parse(self, path: Path, choice: DumpChoice, url: str, dataset: str,
                out: Outcome) -> Graph | None:
@@ -336,7 +347,8 @@ class _Harvest:
             if choice.gzip:
                 plain = path.with_name(path.name + ".plain")
                 gunzip_file(path, plain, self.fetcher.limits.max_bytes, url)
-            return load_dump(plain, choice.format, url, dataset)
+            return load_dump(plain, choice.format, url, dataset,
+                             self.fetcher.limits.max_triples)
         except CatalogError as exc:
             out.reason, out.detail = UNPARSEABLE, str(exc)[:500]
             return None
@@ -347,27 +359,32 @@ class _Harvest:
 
 def harvest(catalog_urls: Sequence[str], out: Path, *, limits: Limits | None = None,
             national: dict[str, str] | None = None, client: httpx.Client | None = None,
-            progress: Progress | None = None) -> HarvestSummary:
+            progress: Progress | None = None,
+            allow_addresses: Sequence[str] = ()) -> HarvestSummary:
     """Harvest the catalogues into the national project ``out`` and publish its release.
 
-    Returns the summary; ``summary.release`` is None when no dataset could be harvested (then
-    nothing is published and the current release, if any, stays)."""
+    Only public addresses are contacted, plus the addresses or networks of ``allow_addresses``
+    (:mod:`publisher.harvest.addresses`). Returns the summary; ``summary.release`` is None when
+    no dataset could be harvested (then nothing is published and the current release, if any,
+    stays)."""
     say = progress or (lambda _msg: None)
     started = datetime.now(UTC).replace(microsecond=0)
     project = national_project(out, national)
-    fetcher = Fetcher(HttpCache(out / CACHE_DIR), limits, client)
+    policy = AddressPolicy.of(allow_addresses)  # AddressRefused: an invalid address
+    fetcher = Fetcher(HttpCache(out / CACHE_DIR), limits, client, policy)
     run = _Harvest(fetcher, say)
     try:
         for url in catalog_urls:
             try:
                 check_scheme(url)
             except FetchError as exc:
-                run.outcomes.append(Outcome(url, reason=BAD_SCHEME, detail=exc.detail))
+                run.outcomes.append(Outcome(redact(url), reason=exc.reason, detail=exc.detail))
                 continue
             run.catalogue(url)
     finally:
         if client is None:
             fetcher.close()
+        fetcher.cache.keep_only(run.used)
     summary = HarvestSummary(run.outcomes, None, fetcher.requests, fetcher.not_modified)
     if run.accepted:
         assign_slugs(run.accepted)

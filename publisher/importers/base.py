@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
+from publisher.core.filegroup import FileGroup
 from publisher.importers.merge import (
     Candidate,
     Rejected,
@@ -121,9 +122,11 @@ class ImportRun:
             self.merge.close()
             self.rejects.close(commit=False)
             return
-        self.merge.commit()
-        if self.result.imported or self.result.merged:
-            upsert_source(self.project.data_dir, self.source)
-        else:
-            self.result.source_id = ""
+        with FileGroup(self.project.data_dir) as group:  # the table and its source row, together
+            self.merge.commit(group)
+            if self.result.imported or self.result.merged:
+                upsert_source(self.project.data_dir, self.source, group)
+            else:
+                self.result.source_id = ""
+            group.commit()
         self.rejects.close()

@@ -4,10 +4,11 @@ The campus's table is read once (it is campus-sized); rows of the national file 
 :meth:`TableMerge.offer`: a row whose identifier (UAI, RNCP, CFD…) matches an existing row updates
 only the columns the national file provides (non-empty values), so the campus's own edits of other
 columns are kept; a national value a spreadsheet would run as a formula is written neutralised
-(:func:`publisher.core.spreadsheet.neutralise`); a new row gets a stable ``id`` slug and is spooled to a temporary file, so a
-65,000-row import costs no more memory than the set of its keys. :meth:`TableMerge.commit` writes
-the table to a temporary file in the same folder and renames it over the original (atomic: a
-crash leaves the old table intact).
+(:func:`publisher.core.spreadsheet.neutralise`); a new row gets a stable ``id`` slug and is
+spooled to a temporary file, so a 65,000-row import costs no more memory than the set of its keys. :meth:`TableMerge.commit` writes
+the table into a :class:`publisher.core.filegroup.FileGroup`, with the source row of
+``sources.csv`` (:func:`upsert_source`): both files are replaced together or not at all, and a
+killed import leaves no temporary file behind once the next one (or the next build) runs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 from publisher.core.errors import Location, SourceError
+from publisher.core.filegroup import FileGroup
 from publisher.core.spreadsheet import neutralise
 
 ILLUSTRATIVE, SOURCE, ID = "illustratif", "source", "id"
@@ -76,22 +78,22 @@ def read_campus_table(path: Path) -> tuple[list[str], list[list[str]]]:
     return (rows[0], [r for r in rows[1:] if any(c.strip() for c in r)]) if rows else ([], [])
 
 
-def write_atomic(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
-    """Write a campus table to a temporary file beside ``path``, then rename it over ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(rows)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write_atomic(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]],
+                 group: FileGroup | None = None) -> None:
+    """Write a campus table as part of ``group`` (replaced when the group commits), or alone
+    (a group of one file, committed at once). The table keeps its file mode."""
+    if group is None:
+        with FileGroup(path.parent) as alone:
+            write_atomic(path, header, rows, alone)
+            alone.commit()
+        return
+    staged = group.path(path.name)
+    with staged.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    if path.exists():
+        os.chmod(staged, path.stat().st_mode & 0o777)
 
 
 def merge_sources(existing: str, new: str, replace_prefix: str) -> str:
@@ -198,10 +200,11 @@ class TableMerge:
         self.ids.add(candidate)
         return candidate
 
-    def commit(self) -> None:
-        """Write the merged table (existing rows, then the new ones) atomically."""
+    def commit(self, group: FileGroup | None = None) -> None:
+        """Write the merged table (existing rows, then the new ones) into ``group`` (alone and
+        at once without one)."""
         self._spool.seek(0)
-        write_atomic(self.path, self.header, _chain(self.rows, csv.reader(self._spool)))
+        write_atomic(self.path, self.header, _chain(self.rows, csv.reader(self._spool)), group)
         self.close()
 
     def close(self) -> None:
@@ -225,8 +228,9 @@ class SourceInfo:
     licence: str = ""
 
 
-def upsert_source(data_dir: Path, info: SourceInfo) -> None:
-    """Add (or refresh) the source row of an import in ``sources.csv``, atomically."""
+def upsert_source(data_dir: Path, info: SourceInfo, group: FileGroup | None = None) -> None:
+    """Add (or refresh) the source row of an import in ``sources.csv``, as part of ``group``
+    (alone and at once without one)."""
     path = data_dir / "sources.csv"
     header, rows = read_campus_table(path)
     header = header or ["id", "titre", "editeur", "date", "url"]
@@ -243,4 +247,4 @@ def upsert_source(data_dir: Path, info: SourceInfo) -> None:
     for c, v in values.items():
         if c in col:
             target[col[c]] = v
-    write_atomic(path, header, rows)
+    write_atomic(path, header, rows, group)

@@ -62,6 +62,16 @@ class ImportResult:
         return "\n".join(lines)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class RejectWriter:
     """Writes rejected rows to a CSV file (created on the first rejection, atomically renamed on
     close; an import with no rejection removes a stale file from a previous run)."""
@@ -69,6 +79,10 @@ class RejectWriter:
     def __init__(self, path: Path, result: ImportResult) -> None:
         self.path, self.result = path, result
         self._tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        for stale in path.parent.glob(f".{path.name}.tmp-*"):  # left by killed imports
+            pid = stale.name.rsplit("-", 1)[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                stale.unlink(missing_ok=True)
         self._fh: TextIO | None = None
         self._writer: csv.DictWriter[str] | None = None
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from publisher import __version__
 from publisher.core.errors import ProjectError
+from publisher.core.filegroup import finish_pending
 from publisher.project.config import CampusConfig, load_config
 from publisher.project.shipped import shipped_files as _shipped_files
 from publisher.project.shipped import shipped_root
@@ -73,6 +74,11 @@ class Project:
                 "not a campus project (no data/campus.toml)"
             )
         check_version(path / "data" / "campus.toml")
+        try:  # an import killed after committing its files is finished first
+            finish_pending(path / "data")
+        except OSError as exc:
+            raise ProjectError(f"{path / 'data'}: import interrompu non terminé / interrupted "
+                               f"import not finished: {exc}") from exc
         return cls(path)
 
     @property

@@ -4,12 +4,14 @@ Layout and atomicity follow docs/decisions/0002-release-layout.md; determinism o
 follows docs/decisions/0004-deterministic-dumps.md. Steps of :func:`build_release`:
 
 1. under an exclusive lock on the releases folder, convert and validate (incrementally when the
-   build cache ``releases/.cache/`` is valid: docs/decisions/0010-incremental-build.md); on any
+   build cache ``releases/.cmq-cache/`` is valid: docs/decisions/0010-incremental-build.md); on any
    violation raise :class:`ValidationFailed` (no release is written; the cache records the
    attempt). A first build validates before creating the releases folder: nothing is written;
 2. remove stale ``.tmp-*`` left by killed builds;
-3. the id is the SHA-256 of the sorted N-Triples (first 16 hex digits); if a release with that
-   id exists, it is only made current again (status ``reused``, or ``unchanged`` when it was
+3. the id is the SHA-256 of the sorted N-Triples' SHA-256 and of every other input that reaches
+   the release: ``campus.toml``, mapping, ontology, shapes, source files, cmq version
+   (:func:`publisher.release.manifest.release_id`; a configuration-only change is a new
+   release); if a release with that id exists, it is only made current again (status ``reused``, or ``unchanged`` when it was
    already current);
 4. write everything into ``releases/.tmp-<random>/`` (data dumps chunk by chunk, copying the
    unchanged chunks from the previous release) and fsync it, rename it to ``releases/<id>``,
@@ -25,6 +27,7 @@ leaves ``current`` untouched.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,7 +61,7 @@ from publisher.release.folder import (
     publish_folder,
 )
 from publisher.release.incremental import Prepared, prepare
-from publisher.release.manifest import write_manifest
+from publisher.release.manifest import release_id, write_manifest
 from publisher.release.metadata.catalog import build_catalog
 from publisher.release.metadata.provenance import build_provenance
 from publisher.release.metadata.report_html import render_report
@@ -114,6 +117,12 @@ def source_entries(project: Project) -> tuple[SourceEntry, ...]:
         size, digest = sha256_file(p)
         out.append(SourceEntry(p.name, size, digest))
     return tuple(out)
+
+
+def sources_digest(sources: tuple[SourceEntry, ...]) -> str:
+    """One digest of the source files' names and contents (part of the release id)."""
+    return hashlib.sha256("".join(f"{s.name}\0{s.sha256}\n" for s in sources)
+                          .encode("utf-8")).hexdigest()
 
 
 def build_release(project: Project, out: Path | None = None, *,
@@ -175,9 +184,11 @@ def _publish(project: Project, releases_dir: Path, prepared: Prepared, cache: Bu
     if not prepared.incremental:
         close_store(prepared)  # the in-memory validation store: its memory goes to the next step
     job = start_store(cache, prepared, data, project.ontology_files())
-    writer = _CampusWriter(project, prepared, data, cache, started, say)
+    sources = source_entries(project)
+    rid = release_id(data.sha256, {**prepared.inputs, "sources": sources_digest(sources)})
+    writer = _CampusWriter(project, prepared, data, cache, started, say, rid, sources)
     try:
-        done = publish_folder(releases_dir, data.release_id, project.config, writer, say)
+        done = publish_folder(releases_dir, rid, project.config, writer, say)
     except BaseException:
         if job is not None:
             job.join()
@@ -206,6 +217,8 @@ class _CampusWriter:
     cache: BuildCache
     started: datetime
     say: Progress
+    rid: str
+    sources: tuple[SourceEntry, ...]
     dumps: DumpIndex | None = None
 
     def __call__(self, tmp: Path, previous: Path | None) -> ReleaseInfo:
@@ -232,13 +245,13 @@ class _CampusWriter:
         n_add, n_rem = write_delta_or_changeset(prepared, previous, tmp / DATA_NT,
                                                 tmp / ADDED_NT, tmp / REMOVED_NT)
         info = ReleaseInfo(
-            release_id=self.data.release_id,
+            release_id=self.rid,
             created=self.started,
             config=config,
             triples=len(lines),
             cmq_version=__version__,
             files=entries(tmp, written.sizes),
-            sources=source_entries(project),
+            sources=self.sources,
             previous_id=previous.name if previous is not None else None,
             violations=report.count("Violation"),
             warnings=report.count("Warning"),

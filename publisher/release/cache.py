@@ -1,4 +1,4 @@
-"""The build cache of a releases folder (``releases/.cache/``), for incremental builds.
+"""The build cache of a releases folder (``releases/.cmq-cache/``), for incremental builds.
 
 It describes the last conversion of the project's sources, whether it was published or refused
 (docs/decisions/0010-incremental-build.md):
@@ -19,7 +19,11 @@ It describes the last conversion of the project's sources, whether it was publis
 
 Any other input change (mapping, shapes, ontology, ``campus.toml``, cmq version, cache format)
 makes :meth:`BuildCache.load` return None: the build is a full one and rewrites the cache.
-Files no longer named by ``state.pkl`` are removed when a new state is saved.
+Files no longer named by ``state.pkl`` are removed when a new state is saved. The cache only
+ever removes what it can prove it wrote: entries with its own names, in a folder holding its
+``CACHEDIR.TAG`` (written when the cache creates the folder). A folder of that name without the
+tag is not the cache's: it is neither read, written nor cleaned (``--out DIR`` may name a folder
+holding other things; docs/decisions/0022-own-what-you-remove.md).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import secrets
 import shutil
 from collections.abc import Callable, Iterable
@@ -42,9 +47,15 @@ from publisher.core.errors import Location
 from publisher.project.folder import Project
 from publisher.release.dumps.chunks import DumpIndex
 
-CACHE_DIR = ".cache"
+CACHE_DIR = ".cmq-cache"
 FORMAT = 1
 STATE = "state.pkl"
+#: The cache's proof of ownership (https://bford.info/cachedir/ format).
+TAG = "CACHEDIR.TAG"
+TAG_TEXT = b"Signature: 8a477f597d28d172789f06886806bc55\n# cmq build cache (cmq build)\n"
+#: The names the cache writes; nothing else in its folder is ever removed.
+OWN_NAME = re.compile(r"^(state\.pkl|rows-.+\.pkl|data-[0-9a-f]+\.nt|extra-[0-9a-f]+\.pkl|"
+                      r"store-[0-9a-f]+|canonical-.+\.ttl|\.tmp-[0-9a-f]+)$")
 #: From this many triples the validation store is kept on disk between builds.
 STORE_MIN_TRIPLES = 200_000
 
@@ -110,9 +121,32 @@ class BuildCache:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def owned(self) -> bool:
+        """The folder carries the cache's tag (so the cache made it)."""
+        tag = self.root / TAG
+        try:
+            return not tag.is_symlink() and tag.read_bytes() == TAG_TEXT
+        except OSError:
+            return False
+
+    def _ensure(self) -> None:
+        """Create the folder with its tag; refuse (``FileExistsError``) one the cache did not
+        make, unless it is empty (a creation interrupted before the tag)."""
+        try:
+            self.root.mkdir(parents=True)
+        except FileExistsError:
+            if self.owned():
+                return
+            if self.root.is_symlink() or not self.root.is_dir() or any(self.root.iterdir()):
+                raise FileExistsError(f"{self.root}: pas un cache de cmq (pas de {TAG}), laissé "
+                                      f"tel quel / not a cmq cache (no {TAG}), left alone")
+        (self.root / TAG).write_bytes(TAG_TEXT)
+
     # ------------------------------------------------------------------ reading
     def load(self, inputs: dict[str, str]) -> CacheState | None:
         """The cached state if it is whole and made from the same inputs, else None."""
+        if not self.owned():
+            return None
         try:
             with (self.root / STATE).open("rb") as fh:
                 state = pickle.load(fh)
@@ -163,20 +197,22 @@ class BuildCache:
         return ox.Store(str(path)) if path.is_dir() else None
 
     def canonical(self, key: str) -> bytes | None:
+        if not self.owned():
+            return None
         try:
             return (self.root / f"canonical-{key[:32]}.ttl").read_bytes()
         except OSError:
             return None
 
     def put_canonical(self, key: str, data: bytes) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        self._ensure()
         tmp = self.root / f".tmp-{secrets.token_hex(4)}"
         tmp.write_bytes(data)
         os.replace(tmp, self.root / f"canonical-{key[:32]}.ttl")
 
     # ------------------------------------------------------------------ writing
     def new_store_dir(self) -> Path:
-        self.root.mkdir(parents=True, exist_ok=True)
+        self._ensure()
         return self.root / f"store-{secrets.token_hex(6)}"
 
     def mark_store_changing(self, state: CacheState) -> CacheState:
@@ -191,7 +227,7 @@ class BuildCache:
              store_dir: str | None, store_id: str | None) -> CacheState:
         """Write a new state: tables whose state came from ``previous`` keep their files; the
         data file is a hard link to ``data_source`` (or written from ``lines``)."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        self._ensure()
         entries: dict[str, TableEntry] = {}
         for name, t in tables.items():
             old = previous.tables.get(name) if previous is not None else None
@@ -241,8 +277,15 @@ class BuildCache:
         keep |= {t.rows_file for t in state.tables.values() if t.rows_file}
         if state.store_dir:
             keep.add(state.store_dir)
+        self._remove(lambda name: name not in keep and not name.startswith("canonical-"))
+
+    def _remove(self, doomed: Callable[[str], bool]) -> None:
+        """Delete the entries with the cache's own names that ``doomed`` picks (tagged folder
+        only)."""
+        if not self.owned():
+            return
         for p in self.root.iterdir():
-            if p.name in keep or p.name.startswith("canonical-"):
+            if not OWN_NAME.match(p.name) or not doomed(p.name):
                 continue
             if p.is_dir() and not p.is_symlink():
                 shutil.rmtree(p, ignore_errors=True)
@@ -250,4 +293,5 @@ class BuildCache:
                 p.unlink(missing_ok=True)
 
     def clear(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        """Empty the cache (its own entries; the tag and anything else stay)."""
+        self._remove(lambda _name: True)

@@ -28,7 +28,7 @@ from publisher.release.dumps.chunks import DataChunks, DumpIndex
 from publisher.release.dumps.formats import write_turtle_canonical
 from publisher.release.incremental import Prepared, results_by_key
 from publisher.release.manifest import FILE_TYPES, file_entry, read_release
-from publisher.release.model import DATA_NT, MANIFEST, ONTOLOGY_HTML, ONTOLOGY_TTL, FileEntry
+from publisher.release.model import DATA_NT, ONTOLOGY_HTML, ONTOLOGY_TTL, UNLISTED, FileEntry
 from publisher.validate.validation import data_store
 
 
@@ -127,7 +127,7 @@ def entries(folder: Path, known: dict[str, tuple[int, str]]) -> tuple[FileEntry,
     """The manifest's file entries; ``known`` sizes and digests are not computed again."""
     out = []
     for p in sorted(folder.iterdir()):
-        if not p.is_file() or p.name == MANIFEST:
+        if not p.is_file() or p.name in UNLISTED:
             continue
         if p.name in known:
             media, kind = FILE_TYPES.get(p.name, ("application/octet-stream", "other"))

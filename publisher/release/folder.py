@@ -2,8 +2,11 @@
 
 Contract (docs/decisions/0002-release-layout.md): ``releases/current`` is a relative symlink to
 ``releases/<id>``; :func:`swap_current` replaces it in one ``os.replace``; everything temporary is
-named ``.tmp-*`` and only :func:`clean_stale` (under :func:`build_lock`) removes it; :func:`prune`
-keeps the newest releases and never the current one. :func:`publish_folder` is the one way a
+named ``.tmp-cmq-*`` and only :func:`clean_stale` (under :func:`build_lock`) removes it, and only
+what carries the build's proof of ownership (a temporary folder holding :data:`OWN_MARK`, or an
+empty one; a ``current`` link to a release id): ``--out DIR`` may name a folder holding other
+things (docs/decisions/0022-own-what-you-remove.md). :func:`prune` keeps the newest releases, never
+the current one nor one a running server holds (:mod:`publisher.release.lease`). :func:`publish_folder` is the one way a
 release folder appears (``cmq build`` and ``cmq harvest``): under the lock, a writer fills
 ``.tmp-*``, which is fsynced and renamed to ``<id>``; then ``current`` is swapped and old
 releases pruned. An existing ``<id>`` is only made current again. :func:`resolve_release` is the
@@ -25,10 +28,18 @@ from pathlib import Path
 from publisher.core.errors import ReleaseError, ReleaseNotFound
 from publisher.core.files import fsync_dir
 from publisher.project.config import CampusConfig
+from publisher.release.lease import held_ids
 from publisher.release.manifest import ID_PATTERN, list_releases, read_release
-from publisher.release.model import CURRENT_LINK, DATA_NQ, DATA_NT, ReleaseInfo, ReleaseStatus
+from publisher.release.model import (
+    CURRENT_LINK,
+    DATA_NQ,
+    DATA_NT,
+    OWN_MARK,
+    ReleaseInfo,
+    ReleaseStatus,
+)
 
-TMP_PREFIX = ".tmp-"
+TMP_PREFIX = ".tmp-cmq-"
 LOCK_FILE = ".build.lock"
 
 #: Writes every file of a new release into the temporary folder (first argument) and returns
@@ -75,15 +86,44 @@ def build_lock(releases_dir: Path) -> Iterator[None]:
 
 
 def clean_stale(releases_dir: Path) -> list[str]:
-    """Remove ``.tmp-*`` folders and links left by interrupted builds (call under the lock)."""
+    """Remove the ``.tmp-cmq-*`` entries left by interrupted builds that the build can prove it
+    made (call under the lock): folders holding :data:`OWN_MARK` or empty, links to a release id.
+    Anything else is left alone, whatever its name."""
     removed = []
     for p in sorted(releases_dir.glob(f"{TMP_PREFIX}*")):
-        if p.is_symlink() or p.is_file():
+        if p.is_symlink():
+            if not ID_PATTERN.match(os.readlink(p)):
+                continue
             p.unlink()
-        else:
-            shutil.rmtree(p)
+        elif not (p.is_dir() and remove_marked(p)):
+            continue
         removed.append(p.name)
     return removed
+
+
+def mark_own(folder: Path) -> None:
+    """Write :data:`OWN_MARK` into a folder the build made (or is about to take over)."""
+    (folder / OWN_MARK).write_bytes(b"cmq\n")
+
+
+def remove_marked(folder: Path) -> bool:
+    """Delete ``folder`` if it is empty or holds :data:`OWN_MARK` (which goes last, so a removal
+    interrupted half-way is finished by the next build); False (nothing touched) otherwise."""
+    mark = folder / OWN_MARK
+    if mark.is_file() and not mark.is_symlink():
+        for child in folder.iterdir():
+            if child.name == OWN_MARK:
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+        mark.unlink()
+    try:
+        folder.rmdir()
+    except OSError:
+        return False
+    return True
 
 
 def swap_current(releases_dir: Path, release_id: str) -> None:
@@ -102,15 +142,23 @@ def swap_current(releases_dir: Path, release_id: str) -> None:
 
 
 def prune(releases_dir: Path, keep: int, current_id: str) -> list[str]:
-    """Delete releases beyond the ``keep`` most recent (the current one always stays)."""
+    """Delete releases beyond the ``keep`` most recent (the current one always stays, and so does
+    every release a running server holds: :func:`publisher.release.lease.held_ids`)."""
     others = [r for r in list_releases(releases_dir, None) if r.release_id != current_id]
+    held = held_ids(releases_dir)
     removed = []
     for info in others[max(keep, 1) - 1:]:
+        if info.release_id in held:
+            continue
         doomed = releases_dir / info.release_id
         # leave the id namespace in one step; a failed rmtree is finished by the next build
         trash = releases_dir / f"{TMP_PREFIX}prune-{info.release_id}"
+        mark_own(doomed)
         os.rename(doomed, trash)
-        shutil.rmtree(trash, ignore_errors=True)
+        try:
+            remove_marked(trash)
+        except OSError:
+            pass
         removed.append(info.release_id)
     return removed
 
@@ -128,6 +176,7 @@ def write_folder(releases_dir: Path, rid: str, write: Callable[[Path], ReleaseIn
     tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=releases_dir))
     try:
         tmp.chmod(0o755)  # mkdtemp makes it private; a release is public
+        mark_own(tmp)
         info = write(tmp)
         fsync_dir(tmp)
         try:
@@ -135,9 +184,11 @@ def write_folder(releases_dir: Path, rid: str, write: Callable[[Path], ReleaseIn
         except OSError as exc:
             raise ReleaseError(f"{releases_dir / rid}: impossible de publier / cannot publish: "
                                f"{exc}") from exc
+        (releases_dir / rid / OWN_MARK).unlink()
         fsync_dir(releases_dir)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
     return info
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import stat
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -86,15 +88,49 @@ FILE_TYPES: dict[str, tuple[str, str]] = {
 }
 
 
-def release_id_of(nt: bytes) -> str:
-    """A release id: the first 16 hex digits of the SHA-256 of the sorted N-Triples dump."""
-    return hashlib.sha256(nt).hexdigest()[:16]
+def release_id(data_sha256: str, inputs: Mapping[str, str]) -> str:
+    """A release id: the first 16 hex digits of the SHA-256 of the data dump's SHA-256 and of
+    every other input that reaches the release (``inputs``: configuration, mapping, ontology,
+    shapes, sources, cmq version… as name → digest). A change of any of them is a new release;
+    the same inputs give the same id."""
+    key = json.dumps({"data": data_sha256, **inputs}, sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(key.encode("ascii")).hexdigest()[:16]
+
+
+def release_id_of(nt: bytes, inputs: Mapping[str, str]) -> str:
+    """:func:`release_id` of a sorted N-Triples or N-Quads dump held in memory."""
+    return release_id(hashlib.sha256(nt).hexdigest(), inputs)
 
 
 def file_entry(path: Path) -> FileEntry:
     media, kind = FILE_TYPES.get(path.name, ("application/octet-stream", "other"))
     size, digest = sha256_file(path)
     return FileEntry(path.name, media, size, digest, kind)
+
+
+def verify_files(folder: Path, entries: Iterable[FileEntry]) -> None:
+    """Check that each listed file is a regular file directly inside ``folder`` (a symlink is
+    refused, wherever it points) with the listed byte size and SHA-256; raises
+    :class:`ReleaseError` naming the files that differ. The server calls it when it opens a
+    release, so what it serves is what the manifest describes."""
+    bad = []
+    for entry in entries:
+        path = folder / entry.name
+        if Path(entry.name).name != entry.name or entry.name in {"", ".", ".."}:
+            bad.append(f"{entry.name!r}: nom invalide / invalid name")
+            continue
+        try:
+            st = path.lstat()
+        except OSError:
+            bad.append(f"{entry.name}: absent / missing")
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            bad.append(f"{entry.name}: pas un fichier ordinaire / not a regular file")
+        elif st.st_size != entry.byte_size or sha256_file(path)[1] != entry.sha256:
+            bad.append(f"{entry.name}: somme de contrôle différente / checksum differs")
+    if bad:
+        raise ReleaseError(f"{folder}: fichiers différents du manifeste / files differ from the "
+                           "manifest: " + "; ".join(bad[:5]))
 
 
 def manifest_dict(info: ReleaseInfo) -> dict[str, object]:

@@ -29,6 +29,10 @@ PROVENANCE_TTL = "provenance.ttl"
 ADDED_NT = "changeset-added.nt"
 REMOVED_NT = "changeset-removed.nt"
 MANIFEST = "manifest.json"
+#: Written first into every temporary folder a build makes, removed last: its proof of ownership
+#: (publisher.release.folder); never listed in a manifest, like the manifest itself.
+OWN_MARK = ".cmq-temporary"
+UNLISTED = frozenset({MANIFEST, OWN_MARK})
 CURRENT_LINK = "current"  # symlink releases/current -> <id>
 #: National release (``cmq harvest``, docs/decisions/0014-harvest.md): one named graph per campus.
 DATA_NQ = "campus.nq"

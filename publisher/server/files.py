@@ -2,7 +2,9 @@
 ``/.well-known/void`` and ``/healthz``.
 
 Only names listed in a release's manifest are served (a whitelist: no path is ever built from
-what the client sends, so ``..`` cannot leave the release folder). Validators: ``ETag`` is the
+what the client sends, so ``..`` cannot leave the release folder), and only regular files: each
+was checked against the manifest's size and SHA-256 when the server opened the release
+(:func:`publisher.server.state.release_files`), and a symlink is never followed. Validators: ``ETag`` is the
 file's SHA-256 from the manifest (quoted), ``Last-Modified`` the release's build time; ``304`` on
 ``If-None-Match`` (weak comparison), else on ``If-Modified-Since``. A client that accepts gzip
 and asks for ``campus.nt`` gets the precomputed ``campus.nt.gz`` with ``Content-Encoding: gzip``
@@ -139,7 +141,7 @@ def serve_file(
         path, media = folder / entry.name, _content_type(entry)
     if not_modified(request, headers["ETag"], created):
         return Response(status_code=304, headers=headers)
-    if not path.is_file():
+    if path.is_symlink() or not path.is_file():
         raise NotFound(f"fichier absent de la version / file missing from the release: {name}")
     return FileResponse(path, media_type=media, headers=headers)
 

@@ -4,7 +4,9 @@
 folder and the :class:`~publisher.sparql.QueryEngine` loaded from it). A background task checks
 the target of ``releases/current`` every ``reload_interval`` seconds; when it changed, the new
 release is read and its engine started in a thread (requests keep being answered from the old
-one meanwhile), then one assignment makes it the served release. The old engine is closed after
+one meanwhile), then one assignment makes it the served release. The server's
+:class:`~publisher.release.lease.Lease` names the releases it holds (written before a new one is
+read), so a build never prunes them. The old engine is closed after
 ``query_timeout`` more seconds, so the queries already running on it can finish.
 
 Nothing here runs at import: the app's lifespan calls :meth:`ServerState.open` and
@@ -31,7 +33,8 @@ from publisher.project.folder import Project
 from publisher.project.settings import Settings
 from publisher.release import model as rm
 from publisher.release.folder import current_release, resolve_release
-from publisher.release.manifest import file_entry, read_release
+from publisher.release.lease import Lease
+from publisher.release.manifest import file_entry, read_release, verify_files
 from publisher.release.model import FileEntry, ReleaseInfo
 from publisher.remote.engine import RemoteEngine
 from publisher.remote.serving import StoreSource
@@ -110,10 +113,13 @@ def start_engine(settings: Settings, info: ReleaseInfo, folder: Path) -> QueryEn
 
 
 def release_files(folder: Path, info: ReleaseInfo) -> dict[str, FileEntry]:
-    """The files a release serves: those of its manifest, plus ``manifest.json`` itself."""
+    """The files a release serves: those of its manifest, plus ``manifest.json`` itself, each
+    checked once to be a regular file of the folder with the manifest's checksum
+    (:func:`~publisher.release.manifest.verify_files`; raises :class:`ReleaseError`)."""
+    verify_files(folder, info.files)
     files = {f.name: f for f in info.files}
     manifest = folder / rm.MANIFEST
-    if manifest.is_file():
+    if manifest.is_file() and not manifest.is_symlink():
         files[rm.MANIFEST] = dataclasses.replace(
             file_entry(manifest), media_type="application/json", kind="manifest")
     return files
@@ -137,7 +143,8 @@ class ServedRelease:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
-        self.files = release_files(self.path, self.info)
+        if not self.files:
+            self.files = release_files(self.path, self.info)
 
     def converted(self, name: str, target: ox.RdfFormat) -> bytes:
         """A Turtle file of the release in another RDF format (cached; the files never change)."""
@@ -170,7 +177,11 @@ class ServedRelease:
             hit = self._kept.get(release_id)
         if hit is None:
             info = read_release(folder)
-            hit = (folder, info, release_files(folder, info))
+            try:
+                hit = (folder, info, release_files(folder, info))
+            except ReleaseError:
+                log.exception("release %s not served", release_id)
+                return None
             with self._lock:
                 self._kept[release_id] = hit
         return hit
@@ -187,6 +198,7 @@ class ServerState:
         self._old: list[ServedRelease] = []
         # `store` set: the release and its queries come from a remote store (decision 0011)
         self._store = StoreSource(settings) if settings.store else None
+        self._lease: Lease | None = None  # the releases held, so that builds never prune them
 
     @property
     def current(self) -> ServedRelease:
@@ -196,17 +208,36 @@ class ServerState:
 
     def _load(self, folder: Path) -> ServedRelease:
         info = read_release(folder, self.project.config)
+        files = release_files(folder, info)  # before the engine reads any of them
         engine: QueryEngine | RemoteEngine
         if self._store is not None:
             info, engine = self._store.engine(info)
         else:
             engine = start_engine(self.settings, info, folder)
-        return ServedRelease(info, folder, engine, self.project.releases_dir)
+        return ServedRelease(info, folder, engine, self.project.releases_dir, files)
 
     def _target(self) -> Path | None:
         if self._store is not None:
             return self._store.target(self.project)
         return current_target(self.project)
+
+    def _hold(self, *extra: str) -> None:
+        """Record in the lease the releases served (current, retiring) and ``extra``."""
+        if self._lease is None:
+            return
+        ids = [*extra, *(r.info.release_id for r in self._old)]
+        if self._current is not None:
+            ids.append(self._current.path.name)
+        try:
+            self._lease.hold(ids)
+        except OSError as exc:
+            log.warning("lease not updated: %s", exc)
+
+    def _take_lease(self) -> None:
+        try:
+            self._lease = Lease(self.project.releases_dir)
+        except OSError as exc:  # e.g. a read-only releases folder: nothing prunes it either
+            log.warning("no lease on %s: %s", self.project.releases_dir, exc)
 
     async def open(self) -> None:
         if self._store is not None:
@@ -215,6 +246,8 @@ class ServerState:
             folder = await asyncio.to_thread(
                 ensure_release, self.project, self.settings.build_if_missing, log.info
             )
+        await asyncio.to_thread(self._take_lease)
+        self._hold(folder.name)
         self._current = await asyncio.to_thread(self._load, folder)
         log.info("serving release %s (%d triples)", self._current.info.release_id,
                  self._current.info.triples)
@@ -225,10 +258,12 @@ class ServerState:
         old = self._current
         if target is None or (old is not None and target == old.path):
             return False
+        self._hold(target.name)  # before reading it: a build cannot prune it meanwhile
         try:
             new = await asyncio.to_thread(self._load, target)
         except Exception:  # a half-written or broken release: keep serving the old one
             log.exception("cannot load release %s; still serving the previous one", target)
+            self._hold()
             return False
         self._current = new
         log.info("now serving release %s (%d triples)", new.info.release_id, new.info.triples)
@@ -243,6 +278,7 @@ class ServerState:
         await asyncio.sleep(delay)
         if old in self._old:
             self._old.remove(old)
+            self._hold()
             await asyncio.to_thread(old.engine.close)
 
     async def watch(self) -> None:
@@ -269,6 +305,9 @@ class ServerState:
                 await asyncio.to_thread(engine.close)
         if self._store is not None:
             self._store.close()
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
 
 
 def server_state(request: Request) -> ServerState:

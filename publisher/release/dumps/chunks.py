@@ -119,10 +119,6 @@ class DataChunks:
         return cls(lines, bounds, nts, [_key(c) for c in nts], h.hexdigest())
 
     @property
-    def release_id(self) -> str:
-        return self.sha256[:16]  # = publisher.release.manifest.release_id_of(campus.nt)
-
-    @property
     def size(self) -> int:
         return sum(len(c) for c in self.nts)
 

@@ -43,6 +43,8 @@ class CampusConfig:
     themes: tuple[str, ...] = ()
     period_start: str = ""
     releases_kept: int = 5
+    #: ``[tableaux] classeur``: the workbook (in data/) the tables are read from; "" = CSV files.
+    workbook: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -97,6 +99,12 @@ def load_config(path: Path) -> CampusConfig:
                 + f"expected: {label_date!r}",
             )
         )
+    workbook = _str(raw.get("tableaux") or {}, "classeur")
+    if workbook and (Path(workbook).name != workbook
+                     or not workbook.lower().endswith((".xlsx", ".ods"))):
+        problems.append((Location(path.name, column="tableaux.classeur"),
+                         ("nom d'un classeur .xlsx ou .ods du dossier data/ attendu / name of an "
+                         f".xlsx or .ods workbook in data/ expected: {workbook!r}")))
     public_url = _str(pub, "public_url") or "http://127.0.0.1:8000/"
     if not public_url.endswith("/"):
         public_url += "/"
@@ -128,5 +136,6 @@ def load_config(path: Path) -> CampusConfig:
         themes=tuple(pub.get("themes", [])),
         period_start=_str(pub, "periode_debut"),
         releases_kept=int(pub.get("releases_conservees", 5)),
+        workbook=workbook,
         raw=raw,
     )

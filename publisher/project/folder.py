@@ -107,4 +107,6 @@ class Project:
 
     def source_files(self) -> list[Path]:
         """Every file the build reads from the project (for provenance and checksums)."""
-        return sorted(p for p in self.data_dir.iterdir() if p.suffix in {".csv", ".toml"})
+        return sorted(p for p in self.data_dir.iterdir()
+                      if p.suffix in {".csv", ".toml", ".xlsx", ".ods"}
+                      and not p.name.startswith(("~$", ".~lock")))

@@ -52,12 +52,14 @@ def column_letter(index: int) -> str:
     return out
 
 
-def _quote_message(start: int, end: int, column: str) -> str:
+def _quote_message(start: int, end: int, column: str, closed: bool) -> str:
     where = f"colonne « {column} », " if column else ""
-    return (f"guillemet (\") ouvert ligne {start}, {where}jamais refermé : les lignes {start} à "
-            f"{end} du fichier sont lues comme une seule cellule ; refermez-le ou retirez-le / "
-            f"quote (\") opened on row {start} never closed: lines {start} to {end} are read as "
-            "one cell; close it or remove it")
+    fr, en = ((f"refermé seulement ligne {end}", f"closed only on line {end}") if closed
+              else ("jamais refermé", "never closed"))
+    return (f"guillemet (\") ouvert ligne {start}, {where}{fr} : les lignes {start} à {end} du "
+            f"fichier sont lues comme une seule cellule ; refermez-le ou retirez-le / quote (\") "
+            f"opened on row {start} {en}: lines {start} to {end} are read as one cell; close it "
+            "or remove it")
 
 
 def _records(text: str, sep: str) -> Iterator[tuple[int, int, list[str]]]:
@@ -93,8 +95,8 @@ def csv_sheet(name: str, raw: bytes, expected: set[str]) -> Sheet:
         if spilled and (len(cells) != len(header) or _looks_like_rows(cells[spilled[0]],
                                                                       found.separator)):
             col = header[spilled[0]] if spilled[0] < len(header) else ""
-            end = start + sum(c.count("\n") for c in cells)
-            raise Unreadable(_quote_message(start, min(end, last_line), col), row, col or None)
+            end = min(start + sum(c.count("\n") for c in cells), last_line)
+            raise Unreadable(_quote_message(start, end, col, end < last_line), row, col or None)
         sheet.rows.append((row, [c.strip() for c in cells]))
     return sheet
 

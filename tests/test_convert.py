@@ -195,8 +195,8 @@ def test_extra_cells_are_reported(broken: Broken) -> None:
 def test_a_column_missing_from_the_header_is_reported(broken: Broken) -> None:
     assert _problems(broken, "partenariats.csv") == [
         (Location("partenariats.csv", 1, "type"),
-         "colonne « type » absente de l'en-tête : ajoutez-la (elle peut rester vide) / column "
-         "'type' missing from the header: add it (it may stay empty)")]
+         ("colonne « type » absente de l'en-tête : ajoutez-la (elle peut rester vide) / column "
+         "'type' missing from the header: add it (it may stay empty)"))]
 
 
 def test_an_unknown_table_file_is_reported(broken: Broken) -> None:

@@ -70,8 +70,8 @@ def make_mistakes(project: Project) -> list[Mistake]:
                  f"0029901{uai_check_letter('0029901')}")),
         Mistake("etablissements.csv",
                 set_cell(project, "etablissements.csv", "lp-henry-potez", "nature", "lycee-pro"),
-                "nature", ("code inconnu", "'lycee-pro'", "lycee-professionnel (lycée "
-                           "professionnel)")),
+                "nature", ("code inconnu", "'lycee-pro'", ("lycee-professionnel (lycée "
+                           "professionnel)"))),
         Mistake("certifications.csv",
                 set_cell(project, "certifications.csv", "cap-plasturgie", "niveau", "bac+2"),
                 "niveau", ("'bac+2'", "codes valides", "5 (niveau 5 (BTS, DEUST))")),

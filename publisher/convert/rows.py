@@ -16,6 +16,7 @@ not in its list is reported with the valid ones.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import NamedTuple
 from urllib.parse import quote
 
@@ -210,8 +211,9 @@ def _iso_date(v: str) -> tuple[str, str | None]:
     hit = _FR_DATE.match(v)
     if hit is not None:
         day, month, year = (int(x) for x in hit.groups())
-        iso = f"{year:04d}-{month:02d}-{day:02d}"
-        if Literal(iso, datatype=XSD.date).ill_typed:
+        try:
+            iso = date(year, month, day).isoformat()
+        except ValueError:
             return v, (f"date impossible {v!r} : ce jour n'existe pas (JJ/MM/AAAA attendu, jour "
                        f"d'abord) / impossible date {v!r}: no such day (DD/MM/YYYY expected, "
                        "day first)")

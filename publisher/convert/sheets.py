@@ -170,8 +170,8 @@ def check_header(header: Sequence[str], expected: set[str],
     """One problem per root cause in a header (see the module doc)."""
     out: list[HeaderProblem] = []
     positions: dict[str, list[int]] = {}
-    for i, name in enumerate(header):
-        positions.setdefault(name, []).append(i)
+    for index, col in enumerate(header):
+        positions.setdefault(col, []).append(index)
     for name, where in positions.items():
         if name and len(where) > 1:
             cols = " et ".join(column_letter(i) for i in where)
@@ -179,7 +179,7 @@ def check_header(header: Sequence[str], expected: set[str],
                 f"colonne « {name} » en double dans l'en-tête (colonnes {cols}) : gardez-en une "
                 f"seule / column '{name}' appears twice in the header (columns "
                 f"{cols.replace(' et ', ' and ')}): keep one")))
-    missing = [c for c in _in_order(expected) if c not in positions]
+    missing = [c for c in sorted(expected) if c not in positions]
     unknown = [i for i, n in enumerate(header) if n and n not in expected]
     blank = [i for i, n in enumerate(header) if not n]
     for name in missing:
@@ -213,10 +213,6 @@ def check_header(header: Sequence[str], expected: set[str],
                 f"ou supprimez-la / column {letter} has values but no header: name it or "
                 "delete it")))
     return out
-
-
-def _in_order(expected: set[str]) -> list[str]:
-    return sorted(expected)
 
 
 def _between(header: Sequence[str], i: int) -> str:

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from rdflib import XSD, Literal, URIRef
 
-from publisher.convert.codes import CodeLists, strip_label, unknown_code
+from publisher.convert.codes import LABEL_SEPARATOR, CodeLists, strip_label, unknown_code
 from publisher.convert.mapping import Field, Table
 from publisher.core.namespaces import CMQ_NS
 from publisher.core.ntriples import BAD_IRI, escape
@@ -130,10 +130,8 @@ class _FieldPlan:
             return [self.value.fill(row)]
         cell = row.get(f.column or "", "")
         if f.separator:
-            found = [v for v in (x.strip() for x in cell.split(f.separator)) if v]
-        else:
-            found = [cell] if cell else []
-        return [strip_label(v) for v in found] if f.kind == "concept" else found
+            return [v for v in (x.strip() for x in cell.split(f.separator)) if v]
+        return [cell] if cell else []
 
     def object(self, v: str) -> tuple[str | None, str | None]:
         """(object term, problem message): exactly one of them is None, or both (no triple)."""
@@ -250,6 +248,8 @@ class RowConverter:
     def __init__(self, table: Table, base: str, codes: CodeLists | None = None) -> None:
         self.table = table
         self.decimal = _decimal_columns(table)
+        self.coded = {f.column: f.separator for f in table.fields
+                      if f.kind == "concept" and f.column}
         self.subject = _Subject(table.subject, base)
         self.type_lines = [f" <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{t}> .\n"
                            for t in table.types]
@@ -259,6 +259,10 @@ class RowConverter:
         for c in self.decimal:
             if _DECIMAL_COMMA.match(row.get(c, "")):
                 row = {**row, c: row[c].replace(",", ".")}
+        for c, sep in self.coded.items():
+            if LABEL_SEPARATOR in row.get(c, ""):
+                parts = row[c].split(sep) if sep else [row[c]]
+                row = {**row, c: (sep or "").join(strip_label(p) for p in parts)}
         sprobs: list[RowProblem] = []
         subject = self.subject.make(row, sprobs)
         if subject is None:

@@ -33,6 +33,7 @@ from publisher.convert.sheets import (
     workbook_sheets,
 )
 from publisher.convert.sniff import Unreadable, size_problem
+from publisher.convert.workbook import LISTS_SHEET
 from publisher.core.errors import Location, SourceError
 from publisher.core.namespaces import PREFIXES
 from publisher.core.ntriples import dedupe_sorted, lines_to_graph, subject_of
@@ -43,8 +44,6 @@ COMMENT = "#"
 #: Key under which :func:`read_table` puts the cells beyond the header's columns, if any.
 EXTRA_CELLS = "\x00extra"
 CAMPUS_FILE = "campus.toml"
-#: The workbook's sheet of code lists (written by cmq workbook, not a table).
-LISTS_SHEET = "listes"
 #: Severities of a table's remarks (the report's words; violations are ``problems``).
 WARNING_NOTE, INFO_NOTE = "Warning", "Info"
 

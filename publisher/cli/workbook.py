@@ -1,0 +1,34 @@
+"""``cmq workbook``: thin command-line layer over publisher.convert.workbook (write the campus's
+tables as one workbook with drop-down lists; docs/decisions/0018-office-files.md)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from publisher.cli.errors import EXIT_OK
+from publisher.cli.output import Subparsers, emit
+from publisher.project.folder import Project
+
+
+def cmd_workbook(args: argparse.Namespace) -> int:
+    """Écrit le classeur des tableaux / write the tables as one workbook with drop-down lists."""
+    from publisher.convert.workbook import write_workbook
+
+    project = Project.open(args.project)
+    dest = args.output or project.data_dir / "campus.xlsx"
+    written = write_workbook(project, dest)
+    text = (f"classeur écrit / workbook written: {written}\n"
+            f"  pour le lire à la place des CSV, ajoutez à data/campus.toml / to read it instead "
+            f"of the CSV files, add to data/campus.toml:\n"
+            f"  [tableaux]\n  classeur = \"{written.name}\"")
+    emit(args, {"ok": True, "path": str(written)}, text)
+    return EXIT_OK
+
+
+def add_parsers(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    w = sub.add_parser("workbook", parents=[common], help=cmd_workbook.__doc__,
+                       description=cmd_workbook.__doc__)
+    w.set_defaults(handler=cmd_workbook)
+    w.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                   help="classeur à écrire / workbook to write (default: data/campus.xlsx)")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import copy_campus
+from conftest import REPO, copy_campus
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
@@ -94,6 +94,11 @@ def test_the_workbook_as_source_gives_the_shipped_graph_and_round_trips(
     assert isomorphic(conv.graph, shipped_graph)
     again = _workbook(project, "again.xlsx")
     assert _cells(again) == _cells(first), "workbook → tables → workbook loses nothing"
+    # and back to the CSV files: the shipped tables, byte for byte
+    assert main(["--project", str(project.root), "workbook", "-q", "--tables"]) == EXIT_OK
+    for table in load_mapping(project.mapping_path).tables:
+        shipped = REPO / "data" / table.file
+        assert (project.data_dir / table.file).read_bytes() == shipped.read_bytes(), table.file
 
 
 def test_editing_a_cell_changes_the_graph_as_expected(tmp_path: Path) -> None:

@@ -13,9 +13,14 @@ from publisher.project.folder import Project
 
 def cmd_workbook(args: argparse.Namespace) -> int:
     """Écrit le classeur des tableaux / write the tables as one workbook with drop-down lists."""
-    from publisher.convert.workbook import write_workbook
+    from publisher.convert.workbook import write_tables, write_workbook
 
     project = Project.open(args.project)
+    if args.tables:
+        paths = write_tables(project)
+        emit(args, {"ok": True, "paths": [str(p) for p in paths]},
+             "tableaux écrits / tables written: " + " ".join(p.name for p in paths))
+        return EXIT_OK
     dest = args.output or project.data_dir / "campus.xlsx"
     written = write_workbook(project, dest)
     text = (f"classeur écrit / workbook written: {written}\n"
@@ -32,3 +37,6 @@ def add_parsers(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     w.set_defaults(handler=cmd_workbook)
     w.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
                    help="classeur à écrire / workbook to write (default: data/campus.xlsx)")
+    w.add_argument("--tables", action="store_true",
+                   help="réécrire les CSV depuis le classeur / write the CSV tables back from the "
+                        "workbook of campus.toml")

@@ -14,9 +14,10 @@ message that says what to do. Nothing is guessed silently:
   make the file ambiguous (refused, naming both);
 - :meth:`Detected.note` is what is said once about a file that is not plain UTF-8 with ``,``.
 
-A table larger than :data:`MAX_TABLE_BYTES` is refused before it is read (conversion takes about
-40 times the file's size in memory: the limit keeps a build under ~3 GB), naming the file, its size
-and the limit (docs/decisions/0018-office-files.md).
+A table larger than :data:`MAX_TABLE_BYTES` is refused before it is read, naming the file, its
+size and the limit: a full build takes about 270 bytes of memory per byte of table (measured in
+benchmarks/README.md), so the limit keeps one table's build under ~4.5 GB
+(docs/decisions/0018-office-files.md).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import re
 from dataclasses import dataclass
 
 #: The largest table (bytes) a build reads.
-MAX_TABLE_BYTES = 64 * 1024 * 1024
+MAX_TABLE_BYTES = 16 * 1024 * 1024
 SEPARATORS = (",", ";", "\t")
 _SEP_NAMES = {",": "« , »", ";": "« ; »", "\t": "tabulation / tab"}
 _UTF8_MULTI = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")

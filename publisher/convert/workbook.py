@@ -18,10 +18,14 @@ workbook its config names) as :class:`~publisher.convert.sheets.Sheet` objects;
 
 Reading the workbook back (:func:`current_sheets` on a project whose config names it) gives the
 same cells, so workbook → tables → workbook loses nothing (docs/decisions/0018-office-files.md).
+:func:`write_tables` writes the CSV tables (UTF-8, ``,``) back from the current source, coded
+cells as their codes (``cmq workbook --tables``: back to CSV files).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -31,6 +35,7 @@ from publisher.convert.mapping import Table, load_mapping
 from publisher.convert.sheets import Sheet, column_letter, csv_sheet, workbook_sheets
 from publisher.convert.sniff import Unreadable
 from publisher.core.errors import Location, SourceError
+from publisher.core.files import write_bytes
 from publisher.project.folder import Project
 
 LISTS_SHEET = "listes"
@@ -150,3 +155,33 @@ def _validations(ws: object, table: Table, header: Sequence[str], coded: Mapping
         letter = column_letter(j)
         dv.add(f"{letter}2:{letter}{last_row}")  # type: ignore[attr-defined]
         ws.add_data_validation(dv)  # type: ignore[attr-defined]
+
+
+def _plain(cell: str, separator: str | None) -> str:
+    """A coded cell with its drop-down entries as codes."""
+    if not separator:
+        return strip_label(cell)
+    return separator.join(strip_label(p) for p in cell.split(separator))
+
+
+def write_tables(project: Project) -> list[Path]:
+    """Write the CSV tables from the project's current source (see the module doc)."""
+    mapping = load_mapping(project.mapping_path)
+    sheets = current_sheets(project)
+    written = []
+    for table in mapping.tables:
+        sheet = sheets.get(table.name)
+        if sheet is None:
+            continue
+        coded = {j: _separator(table, name) for j, name in enumerate(sheet.header)
+                 if column_list(table, name)}
+        out = io.StringIO(newline="")
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(sheet.header)
+        for _row, cells in sheet.rows:
+            writer.writerow([_plain(c, coded[j]) if j in coded else c
+                             for j, c in enumerate(cells)])
+        path = project.data_dir / table.file
+        write_bytes(path, out.getvalue().encode("utf-8"))
+        written.append(path)
+    return written

@@ -191,6 +191,7 @@ def test_a_table_too_large_is_refused_before_it_is_read(tmp_path: Path) -> None:
     with path.open("r+b") as fh:  # a sparse file: large, yet costs no disk and no time
         fh.truncate(MAX_TABLE_BYTES + 1)
     conv = convert(project)
-    [(_loc, msg)] = [(loc, m) for loc, m in conv.problems if loc.file == "formations.csv"]
-    limit = f"{MAX_TABLE_BYTES // 1_048_576} Mo"
-    assert "formations.csv" in msg and "trop gros" in msg and limit in msg and "MB" in msg
+    [(loc, msg)] = [(loc, m) for loc, m in conv.problems if loc.file == "formations.csv"]
+    limit = f"limite {MAX_TABLE_BYTES // 1_048_576} Mo"
+    assert loc.row is None and "fichier formations.csv trop gros" in msg and limit in msg
+    assert "too large" in msg and conv.tables["formations"].fatal

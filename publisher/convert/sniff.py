@@ -67,9 +67,9 @@ def size_problem(file: str, size: int) -> str | None:
     if size <= MAX_TABLE_BYTES:
         return None
     mb, limit = size / 1_048_576, MAX_TABLE_BYTES // 1_048_576
-    return (f"{file} : fichier trop gros ({mb:.0f} Mo, limite {limit} Mo) : un tableau de campus "
-            f"tient en quelques Mo ; découpez-le ou retirez les lignes en trop / file too large "
-            f"({mb:.0f} MB, limit {limit} MB): split it or remove the extra rows")
+    return (f"fichier {file} trop gros ({mb:.0f} Mo, limite {limit} Mo) : un tableau de campus "
+            f"tient en quelques Mo ; découpez-le ou retirez les lignes en trop / file {file} too "
+            f"large ({mb:.0f} MB, limit {limit} MB): split it or remove the extra rows")
 
 
 def _line_of(raw: bytes, offset: int) -> int:

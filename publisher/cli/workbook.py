@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from publisher.cli.errors import EXIT_OK
+from publisher.cli.errors import EXIT_OK, UsageError
 from publisher.cli.output import Subparsers, emit
 from publisher.project.folder import Project
 
@@ -22,6 +22,9 @@ def cmd_workbook(args: argparse.Namespace) -> int:
              "tableaux écrits / tables written: " + " ".join(p.name for p in paths))
         return EXIT_OK
     dest = args.output or project.data_dir / "campus.xlsx"
+    if dest.suffix.lower() != ".xlsx":
+        raise UsageError(f"{dest}: cmq workbook écrit un classeur .xlsx (Calc l'ouvre et peut "
+                         f"l'enregistrer en .ods) / cmq workbook writes an .xlsx workbook")
     written = write_workbook(project, dest)
     text = (f"classeur écrit / workbook written: {written}\n"
             f"  pour le lire à la place des CSV, ajoutez à data/campus.toml / to read it instead "

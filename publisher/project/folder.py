@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 
 from publisher import __version__
-from publisher.core.errors import ProjectError
+from publisher.core.errors import ProjectError, SourceError
 from publisher.project.config import CampusConfig, load_config
 from publisher.project.shipped import shipped_files as _shipped_files
 from publisher.project.shipped import shipped_root
@@ -107,6 +107,9 @@ class Project:
 
     def source_files(self) -> list[Path]:
         """Every file the build reads from the project (for provenance and checksums)."""
+        try:
+            book = self.config.workbook  # the workbook the tables are read from, if any
+        except SourceError:
+            book = ""
         return sorted(p for p in self.data_dir.iterdir()
-                      if p.suffix in {".csv", ".toml", ".xlsx", ".ods"}
-                      and not p.name.startswith(("~$", ".~lock")))
+                      if p.suffix in {".csv", ".toml"} or (book and p.name == book))

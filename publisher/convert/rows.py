@@ -134,7 +134,8 @@ class _FieldPlan:
         return [cell] if cell else []
 
     def object(self, v: str) -> tuple[str | None, str | None]:
-        """(object term, problem message): exactly one of them is None, or both (no triple)."""
+        """(object term, problem message): either may be None (a term with a problem: an
+        unknown code, reported at its cell, whose triple is still made)."""
         if self.lang is not None:
             return f'"{escape(v)}"@{self.lang}', None
         if self.plain:
@@ -165,13 +166,15 @@ class _FieldPlan:
             return self._iri(self.base + f.template.replace("{value}", v))
         if f.kind == "ref":
             return self._iri(self.base + v)
-        if self.codes is not None and v not in self.codes:  # concept
-            return None, unknown_code(v, self.listed)
+        unknown = unknown_code(v, self.listed) if self.codes is not None \
+            and v not in self.codes else None  # concept
         if not _KEY.match(v):
-            return None, f"code invalide / invalid code: {v!r}"
+            return None, unknown or f"code invalide / invalid code: {v!r}"
+        # an unknown code that could be one still gives its triple (the shapes see what the
+        # graph would hold); the report keeps this message for the cell, not the shapes' one
         if f.local_scheme:
-            return f"<{self.base}{f.local_scheme}/{v}>", None
-        return f"<{CMQ_NS}{f.scheme}/{v}>", None
+            return f"<{self.base}{f.local_scheme}/{v}>", unknown
+        return f"<{CMQ_NS}{f.scheme}/{v}>", unknown
 
     @staticmethod
     def _iri(iri: str) -> tuple[str | None, str | None]:
@@ -286,6 +289,6 @@ class RowConverter:
                 obj, problem = plan.object(v)
                 if obj is not None:
                     lines.append(f"{s}{plan.pred}{obj} .\n")
-                elif problem is not None:
+                if problem is not None:
                     problems.append((plan.f.column, problem))
         return RowOut(subject, tuple(sprobs), tuple(lines), tuple(subs), tuple(problems))

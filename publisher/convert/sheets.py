@@ -27,8 +27,9 @@ from pathlib import Path
 
 from publisher.convert.sniff import Detected, Unreadable, detect
 
-#: The largest cell of a CSV table (characters), the csv module's own limit.
-MAX_CELL = csv.field_size_limit()
+#: The largest cell of a table (characters): the csv module's default limit, checked here too
+#: since the limit is process-wide and other code may raise it.
+MAX_CELL = 131_072
 WORKBOOK_SUFFIXES = (".xlsx", ".ods", ".xlsm", ".xls")
 
 
@@ -62,6 +63,13 @@ def _quote_message(start: int, end: int, column: str, closed: bool) -> str:
             "or remove it")
 
 
+def _long_cell(row: int) -> str:
+    limit = f"{MAX_CELL:,}".replace(",", "\u202f")
+    return (f"ligne {row} : cellule de plus de {limit} caractères (un guillemet non refermé ?) ; "
+            f"raccourcissez-la / row {row}: cell longer than {limit} characters (an unclosed "
+            "quote?); shorten it")
+
+
 def _records(text: str, sep: str) -> Iterator[tuple[int, int, list[str]]]:
     """(spreadsheet row, first physical line, cells); csv errors become :class:`Unreadable`."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
@@ -72,12 +80,10 @@ def _records(text: str, sep: str) -> Iterator[tuple[int, int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise Unreadable(
-                f"ligne {row + 1} : cellule de plus de {MAX_CELL:,} caractères (un guillemet non "
-                f"refermé ?) ; raccourcissez-la / row {row + 1}: cell longer than {MAX_CELL:,} "
-                f"characters (an unclosed quote?); shorten it ({exc})".replace(",", "\u202f"),
-                row + 1) from exc
+            raise Unreadable(_long_cell(row + 1), row + 1) from exc
         row += 1
+        if any(len(c) > MAX_CELL for c in cells):
+            raise Unreadable(_long_cell(row), row)
         yield row, line + 1, cells
         line = reader.line_num
 

@@ -73,7 +73,30 @@ def test_invalid_source_exits_1_with_file_row_column(
     assert {"file": "etablissements.csv", "row": line, "column": "uai"}.items() <= next(
         p for p in payload["problems"] if p["column"] == "uai" and p["severity"] == "Violation"
     ).items()
-    assert not project.releases_dir.exists(), "nothing written"
+    assert [p.name for p in project.releases_dir.iterdir()] == ["echec"], "no release written"
+    report = project.releases_dir / "echec" / "validation.html"
+    assert payload["published"] is False and payload["report"] == str(report)
+    assert "rien n'a été publié" in err and "nothing was published" in err and str(report) in err
+    html = report.read_text("utf-8")
+    assert "Rien n'a été publié" in html and f"<td class=\"num\">{line}</td>" in html
+    assert main(["--project", str(project.root), "validate"]) == EXIT_INVALID
+
+
+def test_a_failed_build_leaves_the_served_release_and_its_report_until_fixed(
+        campus_copy: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    project: Project = campus_copy()
+    root = str(project.root)
+    assert main(["--project", root, "build", "-q"]) == EXIT_OK
+    served = current_release(project.releases_dir)
+    set_cell(project, "chiffres.csv", "apprenants-2014", "date", "31/02/2014")
+    assert main(["--project", root, "build", "-q"]) == EXIT_INVALID
+    assert current_release(project.releases_dir) == served, "the served release is unchanged"
+    report = project.releases_dir / "echec" / "validation.html"
+    assert "31/02/2014" in report.read_text("utf-8")
+    assert str(report) in capsys.readouterr().err
+    set_cell(project, "chiffres.csv", "apprenants-2014", "date", "15/10/2014")
+    assert main(["--project", root, "build", "-q"]) == EXIT_OK
+    assert not report.exists(), "a successful build removes the failure report"
 
 
 def _small_disk() -> None:

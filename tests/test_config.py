@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, copy_campus
 
-from publisher.cli.errors import EXIT_INVALID, EXIT_RELEASE, EXIT_SOURCE, exit_code, message
+from publisher.cli.errors import EXIT_RELEASE, EXIT_SOURCE, exit_code, message
 from publisher.core.errors import SourceError
 from publisher.project.config import load_config
 
@@ -121,12 +121,14 @@ def _cmq(*args: str) -> tuple[int, dict[str, object], str]:
 @pytest.mark.parametrize(("key", "value"), [("secteurs", "42"),
                                             ("releases_conservees", '"cinq"')])
 def test_build_reports_a_wrong_config_as_json(tmp_path: Path, key: str, value: str) -> None:
-    """Today's TypeError/ValueError: now a located violation, in the JSON too (exit 1)."""
+    """Today's TypeError/ValueError: now a located problem, in the JSON too. The configuration is
+    read before the tables (it names the workbook, if any), so a campus.toml that cannot be read
+    as a configuration stops the build as an unreadable source (exit 3), nothing published."""
     project = copy_campus(tmp_path / "c")
     toml = project.data_dir / "campus.toml"
     toml.write_text(edited(toml.read_text("utf-8"), key, value), "utf-8")
     code, payload, err = _cmq("--project", str(project.root), "build")
-    assert code == EXIT_INVALID and payload["ok"] is False
+    assert code == EXIT_SOURCE and payload["ok"] is False
     problems = payload["problems"]
     assert isinstance(problems, list)
     assert [(p["file"], p["column"]) for p in problems] == [

@@ -105,8 +105,8 @@ class Bad:
 
 BAD_CELLS = [
     Bad("date-impossible", "sources.csv", "seminaire-2014", "date", "2014-02-30", "date invalide"),
-    Bad("date-french-format", "adhesions.csv", "lycee-condorcet", "debut", "01/09/2013",
-        "YYYY-MM-DD"),
+    Bad("date-day-first-impossible", "adhesions.csv", "lycee-condorcet", "debut", "31/02/2013",
+        "DD/MM/YYYY"),
     Bad("boolean", "partenaires.csv", "innovaltech", "illustratif", "peut-être", "oui ou non"),
     Bad("integer-word", "formations.csv", "cap-plasturgie-cfa", "places", "douze", "entier"),
     Bad("integer-with-space", "chiffres.csv", "apprenants-2014", "valeur", "2 500",
@@ -122,7 +122,7 @@ BAD_CELLS = [
     Bad("iri-bad-host", "etablissements.csv", "lp-henry-potez", "site_web",
         "http://[::1/", "invalid IRI"),
     Bad("concept-code", "formations.csv", "bts-cprp-lgt-sq", "voies", "Voie scolaire",
-        "code invalide"),
+        "voie-scolaire (voie scolaire)"),
     Bad("reference", "formations.csv", "bts-crci-greta", "etablissement", "GRETA de l'Aisne",
         "référence invalide"),
 ]
@@ -163,8 +163,10 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Broken:
                                       "source-virgule,Titre, avec une virgule,Éditeur,2014,,")
     _drop_column(data / "partenariats.csv", "type")  # a column missing from the header
     (data / "chiffres-2015.csv").write_text("id,libelle\n", "utf-8")  # a table no mapping reads
-    (data / "partenaires.csv").write_bytes(  # Latin-1, not UTF-8
-        (data / "partenaires.csv").read_text("utf-8").encode("latin-1"))
+    # a row pasted in Latin-1 into a UTF-8 file: neither reading is right, the file is refused
+    rows["mixed-encoding"] = len((data / "partenaires.csv").read_text("utf-8").splitlines()) + 1
+    with (data / "partenaires.csv").open("ab") as fh:
+        fh.write("pasted,Société,entreprise,,,,Amiens,,,,,,,,non,\n".encode("latin-1"))
     # (partenaires.csv is unreadable now: its bad cells are not reported, the file is)
     return Broken(convert(project), rows, project)
 
@@ -192,13 +194,14 @@ def test_a_duplicate_id_is_reported(broken: Broken) -> None:
 
 def test_extra_cells_are_reported(broken: Broken) -> None:
     hits = [m for loc, m in _problems(broken, "sources.csv") if loc.row == broken.rows["extra-cell"]]
-    assert len(hits) == 1 and "unquoted comma" in hits[0]
+    assert len(hits) == 1 and "separator in an unquoted cell" in hits[0]
 
 
 def test_a_column_missing_from_the_header_is_reported(broken: Broken) -> None:
     assert _problems(broken, "partenariats.csv") == [
         (Location("partenariats.csv", 1, "type"),
-         "colonne absente de l'en-tête / column missing from the header")]
+         ("colonne « type » absente de l'en-tête : ajoutez-la (elle peut rester vide) / column "
+         "'type' missing from the header: add it (it may stay empty)"))]
 
 
 def test_an_unknown_table_file_is_reported(broken: Broken) -> None:
@@ -206,10 +209,10 @@ def test_an_unknown_table_file_is_reported(broken: Broken) -> None:
     assert loc == Location("chiffres-2015.csv") and "unknown table" in msg
 
 
-def test_a_latin1_file_gives_a_readable_error_naming_the_file(broken: Broken) -> None:
+def test_a_row_in_another_encoding_is_reported_at_its_row(broken: Broken) -> None:
     [(loc, msg)] = _problems(broken, "partenaires.csv")
-    assert loc == Location("partenaires.csv")
-    assert "UTF-8" in msg and "Traceback" not in msg
+    assert loc == Location("partenaires.csv", broken.rows["mixed-encoding"])
+    assert "encodages mélangés" in msg and "CSV UTF-8" in msg and "Traceback" not in msg
 
 
 def test_every_problem_is_reported_not_just_the_first(broken: Broken) -> None:

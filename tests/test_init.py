@@ -246,3 +246,16 @@ def test_an_older_cmq_warns(new_project: Path, tmp_path: Path) -> None:
 
 def test_the_shipped_campus_has_no_pin() -> None:
     Project.open(REPO)  # no [cmq] table: no check
+
+
+def test_the_shipped_guide_is_the_one_cmq_init_writes(shipped_project: Project,
+                                                     ontology_graph: Graph) -> None:
+    from publisher.scaffold.init import lisezmoi
+
+    guide = lisezmoi(default_mapping(), ontology_graph, shipped_project.config.name)
+    assert (REPO / "data" / "LISEZMOI.md").read_text("utf-8") == guide, (
+        "data/LISEZMOI.md is out of step: regenerate it with publisher.scaffold.init.lisezmoi")
+    for words in ("CSV (séparateur: point-virgule)", "LibreOffice Calc", "cmq workbook",
+                  "liste déroulante", "JJ/MM/AAAA", "releases/echec/validation.html",
+                  "| `5` | niveau 5 (BTS, DEUST) | level 5 (BTS, DEUST) |"):
+        assert words in guide, words

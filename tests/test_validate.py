@@ -108,7 +108,7 @@ def test_cmq_validate_fails_and_names_file_row_column_and_message(
     lines = run.out.splitlines()
     [line] = [x for x in lines if "colonne/column code_postal" in x]
     assert line.startswith(f"Violation: etablissements.csv, ligne/row {broken.rows['postcode']}, ")
-    assert "«2000»" in line
+    assert "« 2000 »" in line and "http" not in line, "the value, no IRI"
     assert "Le code postal a cinq chiffres." in line and "The postcode has five digits." in line
     assert any(f"formations.csv, ligne/row {broken.rows['places']}, colonne/column places" in x
                and "'douze'" in x for x in lines)
@@ -187,8 +187,8 @@ def test_report_text_and_failure() -> None:
     report = Report([warn, bad])
     lines = report.text().splitlines()
     assert lines == [
-        "Violation: b.csv, ligne/row 2, colonne/column y [http://p] «v»: faux / wrong",
-        "Warning: a.csv, ligne/row 3, colonne/column x: attention / careful",
+        "Violation: b.csv, ligne/row 2, colonne/column y « v »: faux / wrong",
+        "Avertissement/Warning: a.csv, ligne/row 3, colonne/column x: attention / careful",
         "1 violation(s), 1 avertissement(s)/warning(s)",
     ]
     assert not report.conforms and Report([warn]).conforms

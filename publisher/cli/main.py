@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from publisher import __version__
-from publisher.cli import harvest, imports, init, publish, release, serve
+from publisher.cli import harvest, imports, init, publish, release, serve, workbook
 from publisher.cli.errors import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
@@ -45,7 +45,7 @@ __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_RELEASE", "EXIT_SOURCE", "EXIT_USAGE
            "build_parser", "main"]
 
 #: The command groups, in the order of ``cmq --help``.
-GROUPS = (release, serve, imports, harvest, init, publish)
+GROUPS = (release, serve, imports, harvest, init, publish, workbook)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,7 +3,9 @@ publisher.validate.validation, publisher.release.build and publisher.release.cha
 
 ``build`` prints what :class:`publisher.release.build.BuildResult` says (text or ``--json``);
 ``validate`` and ``build`` return 1 when the data violates the shapes, ``diff --exit-code`` when
-the releases differ. Other errors are raised (publisher.cli.errors).
+the releases differ. A failed ``build`` says that nothing was published and writes the HTML report
+of the attempt to ``releases/echec/validation.html`` (publisher.release.failure); a successful one
+removes it. Other errors are raised (publisher.cli.errors).
 """
 
 from __future__ import annotations
@@ -42,19 +44,32 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     """Construit et publie une version / build and publish a release (dumps, catalogue, report)."""
     from publisher.release.build import build_release
+    from publisher.release.failure import clear_failure, record_failure
     from publisher.validate.validation import ValidationFailed
 
     project = Project.open(args.project)
+    releases_dir = args.out or project.releases_dir
     progress = timed_progress(not quiet(args) and sys.stderr.isatty())
     try:
         result = build_release(project, args.out, progress=progress, incremental=not args.full)
     except ValidationFailed as exc:
+        report_path = record_failure(releases_dir, exc.report, project.config)
         print(exc.report.text(), file=sys.stderr)
+        print(failed_text(report_path), file=sys.stderr)
         if args.json:
-            emit(args, {"ok": False, **_report_payload(exc.report)}, "")
+            emit(args, {"ok": False, "published": False, "report": str(report_path),
+                        **_report_payload(exc.report)}, "")
         return EXIT_INVALID
+    clear_failure(releases_dir)
     emit(args, build_payload(result), build_text(result))
     return EXIT_OK
+
+
+def failed_text(report_path: Path) -> str:
+    """What a build refused by validation says after its problems."""
+    return (f"ÉCHEC : rien n'a été publié, la version servie reste la précédente. Rapport : "
+            f"{report_path}\nFAILED: nothing was published, the served release is unchanged. "
+            f"Report: {report_path}")
 
 
 def build_payload(result: BuildResult) -> dict[str, object]:

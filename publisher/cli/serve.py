@@ -8,6 +8,7 @@ shared with ``cmq publish``. Errors (settings, store) are raised (publisher.cli.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 from pathlib import Path
 
@@ -44,6 +45,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from publisher.server.state import ensure_release
 
     settings = settings_from_args(args)
+    if getattr(args, "watch", False):
+        settings = dataclasses.replace(settings, watch=True)
     if args.list_settings:
         _print_settings(settings)
         return EXIT_OK
@@ -89,6 +92,9 @@ def add_parsers(sub: Subparsers, common: argparse.ArgumentParser) -> None:
                    "serve from a remote SPARQL store (setting `store`, docs/deploy.md)")
     p.add_argument("--setting", nargs=2, action="append", metavar=("NAME", "VALUE"),
                    default=[], help="réglage / setting (repeatable; see --list-settings)")
+    p.add_argument("--watch", action="store_true",
+                   help="reconstruire quand un tableau change / rebuild when a table changes "
+                        "(setting `watch`)")
     p.add_argument("--list-settings", action="store_true",
                    help="afficher les réglages en vigueur / print the settings in force")
 

@@ -6,16 +6,23 @@ strings: no rdflib term is built per triple (docs/decisions/0010-incremental-bui
 output depends only on its cells, the mapping and the base IRI, which lets the build cache reuse
 it when the row has not changed; the file and line are added by the caller
 (:mod:`publisher.convert.tables`).
+
+What offices write is read as well: dates as ``03/09/2024`` (day first) or ``09/2024`` beside ISO
+ones, decimal commas in the columns that give numbers or coordinates, and a coded cell as its
+drop-down entry ``code — label`` (:mod:`publisher.convert.codes`). Given the code lists, a code
+not in its list is reported with the valid ones.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import NamedTuple
 from urllib.parse import quote
 
 from rdflib import XSD, Literal, URIRef
 
+from publisher.convert.codes import LABEL_SEPARATOR, CodeLists, strip_label, unknown_code
 from publisher.convert.mapping import Field, Table
 from publisher.core.namespaces import CMQ_NS
 from publisher.core.ntriples import escape, iri_problem
@@ -38,6 +45,12 @@ _CHECKS: dict[URIRef, tuple[re.Pattern[str], str]] = {
     ),
 }
 _SAFE = "@.-_~"
+_FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_FR_MONTH = re.compile(r"^(\d{1,2})/(\d{4})$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+#: Datatypes whose value (or value template) takes decimal numbers: a decimal comma is accepted.
+_DECIMAL_TYPES = (str(XSD.decimal), str(XSD.double), str(XSD.float),
+                  "http://www.opengis.net/ont/geosparql#wktLiteral")
 
 #: A problem of a row: (column or None, message).
 RowProblem = tuple[str | None, str]
@@ -96,8 +109,12 @@ class _Subject:
 
 
 class _FieldPlan:
-    def __init__(self, f: Field, base: str) -> None:
+    def __init__(self, f: Field, base: str, codes: CodeLists | None = None) -> None:
         self.f = f
+        listed = codes.get(f.scheme or f.local_scheme or "") if codes and f.kind == "concept" \
+            else None
+        self.codes = {c.code for c in listed} if listed else None
+        self.listed = listed or ()
         self.base = base
         self.pred = f" <{f.property}> "
         self.when = f.when
@@ -117,7 +134,8 @@ class _FieldPlan:
         return [cell] if cell else []
 
     def object(self, v: str) -> tuple[str | None, str | None]:
-        """(object term, problem message): exactly one of them is None, or both (no triple)."""
+        """(object term, problem message): either may be None (a term with a problem: an
+        unknown code, reported at its cell, whose triple is still made)."""
         if self.lang is not None:
             return f'"{escape(v)}"@{self.lang}', None
         if self.plain:
@@ -149,11 +167,15 @@ class _FieldPlan:
             return self._iri(self.base + f.template.replace("{value}", v))
         if f.kind == "ref":
             return self._iri(self.base + v)
-        if not _KEY.match(v):  # concept
-            return None, f"code invalide / invalid code: {v!r}"
+        unknown = unknown_code(v, self.listed) if self.codes is not None \
+            and v not in self.codes else None  # concept
+        if not _KEY.match(v):
+            return None, unknown or f"code invalide / invalid code: {v!r}"
+        # an unknown code that could be one still gives its triple (the shapes see what the
+        # graph would hold); the report keeps this message for the cell, not the shapes' one
         if f.local_scheme:
-            return f"<{self.base}{f.local_scheme}/{v}>", None
-        return f"<{CMQ_NS}{f.scheme}/{v}>", None
+            return f"<{self.base}{f.local_scheme}/{v}>", unknown
+        return f"<{CMQ_NS}{f.scheme}/{v}>", unknown
 
     @staticmethod
     def _iri(iri: str) -> tuple[str | None, str | None]:
@@ -165,13 +187,17 @@ class _FieldPlan:
     def _typed(self, v: str) -> tuple[str | None, str | None]:
         f = self.f
         if f.datatype == "date":
+            v, problem = _iso_date(v)
+            if problem is not None:
+                return None, problem
             for pattern, dt in _DATES:
                 if pattern.match(v):
                     lit = Literal(v, datatype=dt)
                     if not lit.ill_typed:
                         return _nt(lit), None
-            return None, (f"date invalide (AAAA, AAAA-MM ou AAAA-MM-JJ) / invalid date (YYYY, "
-                          f"YYYY-MM or YYYY-MM-DD): {v!r}")
+            return None, (f"date invalide {v!r} : écrivez JJ/MM/AAAA, AAAA-MM-JJ, MM/AAAA ou "
+                          f"AAAA / invalid date {v!r}: write DD/MM/YYYY, YYYY-MM-DD, MM/YYYY or "
+                          "YYYY")
         dt = URIRef(f.datatype or "")
         if dt == XSD.boolean:
             if v.lower() not in _BOOL:
@@ -183,6 +209,39 @@ class _FieldPlan:
         return _nt(Literal(v, datatype=dt)), None
 
 
+def _iso_date(v: str) -> tuple[str, str | None]:
+    """A French date (``03/09/2024``, ``09/2024``) as ISO; (value, problem when impossible)."""
+    hit = _FR_DATE.match(v)
+    if hit is not None:
+        day, month, year = (int(x) for x in hit.groups())
+        try:
+            iso = date(year, month, day).isoformat()
+        except ValueError:
+            return v, (f"date impossible {v!r} : ce jour n'existe pas (JJ/MM/AAAA attendu, jour "
+                       f"d'abord) / impossible date {v!r}: no such day (DD/MM/YYYY expected, "
+                       "day first)")
+        return iso, None
+    hit = _FR_MONTH.match(v)
+    if hit is not None:
+        month, year = (int(x) for x in hit.groups())
+        if not 1 <= month <= 12:
+            return v, (f"mois impossible {v!r} (MM/AAAA attendu) / impossible month {v!r} "
+                       "(MM/YYYY expected)")
+        return f"{year:04d}-{month:02d}", None
+    return v, None
+
+
+def _decimal_columns(table: Table) -> frozenset[str]:
+    """Columns whose cells give decimal numbers or coordinates (decimal comma accepted)."""
+    out: set[str] = set()
+    for f in table.fields:
+        if f.kind == "literal" and f.datatype in _DECIMAL_TYPES:
+            if f.column:
+                out.add(f.column)
+            out.update(_VAR.findall(f.value or ""))
+    return frozenset(out)
+
+
 def _nt(lit: Literal) -> str:
     return nt_literal(str(lit), lang=lit.language,
                       datatype=str(lit.datatype) if lit.datatype is not None else None)
@@ -191,14 +250,24 @@ def _nt(lit: Literal) -> str:
 class RowConverter:
     """Converts the rows of one table of the mapping (plans compiled once per table)."""
 
-    def __init__(self, table: Table, base: str) -> None:
+    def __init__(self, table: Table, base: str, codes: CodeLists | None = None) -> None:
         self.table = table
+        self.decimal = _decimal_columns(table)
+        self.coded = {f.column: f.separator for f in table.fields
+                      if f.kind == "concept" and f.column}
         self.subject = _Subject(table.subject, base)
         self.type_lines = [f" <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{t}> .\n"
                            for t in table.types]
-        self.plans = [_FieldPlan(f, base) for f in table.fields]
+        self.plans = [_FieldPlan(f, base, codes) for f in table.fields]
 
     def convert(self, row: dict[str, str]) -> RowOut:
+        for c in self.decimal:
+            if _DECIMAL_COMMA.match(row.get(c, "")):
+                row = {**row, c: row[c].replace(",", ".")}
+        for c, sep in self.coded.items():
+            if LABEL_SEPARATOR in row.get(c, ""):
+                parts = row[c].split(sep) if sep else [row[c]]
+                row = {**row, c: (sep or "").join(strip_label(p) for p in parts)}
         sprobs: list[RowProblem] = []
         subject = self.subject.make(row, sprobs)
         if subject is None:
@@ -222,6 +291,6 @@ class RowConverter:
                 obj, problem = plan.object(v)
                 if obj is not None:
                     lines.append(f"{s}{plan.pred}{obj} .\n")
-                elif problem is not None:
+                if problem is not None:
                     problems.append((plan.f.column, problem))
         return RowOut(subject, tuple(sprobs), tuple(lines), tuple(subs), tuple(problems))

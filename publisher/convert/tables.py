@@ -13,9 +13,7 @@ unchanged table, or an unchanged row of a changed table, is not converted again
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +22,18 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from publisher.convert.campus import CONFIG_KEYS, campus_triples
+from publisher.convert.codes import CodeLists, code_lists
 from publisher.convert.mapping import Table, load_mapping
 from publisher.convert.rows import RowConverter, RowOut
+from publisher.convert.sheets import (
+    Sheet,
+    check_header,
+    csv_sheet,
+    sheet_digest,
+    workbook_sheets,
+)
+from publisher.convert.sniff import Unreadable, size_problem
+from publisher.convert.workbook import LISTS_SHEET
 from publisher.core.errors import Location, SourceError
 from publisher.core.namespaces import PREFIXES
 from publisher.core.ntriples import dedupe_sorted, lines_to_graph, subject_of
@@ -36,6 +44,8 @@ COMMENT = "#"
 #: Key under which :func:`read_table` puts the cells beyond the header's columns, if any.
 EXTRA_CELLS = "\x00extra"
 CAMPUS_FILE = "campus.toml"
+#: Severities of a table's remarks (the report's words; violations are ``problems``).
+WARNING_NOTE, INFO_NOTE = "Warning", "Info"
 
 
 #: What a table's rows gave: row key (its cells) → output, and (line, key) of every row that gave
@@ -56,6 +66,12 @@ class TableState:
     problems: list[tuple[Location, str]] = field(default_factory=list)
     loader: Callable[[], RowsAndUse] | None = field(default=None, repr=False, compare=False)
     _data: RowsAndUse | None = field(default=None, repr=False, compare=False)
+    #: (severity, location, message) said once beside the problems: how the file was read, a
+    #: harmless empty column (warnings and notes, not violations).
+    remarks: tuple[tuple[str, Location, str], ...] = ()
+    #: The table could not be read as a whole: nothing of it is converted, and what other
+    #: tables' records say about its records is not reported (knock-on problems).
+    fatal: bool = False
 
     def _get(self) -> RowsAndUse:
         if self._data is None:
@@ -112,6 +128,16 @@ class Conversion:
             self._graph = lines_to_graph(self.sorted_lines(), g)
         return self._graph
 
+    def remarks(self) -> list[tuple[str, Location, str]]:
+        """Warnings and notes of the tables (how each file was read…), in mapping order."""
+        return [r for t in self.mapping_tables
+                for r in (self.tables[t.name].remarks if t.name in self.tables else ())]
+
+    def unreadable(self) -> list[Table]:
+        """The tables that could not be read as a whole (see :attr:`TableState.fatal`)."""
+        return [t for t in self.mapping_tables
+                if t.name in self.tables and self.tables[t.name].fatal]
+
     def sorted_lines(self) -> list[str]:
         """The distinct lines in code-point order (the content of ``campus.nt``)."""
         if self._sorted is None:
@@ -163,34 +189,30 @@ class Conversion:
 
 
 def read_table(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows of a CSV table as (spreadsheet line, {column: stripped value}); BOM tolerated.
+    """Rows of a CSV table as (spreadsheet row, {column: stripped value}), the encoding and
+    separator detected (:mod:`publisher.convert.sniff`); raises :class:`Unreadable`.
 
-    Cells beyond the header's columns (an unquoted comma…) are joined under :data:`EXTRA_CELLS`.
+    Cells beyond the header's columns (an unquoted separator…) are joined under
+    :data:`EXTRA_CELLS`.
     """
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        yield from _rows(fh)[1]
+    sheet = csv_sheet(path.name, path.read_bytes(), set())
+    yield from _rows(sheet)
 
 
-def _rows(fh: io.TextIOBase | io.StringIO) -> tuple[tuple[str, ...], Iterator[tuple[int, dict[str, str]]]]:
-    reader = csv.reader(fh)
-    first = next(reader, None)
-    header = tuple((k or "").strip() for k in first) if first is not None else ()
-
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        n = len(header)
-        for cells in reader:
-            if not cells:  # a blank line (as csv.DictReader skips it)
-                continue
-            line = reader.line_num
-            row = dict(zip(header, (c.strip() for c in cells), strict=False))
-            if len(cells) > n:
-                row[EXTRA_CELLS] = ",".join(cells[n:])
-            elif len(cells) < n:
-                for k in header[len(cells):]:
+def _rows(sheet: Sheet) -> Iterator[tuple[int, dict[str, str]]]:
+    header = sheet.header
+    n = len(header)
+    for line, cells in sheet.rows:
+        if not cells:  # a blank line (as csv.DictReader skips it)
+            continue
+        row = {k: v for k, v in zip(header, cells, strict=False) if k}
+        if len(cells) > n:
+            row[EXTRA_CELLS] = ",".join(cells[n:])
+        elif len(cells) < n:
+            for k in header[len(cells):]:
+                if k:
                     row.setdefault(k, "")
-            yield line, row
-
-    return header, rows()
+        yield line, row
 
 
 def _row_key(row: dict[str, str]) -> str:
@@ -205,68 +227,127 @@ def _problem(table: Table, line: int | None, column: str | None, msg: str) -> tu
     return Location(table.file, line, column), msg
 
 
-def convert_table(table: Table, path: Path, base: str,
-                  previous: TableState | None = None) -> TableState:
-    """Convert one table; rows found unchanged in ``previous`` (same cells) are not converted
+def _unreadable(file: str, exc: Unreadable) -> TableState:
+    return TableState(file, None, problems=[(Location(file, exc.row, exc.column), exc.message)],
+                      fatal=True)
+
+
+def convert_table(table: Table, path: Path, base: str, previous: TableState | None = None,
+                  codes: CodeLists | None = None) -> TableState:
+    """Convert one CSV table; rows found unchanged in ``previous`` (same cells) are not converted
     again, and an unchanged file (same SHA-256) is not even read as CSV."""
     if not path.is_file():
         return TableState(table.file, None, problems=[
-            _problem(table, None, None, "fichier absent / file missing")])
+            _problem(table, None, None, "fichier absent / file missing")], fatal=True)
     try:
+        too_big = size_problem(table.file, path.stat().st_size)
+        if too_big is not None:
+            raise Unreadable(too_big)
         raw = path.read_bytes()
     except OSError as exc:
-        return TableState(table.file, None, problems=[_problem(
-            table, None, None, f"illisible (UTF-8 attendu) / unreadable (UTF-8 expected): {exc}")])
+        return _unreadable(table.file, Unreadable(f"illisible / unreadable: {exc.strerror}"))
+    except Unreadable as exc:
+        return _unreadable(table.file, exc)
     digest = hashlib.sha256(raw).hexdigest()
     if previous is not None and previous.sha256 == digest:
         return previous
-    state = TableState(table.file, digest)
     try:
-        text = raw.decode("utf-8-sig")
-        header, row_iter = _rows(io.StringIO(text, newline=""))
-        rows = list(row_iter)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        state.problems.append(_problem(
-            table, None, None, f"illisible (UTF-8 attendu) / unreadable (UTF-8 expected): {exc}"))
+        sheet = csv_sheet(table.file, raw, table.columns())
+    except Unreadable as exc:
+        return _unreadable(table.file, exc)
+    del raw
+    return convert_sheet(table, sheet, digest, base, previous, codes)
+
+
+def convert_sheet(table: Table, sheet: Sheet, digest: str, base: str,
+                  previous: TableState | None = None,
+                  codes: CodeLists | None = None) -> TableState:
+    """Convert one table read as a :class:`Sheet` (a CSV file or a workbook's sheet)."""
+    if previous is not None and previous.sha256 == digest:
+        return previous
+    file = sheet.name
+    state = TableState(file, digest, header=sheet.header)
+    if sheet.note:
+        state.remarks += ((INFO_NOTE, Location(file), sheet.note),)
+    for hp in check_header(sheet.header, table.columns(), sheet.rows):
+        loc = Location(file, 1, hp.column)
+        if hp.fatal:
+            state.problems.append((loc, hp.message))
+        else:
+            state.remarks += ((WARNING_NOTE, loc, hp.message),)
+    if state.problems:
+        state.fatal = True
         return state
-    state.header = header
-    missing = table.columns() - set(header)
-    for col in sorted(missing):
-        state.problems.append(_problem(
-            table, 1, col, "colonne absente de l'en-tête / column missing from the header"))
-    if missing:
-        return state
+    header = sheet.header
     old = previous.rows if previous is not None and previous.header == header else {}
     converter: RowConverter | None = None
     first = header[0] if header else ""
     seen: dict[str, int] = {}
-    for line, row in rows:
+    for line, row in _rows(sheet):
         if not any(row.values()) or row.get(first, "").startswith(COMMENT):
             continue
         if EXTRA_CELLS in row:
-            state.problems.append(_problem(
-                table, line, None, "plus de cellules que de colonnes (virgule sans guillemets ?) "
-                f"/ more cells than columns (unquoted comma?): {row[EXTRA_CELLS]!r}"))
+            state.problems.append((Location(file, line), (
+                "plus de cellules que de colonnes (séparateur dans une cellule sans guillemets ?) "
+                f"/ more cells than columns (separator in an unquoted cell?): "
+                f"{row[EXTRA_CELLS]!r}")))
             continue
         key = _row_key(row)
         out = state.rows.get(key) or old.get(key)
         if out is None:
             if converter is None:
-                converter = RowConverter(table, base)
+                converter = RowConverter(table, base, codes)
             out = converter.convert(row)
         state.rows[key] = out
-        state.problems.extend(_problem(table, line, c, m) for c, m in out.subject_problems)
+        state.problems.extend((Location(file, line, c), m) for c, m in out.subject_problems)
         if out.subject is None:
             continue
         if out.subject in seen:
             n = seen[out.subject]
-            state.problems.append(_problem(
-                table, line, None, f"doublon de la ligne {n} / duplicate of row {n}: {out.subject}"))
+            state.problems.append((Location(file, line), (
+                f"doublon de la ligne {n} / duplicate of row {n}: "
+                f"{out.subject.removeprefix(base)}")))
             continue
         seen[out.subject] = line
         state.used.append((line, key))
-        state.problems.extend(_problem(table, line, c, m) for c, m in out.problems)
+        state.problems.extend((Location(file, line, c), m) for c, m in out.problems)
     return state
+
+
+def _workbook_tables(project: Project, mapping_tables: tuple[Table, ...], name: str,
+                     codes: CodeLists, previous: Mapping[str, TableState] | None,
+                     conv: Conversion) -> None:
+    """Convert every table from the sheets of the project's workbook ``name``."""
+    path = project.data_dir / name
+    base = project.config.base_iri
+    try:
+        if not path.is_file():
+            raise Unreadable("fichier absent / file missing")
+        too_big = size_problem(name, path.stat().st_size)
+        if too_big is not None:
+            raise Unreadable(too_big)
+        sheets = workbook_sheets(path)
+    except Unreadable as exc:
+        for table in mapping_tables:
+            conv.tables[table.name] = TableState(name, None, fatal=True)
+        conv.problems.append((Location(name, exc.row, exc.column), exc.message))
+        return
+    for table in mapping_tables:
+        sheet = sheets.get(table.name)
+        before = previous.get(table.name) if previous is not None else None
+        if sheet is None:
+            state = TableState(f"{name} › {table.name}", None, fatal=True, problems=[(
+                Location(name), (f"feuille « {table.name} » absente du classeur / sheet "
+                f"'{table.name}' missing from the workbook"))])
+        else:
+            state = convert_sheet(table, sheet, sheet_digest(sheet), base, before, codes)
+        conv.tables[table.name] = state
+        conv.problems.extend(state.problems)
+    known = {t.name for t in mapping_tables} | {LISTS_SHEET}
+    for other in sorted(set(sheets) - known):
+        conv.problems.append((Location(name), (
+            f"feuille inconnue « {other} » : aucune table de mapping.toml ne la lit / unknown "
+            f"sheet '{other}': no table of mapping.toml reads it")))
 
 
 def _campus_lines(project: Project) -> list[str]:
@@ -292,9 +373,14 @@ def convert(project: Project, previous: Mapping[str, TableState] | None = None) 
     conv.campus_iri = config.campus_iri
     conv.mapping_tables = mapping.tables
     conv.campus_lines = _campus_lines(project)
+    codes = code_lists(project.ontology_files(), config)
+    if config.workbook:
+        _workbook_tables(project, mapping.tables, config.workbook, codes, previous, conv)
+        return conv
     for table in mapping.tables:
         before = previous.get(table.name) if previous is not None else None
-        state = convert_table(table, project.data_dir / table.file, config.base_iri, before)
+        state = convert_table(table, project.data_dir / table.file, config.base_iri, before,
+                              codes)
         conv.tables[table.name] = state
         conv.problems.extend(state.problems)
     known = {t.file for t in mapping.tables}
@@ -304,5 +390,3 @@ def convert(project: Project, previous: Mapping[str, TableState] | None = None) 
                    "no table of mapping.toml reads it")
             conv.problems.append((Location(path.name), msg))
     return conv
-
-

@@ -43,6 +43,8 @@ class CampusConfig:
     themes: tuple[str, ...] = ()
     period_start: str = ""
     releases_kept: int = 5
+    #: ``[tableaux] classeur``: the workbook (in data/) the tables are read from; "" = CSV files.
+    workbook: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -79,6 +81,7 @@ def load_config(path: Path) -> CampusConfig:
         raise SourceError([(Location(path.name, column=where), msg) for where, msg in problems])
     campus: dict[str, Any] = raw.get("campus", {})
     pub: dict[str, Any] = raw.get("publication", {})
+    workbook = _str(raw.get("tableaux") or {}, "classeur")
     public_url = _str(pub, "public_url") or "http://127.0.0.1:8000/"
     if not public_url.endswith("/"):
         public_url += "/"
@@ -108,5 +111,6 @@ def load_config(path: Path) -> CampusConfig:
         themes=_strs(pub, "themes"),
         period_start=_str(pub, "periode_debut"),
         releases_kept=int(pub.get("releases_conservees", 5)),
+        workbook=workbook,
         raw=raw,
     )

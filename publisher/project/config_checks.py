@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -83,6 +84,13 @@ def _email(v: str) -> str | None:
     return None if _EMAIL.fullmatch(v) else "une adresse électronique / an email address"
 
 
+def _workbook(v: str) -> str | None:
+    if Path(v).name == v and v.lower().endswith((".xlsx", ".ods")):
+        return None
+    return ("le nom d'un classeur .xlsx ou .ods du dossier data/ / the name of an .xlsx or .ods "
+            "workbook in data/")
+
+
 def _at_least_one(v: int) -> str | None:
     return None if v >= 1 else "un nombre entier ≥ 1 / a whole number ≥ 1"
 
@@ -118,6 +126,7 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "periode_debut": Key("text", range=lambda v: _when(v, months=True)),
         "releases_conservees": Key("int", range=_at_least_one),
     },
+    "tableaux": {"classeur": Key("text", range=_workbook)},
 }
 TABLES = {"territoires": _TERRITORY}
 

@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 
 from publisher import __version__
-from publisher.core.errors import ProjectError
+from publisher.core.errors import ProjectError, SourceError
 from publisher.core.filegroup import finish_pending
 from publisher.project.config import CampusConfig, load_config
 from publisher.project.shipped import shipped_files as _shipped_files
@@ -113,4 +113,9 @@ class Project:
 
     def source_files(self) -> list[Path]:
         """Every file the build reads from the project (for provenance and checksums)."""
-        return sorted(p for p in self.data_dir.iterdir() if p.suffix in {".csv", ".toml"})
+        try:
+            book = self.config.workbook  # the workbook the tables are read from, if any
+        except SourceError:
+            book = ""
+        return sorted(p for p in self.data_dir.iterdir()
+                      if p.suffix in {".csv", ".toml"} or (book and p.name == book))

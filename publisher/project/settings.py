@@ -69,6 +69,11 @@ class Settings:
     reload_interval: float = field(default=5.0, metadata=_help(
         "Intervalle, en secondes, de vérification de releases/current (nouvelle version "
         "servie sans redémarrage) / seconds between checks of releases/current (hot swap)."))
+    watch: bool = field(default=False, metadata=_help(
+        "Reconstruire quand un tableau change (cmq serve --watch) ; en cas d'échec, la "
+        "version précédente reste servie et les pages signalent le rapport / rebuild when a "
+        "table changes; on failure the previous release stays served and pages link to the "
+        "report."))
     build_if_missing: bool = field(default=True, metadata=_help(
         "Construire la version si releases/current n'existe pas / build the release when "
         "there is no releases/current."))

@@ -48,7 +48,7 @@ from publisher.project.folder import Project
 from publisher.release.dumps.chunks import DumpIndex
 
 CACHE_DIR = ".cmq-cache"
-FORMAT = 1
+FORMAT = 2
 STATE = "state.pkl"
 #: The cache's proof of ownership (https://bford.info/cachedir/ format).
 TAG = "CACHEDIR.TAG"
@@ -91,6 +91,8 @@ class TableEntry:
     header: tuple[str, ...]
     problems: list[tuple[Location, str]]
     rows_file: str | None
+    remarks: tuple[tuple[str, Location, str], ...] = ()
+    fatal: bool = False
 
 
 @dataclass
@@ -168,7 +170,8 @@ class BuildCache:
             loader = None
             if t.rows_file is not None:
                 loader = self._loader(self.root / t.rows_file)
-            out[name] = TableState(t.file, t.sha256, t.header, list(t.problems), loader)
+            out[name] = TableState(t.file, t.sha256, t.header, list(t.problems), loader,
+                                   remarks=t.remarks, fatal=t.fatal)
         return out
 
     @staticmethod
@@ -237,7 +240,8 @@ class BuildCache:
             elif t.sha256 is not None:
                 rows_file = f"rows-{name}-{t.sha256[:16]}-{secrets.token_hex(3)}.pkl"
                 self._pickle(rows_file, (t.rows, t.used))
-            entries[name] = TableEntry(t.file, t.sha256, t.header, list(t.problems), rows_file)
+            entries[name] = TableEntry(t.file, t.sha256, t.header, list(t.problems), rows_file,
+                                       t.remarks, t.fatal)
         data_file = f"data-{data_id[:32]}.nt"
         if not (self.root / data_file).is_file():
             self._data(data_file, data_source, lines)

@@ -17,7 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from publisher import __version__
 from publisher.project.folder import Project
 from publisher.project.settings import Settings
-from publisher.server import endpoint, errors, files, pages
+from publisher.server import endpoint, errors, files, pages, rebuild
 from publisher.server.state import ServerState
 
 #: Response headers a cross-origin script may read (the rest are CORS-safelisted).
@@ -40,13 +40,16 @@ def create_app(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await state.open()
-        watcher = asyncio.create_task(state.watch())
+        watchers = [asyncio.create_task(state.watch())]
+        if settings.watch:  # cmq serve --watch: rebuild when a table changes
+            watchers.append(asyncio.create_task(rebuild.SourceWatcher(state).run()))
         try:
             yield
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            for watcher in watchers:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
             await state.close()
 
     app = FastAPI(
@@ -75,5 +78,6 @@ def create_app(settings: Settings) -> FastAPI:
         )
     app.include_router(endpoint.router)
     app.include_router(files.router)
+    app.include_router(rebuild.router)
     app.include_router(pages.router)  # last: its catch-all route answers resource IRIs
     return app

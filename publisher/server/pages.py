@@ -41,6 +41,7 @@ from publisher.server.files import CURRENT_CACHE, not_modified
 from publisher.server.jsonld_schema import dataset, schema_org, script_json, web_page
 from publisher.server.landing import landing_view
 from publisher.server.ontology_doc import ontology_view
+from publisher.server.rebuild import failure_link
 from publisher.server.state import ServedRelease, graph_iri, served, server_state
 
 router = APIRouter(tags=["pages"])
@@ -80,6 +81,7 @@ def render_page(name: str, request: Request, rel: ServedRelease, status: int = 2
     site = {"name": cfg.name, "title": cfg.title or cfg.name, "release_id": rel.info.release_id}
     values.setdefault("alternates", [])
     values.setdefault("jsonld", None)
+    values.setdefault("failure", failure_link(request) is not None)  # cmq serve --watch
     html = environment().get_template(name).render(site=site, root=root_of(request), **values)
     return HTMLResponse(html, status_code=status, headers=headers)
 

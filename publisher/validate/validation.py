@@ -1,7 +1,12 @@
 """Validate the campus graph with the shapes; report every problem against file, row and column.
 
 Problems from the conversion (malformed cells) and SHACL results (pyshacl, SHACL Core and
-SHACL-SPARQL, including the national identifier checks) end up in one :class:`Report`.
+SHACL-SPARQL, including the national identifier checks) end up in one :class:`Report`, one
+message per root cause (:func:`root_causes`): a table that cannot be read is reported once, first,
+and what the other tables' records say about its missing records is left out; a cell with a
+conversion problem gets no SHACL message too. Messages say how to fix (:func:`with_fix`: the
+expected UAI check letter…). The text for people (:meth:`Report.text`) names file, row and
+column and no IRI; the IRIs stay in :meth:`Problem.as_dict` (``--json``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from rdflib.term import Node
 from publisher.convert.tables import Conversion, convert
 from publisher.core.errors import CmqError, Location
 from publisher.core.graphs import load_graph, store_from_graphs
+from publisher.core.identifiers import uai_check_letter
 from publisher.project.folder import Project
 from publisher.validate.compiled import (
     Check,
@@ -60,18 +66,33 @@ class Problem:
         }
 
     def __str__(self) -> str:
-        where = str(self.location) if self.location else (self.focus or "?")
-        prop = f" [{self.path}]" if self.path else ""
-        val = f" «{self.value}»" if self.value is not None else ""
+        """The problem for people: where, the value, the message (no IRI)."""
+        where = str(self.location) if self.location else _record(self.focus)
+        val = ""
+        if self.value is not None and not self.value.startswith(("http://", "https://")):
+            val = f" « {self.value} »"
         msg = self.message_fr if self.message_fr == self.message_en else (
             f"{self.message_fr} / {self.message_en}")
-        return f"{self.severity}: {where}{prop}{val}: {msg}"
+        return f"{_SEVERITY_WORDS.get(self.severity, self.severity)}: {where}{val}: {msg}"
+
+
+_SEVERITY_WORDS = {"Violation": "Violation", "Warning": "Avertissement/Warning",
+                   "Info": "Note"}
+
+
+def _record(focus: str | None) -> str:
+    """A record named without its IRI's base: ``organisation/x``."""
+    if not focus:
+        return "?"
+    return "/".join(focus.rstrip("/").split("/")[-2:])
 
 
 @dataclass
 class Report:
     problems: list[Problem] = field(default_factory=list)
     shacl_graph: Graph | None = None  # the SHACL validation report as RDF
+    #: files that could not be read as a whole: their problems come first
+    unreadable: tuple[str, ...] = ()
 
     @property
     def conforms(self) -> bool:
@@ -81,7 +102,10 @@ class Report:
         return sum(1 for p in self.problems if p.severity == severity)
 
     def text(self) -> str:
-        lines = [str(p) for p in sorted(self.problems, key=_sort_key)]
+        first = set(self.unreadable)
+        lines = [str(p) for p in sorted(
+            self.problems, key=lambda p: (not (p.location and p.location.file in first),
+                                          *_sort_key(p)))]
         lines.append(
             f"{self.count(VIOLATION)} violation(s), {self.count(WARNING)} avertissement(s)/warning(s)"
         )
@@ -122,7 +146,8 @@ def shacl_problems(report: Graph, conv: Conversion | None) -> list[Problem]:
         path = report.value(result, SH.resultPath)
         value = report.value(result, SH.value)
         sev = report.value(result, SH.resultSeverity)
-        fr, en = _messages(report, result)
+        fr, en = with_fix(*_messages(report, result), report.value(
+            result, SH.sourceConstraintComponent), value)
         loc = conv.locate(focus, path) if conv is not None and focus is not None else None
         out.append(
             Problem(
@@ -138,6 +163,17 @@ def shacl_problems(report: Graph, conv: Conversion | None) -> list[Problem]:
             )
         )
     return out
+
+
+def with_fix(fr: str, en: str, component: Node | None, value: Node | None) -> tuple[str, str]:
+    """A SHACL message completed with how to fix it, when cmq knows (the UAI check letter)."""
+    v = str(value) if value is not None else ""
+    if str(component).endswith("UaiCheckConstraintComponent") and v[:7].isdigit() \
+            and len(v) >= 7:
+        good = v[:7] + uai_check_letter(v[:7])
+        return (f"{fr} Lettre clé attendue : « {good[7]} » ({good}), ou vérifiez les chiffres.",
+                f"{en} Expected check letter: '{good[7]}' ({good}), or check the digits.")
+    return fr, en
 
 
 def validate_graph(data: Graph, shapes: Graph, ontology: Graph,
@@ -171,13 +207,46 @@ class Validation:
 
 
 def conversion_problems(conv: Conversion) -> list[Problem]:
-    return [Problem(VIOLATION, loc, msg, msg) for loc, msg in conv.problems]
+    out = [Problem(VIOLATION, loc, msg, msg) for loc, msg in conv.problems]
+    out += [Problem(sev, loc, msg, msg) for sev, loc, msg in conv.remarks()]
+    return out
+
+
+def root_causes(conv: Conversion, shacl: list[Problem]) -> Report:
+    """One message per root cause (see the module doc), conversion problems first."""
+    own = conversion_problems(conv)
+    cells = {(p.location.file, p.location.row, p.location.column)
+             for p in own if p.location is not None and p.severity == VIOLATION}
+    broken = conv.unreadable()
+    base = conv.campus_iri.removesuffix("organisation/campus") if conv.campus_iri else ""
+    heads = tuple(base + t.subject.split("{", 1)[0] for t in broken)
+    kept = []
+    for p in shacl:
+        loc = p.location
+        if loc is not None and (loc.file, loc.row, loc.column) in cells:
+            continue  # the cell's conversion problem says it
+        if heads and _knock_on(p, heads, conv):
+            continue
+        kept.append(p)
+    return Report(own + kept, unreadable=tuple(dict.fromkeys(
+        conv.tables[t.name].file for t in broken)))
+
+
+def _knock_on(p: Problem, heads: tuple[str, ...], conv: Conversion) -> bool:
+    """A SHACL result that only says a record of an unreadable table is missing: its value (or
+    its focus) is such a record, which nothing describes; or it is about the campus itself."""
+    for iri in (p.value, p.focus):
+        if iri and iri.startswith(heads) and URIRef(iri) not in conv.origins:
+            return True
+    return p.focus == conv.campus_iri
 
 
 def report_of(checks: list[Check], results: list[Result], conv: Conversion) -> Report:
     """The report of compiled-check results, conversion problems first."""
     graph = report_graph(checks, results)
-    return Report(conversion_problems(conv) + shacl_problems(graph, conv), graph)
+    report = root_causes(conv, shacl_problems(graph, conv))
+    report.shacl_graph = graph
+    return report
 
 
 def validate_conversion(conv: Conversion, shapes: Graph, ontology_files: Iterable[Path], *,

@@ -3,18 +3,21 @@
 One self-contained HTML5 page in French with English alongside (``lang`` attributes): summary
 counts, then the problems grouped by source file with row, column, property, value, messages and
 severity. No external resources (inline CSS, no script); every value is escaped by Jinja2's
-autoescaping.
+autoescaping. :func:`render_failure` is the same page for a build that failed (no release: it
+says nothing was published, and shows no IRI column).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 
 from jinja2 import Template
 
+from publisher import __version__
 from publisher.core.namespaces import PREFIXES
 from publisher.html.environment import environment
+from publisher.project.config import CampusConfig
 from publisher.release.model import CATALOG_TTL, REPORT_TTL, ReleaseInfo
 from publisher.validate.validation import INFO, VIOLATION, WARNING, Problem, Report
 
@@ -120,4 +123,22 @@ def render_report(report: Report, info: ReleaseInfo) -> str:
             "report_rdf": info.download_url(REPORT_TTL),
             "home": cfg.public_url,
         },
+    )
+
+
+def render_failure(report: Report, config: CampusConfig, attempted: datetime) -> str:
+    """The HTML validation report of a build that failed: nothing was published."""
+    created = attempted.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return _template().render(
+        campus=config.name,
+        release_id=None,
+        created=created,
+        cmq_version=__version__,
+        triples=0,
+        conforms=report.conforms,
+        violations=report.count(VIOLATION),
+        warnings=report.count(WARNING),
+        infos=report.count(INFO),
+        groups=group_problems(report, config.base_iri),
+        links={"home": config.public_url},
     )

@@ -681,6 +681,20 @@ def test_engine_restarts_after_its_zygote_is_killed(tmp_path: Path, data_dir: Pa
     assert not _running(e.zygote_pid)
 
 
+def test_deep_nesting_is_refused_before_a_worker_sees_it(engine: QueryEngine) -> None:
+    before = engine.worker_pids
+    for hostile in ("SELECT * WHERE " + "{" * 5000 + "?s ?p ?o" + "}" * 5000,
+                    "ASK { FILTER(" + "(" * 5000 + "true" + ")" * 5000 + ") }"):
+        with pytest.raises(MalformedQuery) as info:
+            engine.run(hostile)
+        assert info.value.status == 400
+    # the most a query may nest, with as many operators as allowed, runs (no worker dies)
+    union = " UNION ".join(["{ ?s ?p ?o }"] * 2800)
+    deepest = "SELECT (COUNT(*) AS ?n) WHERE " + "{" * 98 + union + "}" * 98
+    assert engine.run(deepest, format="csv").body.startswith(b"n\r\n")
+    assert engine.worker_pids == before
+
+
 def test_worker_over_memory_limit_is_replaced(data_dir: Path) -> None:
     doublings = " ".join(f"BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(40))
     bomb = f'SELECT (STRLEN(?x40) AS ?n) WHERE {{ BIND("0123456789abcdef" AS ?x0) {doublings} }}'

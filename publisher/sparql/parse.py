@@ -14,6 +14,11 @@ Classification answers three questions:
 * is it a SPARQL Update? (first keyword INSERT, DELETE, LOAD, …) → :class:`UpdateRefused`.
   This is only for a clear message: the engine never calls ``Store.update``, so an update can
   never run whatever this lexer thinks;
+* is it too deeply nested for the engine? oxigraph's parser and evaluator recurse: ~2,500 nested
+  ``{``, ``(`` or ``[`` (or ~6,000 chained operators such as ``1+1+…``, ``UNION``, ``||``)
+  overflow a worker's stack and kill it with SIGSEGV. :func:`check_structure` refuses more than
+  :data:`MAX_NESTING` open brackets or :data:`MAX_OPERATORS` operators with a 400, far below
+  that and far above any hand-written or generated query we know of;
 * which SERVICE endpoints it calls. This *is* the safety gate against outgoing requests, so the
   lexer errs on the side of seeing code: comments, strings and IRIs are skipped exactly as the
   grammar defines them (including ``\\u`` escapes inside IRIs, which oxigraph accepts), and any
@@ -39,8 +44,11 @@ __all__ = [
     "QueryInfo",
     "ServiceCall",
     "Token",
+    "MAX_NESTING",
+    "MAX_OPERATORS",
     "analyse",
     "check_services",
+    "check_structure",
     "classify",
     "malformed_from_syntax_error",
     "tokenize",
@@ -62,6 +70,13 @@ class QueryForm(enum.StrEnum):
 UPDATE_KEYWORDS = (
     "INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH",
 )  # fmt: skip
+
+#: Most brackets ``{ ( [`` open at once (oxigraph's worker crashes at ~2,500).
+MAX_NESTING = 100
+#: Most operator tokens in a query (``+ - * / | & ! ^ = < >`` and ``UNION``; ``||`` counts 2).
+MAX_OPERATORS = 3000
+_OPENING, _CLOSING = frozenset("{(["), frozenset("})]")
+_OPERATORS = frozenset("+-*/|&!^=<>")
 
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 _ESC = rf"""(?:\\[tbnrf"'\\]|{_UCHAR})"""
@@ -192,6 +207,7 @@ def classify(query: str) -> QueryInfo:
     follows the prologue. Everything else about syntax is left to pyoxigraph in the worker.
     """
     tokens = tokenize(query)
+    check_structure(query, tokens)
     base: str | None = None
     prefixes: dict[str, str] = {}
     i = 0
@@ -233,6 +249,28 @@ def classify(query: str) -> QueryInfo:
         raise _malformed(query, head, "Expected SELECT, CONSTRUCT, DESCRIBE or ASK")
     services = tuple(_find_services(query, tokens, i + 1, base, prefixes))
     return QueryInfo(form, base, MappingProxyType(prefixes), services)
+
+
+def check_structure(query: str, tokens: list[Token]) -> None:
+    """:class:`MalformedQuery` (400) for a query nested deeper than :data:`MAX_NESTING` or with
+    more than :data:`MAX_OPERATORS` operators: the engine would crash on it (see above)."""
+    depth = operators = 0
+    for tok in tokens:
+        if tok.kind == "punct":
+            if tok.text in _OPENING:
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise _malformed(query, tok, f"Query nested too deeply (more than "
+                                     f"{MAX_NESTING} open brackets)")
+            elif tok.text in _CLOSING:
+                depth -= 1
+            elif tok.text in _OPERATORS:
+                operators += 1
+        elif tok.kind == "word" and tok.upper == "UNION":
+            operators += 1
+        if operators > MAX_OPERATORS:
+            raise _malformed(query, tok, f"Query too long an expression (more than "
+                             f"{MAX_OPERATORS} operators; use VALUES for long lists)")
 
 
 _NOT_SERVICE_CONTEXT = frozenset({"GRAPH", "FROM", "NAMED", "DESCRIBE"})

@@ -691,8 +691,9 @@ def test_deep_nesting_is_refused_before_a_worker_sees_it(engine: QueryEngine) ->
     # the most a query may nest, with as many operators as allowed, runs (no worker dies)
     union = " UNION ".join(["{ ?s ?p ?o }"] * 2800)
     deepest = "SELECT (COUNT(*) AS ?n) WHERE " + "{" * 98 + union + "}" * 98
-    assert engine.run(deepest, format="csv").body.startswith(b"n\r\n")
-    assert engine.worker_pids == before
+    assert engine.run(deepest, format="csv").body.startswith(b"n\r\n")  # no QueryFailed
+    # (a run longer than slow_after_s retires its reniced worker: wait for the lane to settle)
+    _wait_until(lambda: len(engine.worker_pids) == len(before), limit_s=5.0)
 
 
 def test_worker_over_memory_limit_is_replaced(data_dir: Path) -> None:

@@ -41,6 +41,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from publisher.project.folder import Project
     from publisher.server.app import create_app
+    from publisher.server.connections import protocol_class
     from publisher.server.state import ensure_release
 
     settings = settings_from_args(args)
@@ -68,6 +69,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=settings.port,
         log_level="warning" if quiet else settings.log_level,
         lifespan="on",
+        # header/body time limits and the connection cap (publisher/server/connections.py)
+        http=protocol_class(settings),
+        timeout_keep_alive=settings.keepalive_timeout,  # type: ignore[arg-type]
         timeout_graceful_shutdown=max(int(settings.query_timeout) + 1, 2),
         server_header=False,
     )

@@ -24,6 +24,7 @@ from publisher.sparql.errors import EngineUnavailable
 
 __all__ = ["Pool", "PoolHolder", "Worker", "arecv_exact"]
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 # -c rather than -m: with -m the module would exist twice (as __main__ and under its own name)
 _ZYGOTE_MAIN = "import sys; from publisher.sparql._worker import main; main(int(sys.argv[1]))"
@@ -38,6 +39,16 @@ class Worker:
     sock: socket.socket
     pool: Pool
     slow: bool = False
+    cpu_s: float = 0.0  # its CPU time at its last reply: what its current query used is above
+
+    def query_cpu_s(self) -> float:
+        """CPU seconds the worker's current query has used so far (0.0 if unknown)."""
+        try:
+            with open(f"/proc/{self.pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS - self.cpu_s
 
 
 class Pool:

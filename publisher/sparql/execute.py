@@ -115,7 +115,7 @@ class QueryEngine:
         max_rows: int = 10000,
         workers: int = 2,
         service_allow_list: frozenset[str] = frozenset(),
-        queue_timeout_s: float = 5.0,
+        queue_timeout_s: float = 10.0,
         slow_after_s: float = 0.5,
         slow_workers: int | None = None,
         worker_memory_mb: int | None = 2048,
@@ -357,11 +357,21 @@ class QueryEngine:
                     return
             self._idle.append(worker)
 
-    def _demote(self, worker: Worker, task: asyncio.Task[object], refused: list[bool]) -> None:
-        """``slow_after_s`` passed (on the loop): move the query to the slow lane and give the
-        light lane a fresh worker, or, with the slow lane full, stop the query."""
+    def _demote(self, worker: Worker, task: asyncio.Task[object], refused: list[bool],
+                timer: list[asyncio.TimerHandle]) -> None:
+        """Every ``slow_after_s`` of a run (on the loop): a query that has used at least half
+        of it in CPU time is long (a query only starved of CPU by a busy machine is not): move
+        it to the slow lane and give the light lane a fresh worker, or, with the slow lane
+        full, stop it."""
+        if task.done():
+            return
+        if worker.query_cpu_s() < self.slow_after_s / 2:
+            loop = asyncio.get_running_loop()
+            timer[0] = loop.call_later(self.slow_after_s, self._demote, worker, task, refused,
+                                       timer)
+            return
         with self._lock:
-            if self._closed or worker.pool is not self._pool or task.done():
+            if self._closed or worker.pool is not self._pool:
                 return
             room = self._slow < self.slow_workers
             if room:
@@ -402,14 +412,16 @@ class QueryEngine:
         task = asyncio.current_task()
         assert task is not None
         refused = [False]
-        timer = loop.call_later(self.slow_after_s, self._demote, worker, task, refused)
+        timer: list[asyncio.TimerHandle] = []
+        timer.append(loop.call_later(self.slow_after_s, self._demote, worker, task, refused,
+                                     timer))
         try:
             async with asyncio.timeout(self.timeout_s):
                 await loop.sock_sendall(worker.sock, frame(request))
                 size = int.from_bytes(await arecv_exact(loop, worker.sock, 8), "big")
                 reply = pickle.loads(await arecv_exact(loop, worker.sock, size))
         except asyncio.CancelledError:
-            timer.cancel()
+            timer[0].cancel()
             if refused[0] and task.uncancel() == 0:
                 await loop.run_in_executor(self._executor, self._discard, worker)
                 raise Overloaded(
@@ -420,15 +432,16 @@ class QueryEngine:
             self._executor.submit(self._discard, worker)
             raise
         except BaseException as exc:
-            timer.cancel()
+            timer[0].cancel()
             await loop.run_in_executor(self._executor, self._discard, worker)
             raise self._failure(worker, exc) from exc
-        timer.cancel()
+        timer[0].cancel()
+        assert isinstance(reply, WorkReply)
+        worker.cpu_s = reply.cpu_s
         if worker.slow:
             self._executor.submit(self._discard, worker)  # reniced for good: retire it
         else:
             self._checkin(worker)
-        assert isinstance(reply, WorkReply)
         return reply
 
     def _failure(self, worker: Worker, exc: BaseException) -> BaseException:

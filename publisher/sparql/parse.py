@@ -40,12 +40,12 @@ from urllib.parse import urljoin
 from publisher.sparql.errors import MalformedQuery, ServiceRefused, UpdateRefused
 
 __all__ = [
+    "MAX_NESTING",
+    "MAX_OPERATORS",
     "QueryForm",
     "QueryInfo",
     "ServiceCall",
     "Token",
-    "MAX_NESTING",
-    "MAX_OPERATORS",
     "analyse",
     "check_services",
     "check_structure",

@@ -1,0 +1,141 @@
+"""The HTTP connections of ``cmq serve``: time limits for headers and bodies, and a cap.
+
+uvicorn has no time limit on a request's headers (its keep-alive timer is reset by every byte),
+so a client sending one header line every few seconds holds its connection for ever, and ~1,000
+of them exhaust a 1,024-descriptor limit. :func:`protocol_class` returns uvicorn's httptools
+protocol with a small guard (uvicorn takes a protocol class as its ``http`` option):
+
+- **headers**: a request's headers must be complete within ``header_timeout`` seconds of the
+  connection being opened or of the previous response (the time counts from there, not per
+  line); else ``408`` (if a request had begun) and the connection is closed;
+- **body**: a request body must arrive within ``body_timeout`` seconds of its headers; else the
+  connection is closed (the handler sees the client gone);
+- **connections**: at most ``max_connections`` at once (capped below the process's descriptor
+  limit). One more evicts the oldest connection still waiting for its headers (an idle
+  keep-alive or a slow client), else it gets ``503`` and is closed: the descriptors stay
+  bounded and a client that sends its request at once is served.
+
+Settings: ``publisher/project/settings.py``; deployment: ``docs/deploy.md``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from publisher.project.settings import Settings
+
+log = logging.getLogger("cmq.server")
+
+#: Descriptors kept for everything but client connections (engine sockets, files, logs…).
+RESERVED_DESCRIPTORS = 64
+_408 = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+_503 = (b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-length: 0\r\n"
+        b"connection: close\r\n\r\n")
+
+__all__ = ["GuardedProtocol", "connection_cap", "protocol_class"]
+
+
+def connection_cap(wanted: int) -> int:
+    """``wanted``, lowered to fit the soft descriptor limit (minus :data:`RESERVED_DESCRIPTORS`)."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or wanted <= soft - RESERVED_DESCRIPTORS:
+        return wanted
+    cap = max(1, soft - RESERVED_DESCRIPTORS)
+    log.warning("max_connections %d lowered to %d (descriptor limit %d)", wanted, cap, soft)
+    return cap
+
+
+class GuardedProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with header/body time limits and a connection cap."""
+
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    max_connections: int = 512
+
+    _timer: asyncio.TimerHandle | None = None
+    _waiting_since: float | None = None  # loop time the wait for headers began; None: not waiting
+    _begun = False  # bytes of a request arrived since that time
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._wait_for_headers()
+        if len(self.connections) > self.max_connections:
+            self._make_room()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        self._waiting_since = None
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._begun = True
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        self._waiting_since = None
+        super().on_headers_complete()
+        if any(name in (b"content-length", b"transfer-encoding") and value.strip() != b"0"
+               for name, value in self.headers):
+            self._timer = self.loop.call_later(self.body_timeout, self._close)
+
+    def on_message_complete(self) -> None:
+        self._disarm()
+        super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        pipelined = bool(self.pipeline)  # the next request's headers are already in
+        super().on_response_complete()
+        if not pipelined and not self.transport.is_closing():
+            self._wait_for_headers()
+
+    # ------------------------------------------------------------------ the guard
+
+    def _wait_for_headers(self) -> None:
+        self._disarm()
+        self._waiting_since = self.loop.time()
+        self._begun = False
+        self._timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _headers_too_slow(self) -> None:
+        self._timer = None
+        if not self.transport.is_closing():
+            if self._begun:
+                self.transport.write(_408)
+            self._close()
+
+    def _make_room(self) -> None:
+        waiting = [c for c in self.connections
+                   if c is not self and isinstance(c, GuardedProtocol)
+                   and c._waiting_since is not None and not c.transport.is_closing()]
+        if waiting:
+            min(waiting, key=lambda c: c._waiting_since or 0.0)._close()
+        else:
+            self.transport.write(_503)
+            self._close()
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _close(self) -> None:
+        self._disarm()
+        self._waiting_since = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+
+def protocol_class(settings: Settings) -> type[GuardedProtocol]:
+    """The protocol class to give uvicorn (``http=``), with ``settings``' limits."""
+
+    class CmqHttpProtocol(GuardedProtocol):
+        header_timeout = settings.header_timeout
+        body_timeout = settings.body_timeout
+        max_connections = connection_cap(settings.max_connections)
+
+    return CmqHttpProtocol

@@ -18,7 +18,6 @@ from publisher import __version__
 from publisher.project.folder import Project
 from publisher.project.settings import Settings
 from publisher.server import endpoint, errors, files, pages
-from publisher.server.disconnect import CancelOnDisconnect
 from publisher.server.state import ServerState
 
 #: Response headers a cross-origin script may read (the rest are CORS-safelisted).
@@ -74,8 +73,6 @@ def create_app(settings: Settings) -> FastAPI:
             allow_credentials=False,
             max_age=600,
         )
-    # outermost: a handler whose client has gone is cancelled, its query worker freed
-    app.add_middleware(CancelOnDisconnect)
     app.include_router(endpoint.router)
     app.include_router(files.router)
     app.include_router(pages.router)  # last: its catch-all route answers resource IRIs

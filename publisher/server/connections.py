@@ -1,4 +1,4 @@
-"""The HTTP connections of ``cmq serve``: time limits for headers and bodies, and a cap.
+"""The HTTP connections of ``cmq serve``: time limits, a cap, and hang-ups cancel the work.
 
 uvicorn has no time limit on a request's headers (its keep-alive timer is reset by every byte),
 so a client sending one header line every few seconds holds its connection for ever, and ~1,000
@@ -13,7 +13,12 @@ protocol with a small guard (uvicorn takes a protocol class as its ``http`` opti
 - **connections**: at most ``max_connections`` at once (capped below the process's descriptor
   limit). One more evicts the oldest connection still waiting for its headers (an idle
   keep-alive or a slow client), else it gets ``503`` and is closed: the descriptors stay
-  bounded and a client that sends its request at once is served.
+  bounded and a client that sends its request at once is served;
+- **hang-ups**: uvicorn does not cancel a handler whose client has gone, so a ``/sparql`` query
+  or a page would keep its query worker busy until the time limit. When the connection is lost
+  before the response is complete, the request's task is cancelled (the engine's ``arun`` then
+  kills the worker and replaces it) and the cancellation ends there, silently. This costs one
+  wrapper call per request, no task (an ASGI middleware watching ``receive()`` needed one).
 
 Settings: ``publisher/project/settings.py``; deployment: ``docs/deploy.md``.
 """
@@ -23,6 +28,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import resource
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -30,6 +37,7 @@ from publisher.project.settings import Settings
 
 log = logging.getLogger("cmq.server")
 
+ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
 #: Descriptors kept for everything but client connections (engine sockets, files, logs…).
 RESERVED_DESCRIPTORS = 64
 _408 = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
@@ -60,8 +68,12 @@ class GuardedProtocol(HttpToolsProtocol):
     _waiting_since: float | None = None  # loop time the wait for headers began; None: not waiting
     _begun = False  # bytes of a request arrived since that time
 
+    _task: asyncio.Task[None] | None = None  # the request being answered
+    _gone = False  # its client hung up: the task was cancelled for that
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self.app = self._cancellable(self.app)
         self._wait_for_headers()
         if len(self.connections) > self.max_connections:
             self._make_room()
@@ -69,7 +81,25 @@ class GuardedProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         self._waiting_since = None
+        task, cycle = self._task, self.cycle
+        if task is not None and cycle is not None and not cycle.response_complete:
+            self._gone = True
+            task.cancel()
         super().connection_lost(exc)
+
+    def _cancellable(self, app: ASGIApp) -> ASGIApp:
+        async def run(scope: Any, receive: Any, send: Any) -> None:
+            task = self._task = asyncio.current_task()
+            try:
+                await app(scope, receive, send)
+            except asyncio.CancelledError:
+                if not self._gone or task is None or task.uncancel() > 0:
+                    raise
+                # the client hung up: nobody to answer, the work was cancelled
+            finally:
+                self._task = None
+
+        return run
 
     def on_message_begin(self) -> None:
         super().on_message_begin()

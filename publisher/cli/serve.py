@@ -8,6 +8,7 @@ shared with ``cmq publish``. Errors (settings, store) are raised (publisher.cli.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from publisher.project.folder import Project
     from publisher.server.app import create_app
-    from publisher.server.connections import protocol_class
+    from publisher.server.connections import ShortRequestTargets, protocol_class
     from publisher.server.state import ensure_release
 
     settings = settings_from_args(args)
@@ -75,6 +76,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=max(int(settings.query_timeout) + 1, 2),
         server_header=False,
     )
+    logging.getLogger("uvicorn.access").addFilter(ShortRequestTargets())
     uvicorn.Server(config).run()
     return EXIT_OK
 

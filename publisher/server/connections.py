@@ -44,7 +44,23 @@ _408 = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\
 _503 = (b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-length: 0\r\n"
         b"connection: close\r\n\r\n")
 
-__all__ = ["GuardedProtocol", "connection_cap", "protocol_class"]
+#: Longest request target written to the access log (a hostile query can be 1 MB long).
+ACCESS_LOG_TARGET = 200
+
+__all__ = ["ACCESS_LOG_TARGET", "GuardedProtocol", "ShortRequestTargets", "connection_cap",
+           "protocol_class"]
+
+
+class ShortRequestTargets(logging.Filter):
+    """For uvicorn's access log: cut request targets longer than :data:`ACCESS_LOG_TARGET`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str) \
+                and len(args[2]) > ACCESS_LOG_TARGET:
+            cut = f"{args[2][:ACCESS_LOG_TARGET]}… ({len(args[2])} chars)"
+            record.args = (args[0], args[1], cut, args[3], args[4])
+        return True
 
 
 def connection_cap(wanted: int) -> int:

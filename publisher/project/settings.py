@@ -61,7 +61,7 @@ class Settings:
         "Attente maximale d'un processus de requête libre, en secondes (503 au-delà ; pas de "
         "limite en nombre) / longest wait for a free query worker in seconds (503 beyond; no "
         "count limit)."))
-    slow_query_after: float = field(default=0.5, metadata=_help(
+    slow_query_after: float = field(default=0.25, metadata=_help(
         "Durée après laquelle une requête passe dans la file lente (priorité basse, un "
         "nouveau processus la remplace pour les requêtes légères et les pages) / seconds after "
         "which a running query moves to the slow lane (low priority; a fresh worker replaces "

@@ -116,7 +116,7 @@ class QueryEngine:
         workers: int = 2,
         service_allow_list: frozenset[str] = frozenset(),
         queue_timeout_s: float = 10.0,
-        slow_after_s: float = 0.5,
+        slow_after_s: float = 0.25,
         slow_workers: int | None = None,
         worker_memory_mb: int | None = 2048,
         start_timeout_s: float = 120.0,
@@ -359,16 +359,11 @@ class QueryEngine:
 
     def _demote(self, worker: Worker, task: asyncio.Task[object], refused: list[bool],
                 timer: list[asyncio.TimerHandle]) -> None:
-        """Every ``slow_after_s`` of a run (on the loop): a query that has used at least half
-        of it in CPU time is long (a query only starved of CPU by a busy machine is not): move
-        it to the slow lane and give the light lane a fresh worker, or, with the slow lane
-        full, stop it."""
+        """Every ``slow_after_s`` of a run (on the loop): move the query to the slow lane and
+        give the light lane a fresh worker. With the slow lane full, stop it, but only if it
+        has used at least half of that time in CPU (one merely starved of CPU by a busy machine
+        is not long: it is looked at again later)."""
         if task.done():
-            return
-        if worker.query_cpu_s() < self.slow_after_s / 2:
-            loop = asyncio.get_running_loop()
-            timer[0] = loop.call_later(self.slow_after_s, self._demote, worker, task, refused,
-                                       timer)
             return
         with self._lock:
             if self._closed or worker.pool is not self._pool:
@@ -380,9 +375,13 @@ class QueryEngine:
         if room:
             worker.pool.lower_priority(worker)
             self._executor.submit(self._spawn_light, worker.pool)
-        else:
+        elif worker.query_cpu_s() >= self.slow_after_s / 2:
             refused[0] = True
             task.cancel()
+        else:
+            loop = asyncio.get_running_loop()
+            timer[0] = loop.call_later(self.slow_after_s, self._demote, worker, task, refused,
+                                       timer)
 
     def _spawn_light(self, pool: Pool) -> None:
         try:

@@ -433,7 +433,10 @@ class QueryEngine:
         except BaseException as exc:
             timer[0].cancel()
             await loop.run_in_executor(self._executor, self._discard, worker)
-            raise self._failure(worker, exc) from exc
+            failure = self._failure(worker, exc)
+            if failure is exc:
+                raise
+            raise failure from exc
         timer[0].cancel()
         assert isinstance(reply, WorkReply)
         worker.cpu_s = reply.cpu_s

@@ -62,7 +62,9 @@ BASE_IRI = "https://example.org/cmq-bench/"  # generate.py's
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--workdir", type=Path, default=Path("/tmp/cmq-bench-endpoint"))
-    p.add_argument("--establishments", type=int, nargs="+", default=[1000, 10000])
+    p.add_argument("--establishments", type=int, nargs="*", default=[1000, 10000])
+    p.add_argument("--shipped", action="store_true",
+                   help="also the shipped campus (data/ of this repository, ~1,100 triples), first")
     p.add_argument("--targets", nargs="+", default=["cmq", "oxigraph", "oxigraph-disk",
                                                      "rdflib-endpoint"])
     p.add_argument("--cmq-workers", type=int, nargs="+", default=[2, 4],
@@ -72,6 +74,11 @@ def parse_args() -> argparse.Namespace:
                    help="also run cmq serve (workers: the first --cmq-workers value) with this "
                    "interpreter, e.g. one whose environment adds uvloop and httptools")
     p.add_argument("--cmq-extra-label", default="uvloop+httptools")
+    p.add_argument("--cmq-baseline-python", metavar="PYTHON",
+                   help="also run cmq serve with this interpreter, one whose environment has "
+                   "another version of cmq installed (e.g. main), labelled "
+                   "--cmq-baseline-label: a comparison in the same run")
+    p.add_argument("--cmq-baseline-label", default="cmq main")
     p.add_argument("--rdflib-endpoint", help="rdflib-endpoint executable (default: .venv/bin)")
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--duration", type=float, default=20.0, help="seconds per load run")
@@ -80,6 +87,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--rdflib-max-establishments", type=int, default=10000,
                    help="skip rdflib-endpoint above this size")
     p.add_argument("--runaway-duration", type=float, default=30.0)
+    p.add_argument("--runaway-clients", type=int, default=2,
+                   help="clients repeating the runaway query (default 2: as many as workers)")
     p.add_argument("--runaway-sizes", type=int, nargs="*", default=None,
                    help="sizes (establishments) with the runaway scenario (default: all)")
     p.add_argument("--mapping", type=Path,
@@ -89,45 +98,62 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
+SHIPPED = 0  # the "size" of the shipped campus
+
+
+def size_name(size: int) -> str:
+    return "the shipped campus" if size == SHIPPED else f"{size} establishments"
+
+
 def prepare(size: int, args: argparse.Namespace, log: list[str]) -> tuple[Path, Path, int]:
-    """Generate and build the campus of ``size`` establishments; (project, release folder)."""
-    project = args.workdir / f"campus-{size}"
+    """Generate (or copy, for the shipped campus) and build the campus; (project, release)."""
+    project = args.workdir / (f"campus-{size}" if size != SHIPPED else "campus-shipped")
     current = project / "releases" / "current"
     if not (args.reuse and current.exists()):
         if project.exists():
             shutil.rmtree(project)
-        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), str(project),
-                        "--establishments", str(size)], check=True, timeout=600)
+        if size == SHIPPED:
+            for folder in ("data", "ontology", "shapes"):
+                shutil.copytree(ROOT / folder, project / folder)
+        else:
+            subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"),
+                            str(project), "--establishments", str(size)], check=True,
+                           timeout=600)
         if args.mapping:
             shutil.copy(args.mapping, project / "data" / "mapping.toml")
         started = time.monotonic()
         subprocess.run([args.cmq_python or sys.executable, *CMQ_MAIN, "--project", str(project),
                         "build", "-q"], check=True, timeout=3600)
-        log.append(f"build of {size} establishments: {time.monotonic() - started:.1f} s")
+        log.append(f"build of {size_name(size)}: {time.monotonic() - started:.1f} s")
     release = current.resolve()
     with (release / "campus.nt").open("rb") as fh:
         triples = sum(1 for _ in fh)
-    log.append(f"{size} establishments: {triples} triples in campus.nt (release {release.name})")
+    log.append(f"{size_name(size)}: {triples} triples in campus.nt (release {release.name})")
     return project, release, triples
 
 
-def start_targets(size: int, project: Path, release: Path, args: argparse.Namespace,
-                  logs: Path, running: list[Target]) -> None:
+def start_targets(size: int, project: Path, release: Path, base: str,
+                  args: argparse.Namespace, logs: Path, running: list[Target]) -> None:
     for name in args.targets:
         before = len(running)
         if name == "cmq":
             for w in args.cmq_workers:
                 running.append(start_cmq(project, logs, {"workers": str(w)}, label=f"cmq w={w}",
                                          python=args.cmq_python))
+            if args.cmq_baseline_python:
+                w = args.cmq_workers[0]
+                running.append(start_cmq(project, logs, {"workers": str(w)},
+                                         label=f"{args.cmq_baseline_label} w={w}",
+                                         python=args.cmq_baseline_python))
             if args.cmq_extra_python:
                 w = args.cmq_workers[0]
                 running.append(start_cmq(project, logs, {"workers": str(w)},
                                          label=f"cmq w={w} {args.cmq_extra_label}",
                                          python=args.cmq_extra_python))
         elif name == "oxigraph":
-            running.append(start_oxigraph_memory(release, BASE_IRI, logs))
+            running.append(start_oxigraph_memory(release, base, logs))
         elif name == "oxigraph-disk":
-            running.append(start_oxigraph_disk(release, BASE_IRI, logs, args.workdir / "oxdb"))
+            running.append(start_oxigraph_disk(release, base, logs, args.workdir / "oxdb"))
         elif name == "rdflib-endpoint":
             if size <= args.rdflib_max_establishments:
                 running.append(start_rdflib_endpoint(release, logs, args.rdflib_endpoint))
@@ -199,7 +225,8 @@ def measure(target: Target, campus: Campus, round_: int, *, clients: int, durati
 
 def runaway(target: Target, campus: Campus, args: argparse.Namespace) -> Runaway:
     run, result = measure(target, campus, 0, clients=4, duration_s=args.runaway_duration,
-                          max_requests=args.max_requests, kinds=LIGHT_KINDS, runaway_clients=1)
+                          max_requests=args.max_requests, kinds=LIGHT_KINDS,
+                          runaway_clients=args.runaway_clients)
     cpu0 = target.cpu_s()
     time.sleep(3.0)
     cpu1 = target.cpu_s()
@@ -229,15 +256,21 @@ def servers() -> Iterator[list[Target]]:
 
 
 def bench_size(size: int, args: argparse.Namespace, notes: list[str]) -> SizeResult:
-    print(f"== {size} establishments", flush=True)
+    print(f"== {size_name(size)}", flush=True)
     project, release, triples = prepare(size, args, notes)
-    campus = Campus(BASE_IRI, size)
+    if size == SHIPPED:
+        from publisher.project.folder import Project
+
+        base = Project.open(project).config.base_iri
+        campus = Campus.from_release(base, release / "campus.nt")
+    else:
+        base, campus = BASE_IRI, Campus.generated(BASE_IRI, size)
     logs = args.workdir / f"logs-{size}"
     logs.mkdir(parents=True, exist_ok=True)
     out = SizeResult(size, triples)
     wanted = args.runaway_sizes is None or size in args.runaway_sizes
     with servers() as running:
-        start_targets(size, project, release, args, logs, running)
+        start_targets(size, project, release, base, args, logs, running)
         out.startup = {t.name: (round(t.startup_s, 1), t.pss_mb()) for t in running}
         out.answers = {t.name: check_answers(t.endpoint, campus,
                                              per_kind=1 if "rdflib" in t.name else 3)
@@ -267,7 +300,7 @@ def bench_size(size: int, args: argparse.Namespace, notes: list[str]) -> SizeRes
     for timeout in (None, 10.0) if wanted and "oxigraph" in args.targets else ():
         with servers() as running:
             label = "oxigraph" if timeout is None else f"oxigraph --timeout-s {timeout:g}"
-            running.append(start_oxigraph_memory(release, BASE_IRI, logs, label=label,
+            running.append(start_oxigraph_memory(release, base, logs, label=label,
                                                  timeout_s=timeout))
             out.runaway.append(runaway(running[0], campus, args))
             print(f"  runaway {label}: {out.runaway[-1].light}", flush=True)
@@ -301,7 +334,7 @@ def markdown(results: list[SizeResult], info: dict[str, str], notes: list[str],
     parts += [f"- {n}" for n in notes] + [""]
     for res in results:
         names = list(dict.fromkeys(r.target for r in res.runs))
-        parts.append(f"### {res.establishments} establishments ({res.triples} triples)\n")
+        parts.append(f"### {size_name(res.establishments)} ({res.triples} triples)\n")
         rows: list[list[object]] = []
         for name in names:
             mine = [r for r in res.runs if r.target == name]
@@ -328,7 +361,8 @@ def markdown(results: list[SizeResult], info: dict[str, str], notes: list[str],
                      + "; after the load rounds: "
                      + ", ".join(f"{n} {fmt(v)} MB" for n, v in res.memory_after.items()) + "\n")
         if res.runaway:
-            parts.append(f"Runaway scenario ({args.runaway_duration:g} s): 1 client repeats "
+            parts.append(f"Runaway scenario ({args.runaway_duration:g} s): "
+                         f"{args.runaway_clients} client(s) repeat "
                          f"`{RUNAWAY_QUERY}` (client timeout 15 s) while 4 clients send "
                          "lookup / join / DESCRIBE:\n")
             parts.append(table(
@@ -347,7 +381,7 @@ def main() -> int:
     notes: list[str] = []
     results = []
     try:
-        for size in args.establishments:
+        for size in ([SHIPPED] if args.shipped else []) + list(args.establishments):
             results.append(bench_size(size, args, notes))
     except KeyboardInterrupt:
         print("interrupted: servers stopped", file=sys.stderr)

@@ -20,9 +20,11 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
@@ -42,18 +44,44 @@ GRAPH_ACCEPT = "text/turtle"
 
 @dataclass(frozen=True)
 class Campus:
-    """What the queries need to know about the generated campus."""
+    """What the queries need to know about the campus: its base IRI, the establishments that
+    provide formations (lookup, join, describe) and the formations' labels (search)."""
 
     base: str  # base IRI, ends with "/"
-    establishments: int
+    establishments: tuple[str, ...]
+    labels: tuple[str, ...]
 
-    @property
-    def formations(self) -> int:
-        return self.establishments * 5
+    @classmethod
+    def generated(cls, base: str, establishments: int) -> Campus:
+        """The campus of ``generate.py`` (``etab-N``, ``formation fictive N``, 5 per etab)."""
+        return cls(base, tuple(f"{base}organisation/etab-{i}" for i in range(establishments)),
+                   tuple(f"formation fictive {i}" for i in range(establishments * 5)))
+
+    @classmethod
+    def from_release(cls, base: str, campus_nt: Path) -> Campus:
+        """Any built campus (e.g. the shipped one), read from its ``campus.nt``."""
+        import pyoxigraph
+
+        store = pyoxigraph.Store()
+        store.load(path=str(campus_nt), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        rows = store.query(PREFIXES + """SELECT DISTINCT ?etab ?label WHERE {
+  ?formation schema:provider ?etab ; rdfs:label ?label } ORDER BY ?etab ?label""")
+        etabs: dict[str, None] = {}
+        labels: dict[str, None] = {}
+        for row in rows:  # type: ignore[union-attr]
+            etabs[str(row["etab"].value)] = None
+            labels[str(row["label"].value)] = None
+        return cls(base, tuple(etabs), tuple(labels))
+
+
+def _regex_literal(text: str) -> str:
+    """``^text$`` as an XPath regular expression inside a SPARQL string literal."""
+    escaped = re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", text)
+    return '"^' + escaped.replace("\\", "\\\\").replace('"', '\\"') + '$"'
 
 
 def make_query(kind: str, campus: Campus, rnd: random.Random) -> str:
-    etab = f"<{campus.base}organisation/etab-{rnd.randrange(campus.establishments)}>"
+    etab = f"<{rnd.choice(campus.establishments)}>"
     if kind == "lookup":
         return f"SELECT ?p ?o WHERE {{ {etab} ?p ?o }}"
     if kind == "join":
@@ -78,9 +106,9 @@ def make_query(kind: str, campus: Campus, rnd: random.Random) -> str:
     if kind == "describe":
         return f"DESCRIBE {etab}"
     if kind == "search":
-        number = rnd.randrange(campus.formations)
+        label = _regex_literal(rnd.choice(campus.labels))
         return PREFIXES + f"""SELECT ?s ?label WHERE {{
-  ?s rdfs:label ?label FILTER(regex(str(?label), "^formation fictive {number}$", "i"))
+  ?s rdfs:label ?label FILTER(regex(str(?label), {label}, "i"))
 }} LIMIT 20"""
     raise ValueError(kind)
 

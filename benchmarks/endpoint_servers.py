@@ -136,9 +136,12 @@ def _descendants(pid: int) -> set[int]:
 
 def _spawn(command: Sequence[str], log: Path, env: dict[str, str] | None = None
            ) -> subprocess.Popen[bytes]:
+    # cwd: the log folder, never a checkout (`python -c` imports from the working directory
+    # first, which would run that checkout's cmq instead of the interpreter's)
     with log.open("wb") as out:
         return subprocess.Popen(list(command), stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+                                stdin=subprocess.DEVNULL, env=env, start_new_session=True,
+                                cwd=log.parent)
 
 
 def wait_until(ready: Callable[[], bool], proc: subprocess.Popen[bytes], log: Path,

@@ -70,8 +70,11 @@ def assert_isomorphic(got: Graph, expected: Graph) -> None:
 def test_healthz(live_server: LiveServer, client: httpx.Client) -> None:
     r = client.get("healthz")
     assert r.status_code == 200
-    assert r.json() == {"status": "ready", "release": live_server.release.release_id,
-                        "triples": live_server.release.triples}
+    body = r.json()
+    engine = body.pop("engine")
+    assert body == {"status": "ready", "release": live_server.release.release_id,
+                    "triples": live_server.release.triples}
+    assert engine["status"] == "ready" and engine["workers"] == 2 and engine["restarts"] == 0
 
 
 # ------------------------------------------------------------------ dumps

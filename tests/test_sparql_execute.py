@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from rdflib.compare import isomorphic
 
 from publisher.sparql import (
     TRUNCATED_LINK,
+    EngineUnavailable,
     GraphFile,
     MalformedQuery,
     NotAcceptable,
@@ -593,26 +595,106 @@ def test_arun_queues_more_queries_than_workers(engine: QueryEngine) -> None:
     assert engine.busy_workers == 0
 
 
-def test_arun_beyond_the_queue_is_overloaded(data_dir: Path) -> None:
-    with QueryEngine([data_dir / "heavy.nt"], timeout_s=2.0, workers=1, max_queue=1) as e:
+def test_waiting_is_bounded_by_time_not_by_count(data_dir: Path) -> None:
+    # one light worker, no slow lane: a long query holds it; a waiting call gives up after
+    # queue_timeout_s, while many short calls on a free engine all wait their turn
+    with QueryEngine([data_dir / "heavy.nt"], workers=1, queue_timeout_s=60.0) as e:
 
-        async def scenario() -> list[str]:
+        async def crowd() -> list[bytes]:
+            calls = [e.arun("ASK { ?s ?p ?o }", format="csv") for _ in range(60)]
+            return [r.body for r in await asyncio.gather(*calls)]
+
+        assert asyncio.run(crowd()) == [b"true"] * 60  # no count limit: 60 > the old 16
+    with QueryEngine([data_dir / "heavy.nt"], timeout_s=8.0, workers=1, slow_workers=0,
+                     slow_after_s=6.0, queue_timeout_s=0.3) as e:
+
+        async def blocked() -> float:
             heavy = asyncio.create_task(e.arun(HEAVY))
             while e.busy_workers == 0:
                 await asyncio.sleep(0.01)
-            # queued late enough that its own 2 s wait outlasts the heavy query's time limit
-            await asyncio.sleep(1.0)
-            queued = asyncio.create_task(e.arun("ASK { ?s ?p ?o }", format="csv"))
-            await asyncio.sleep(0.05)
+            started = time.monotonic()
             with pytest.raises(Overloaded) as info:
                 await e.arun("ASK { ?s ?p ?o }", format="csv")
+            waited = time.monotonic() - started
             assert info.value.status == 503
-            with pytest.raises(QueryTimeout):
+            heavy.cancel()
+            with pytest.raises(asyncio.CancelledError):
                 await heavy
-            return [(await queued).body.decode()]
+            return waited
 
-        # the queued call gets the replacement of the killed worker
-        assert asyncio.run(scenario()) == ["true"]
+        assert 0.25 < asyncio.run(blocked()) < 3.0
+
+
+def test_light_queries_pass_long_ones_in_their_own_lane(data_dir: Path) -> None:
+    with QueryEngine([data_dir / "heavy.nt"], timeout_s=4.0, workers=1, slow_workers=1,
+                     slow_after_s=0.2, queue_timeout_s=2.0) as e:
+        (light_pid,) = e.worker_pids
+
+        async def scenario() -> None:
+            first = asyncio.create_task(e.arun(HEAVY))
+            while e.health()["slow"] == 0:  # moved to the slow lane after 0.2 s
+                await asyncio.sleep(0.01)
+            assert os.getpriority(os.PRIO_PROCESS, light_pid) == 19  # reniced
+            started = time.monotonic()
+            answers = await asyncio.gather(
+                *(e.arun("ASK { ?s ?p ?o }", format="csv") for _ in range(30)))
+            assert [a.body for a in answers] == [b"true"] * 30
+            assert time.monotonic() - started < 2.0  # not behind the long query (4 s)
+            # the slow lane is full: a second long query is stopped once it becomes long
+            started = time.monotonic()
+            with pytest.raises(Overloaded) as info:
+                await e.arun(HEAVY)
+            assert "long queries" in info.value.message
+            assert time.monotonic() - started < 2.0
+            with pytest.raises(QueryTimeout):
+                await first
+
+        asyncio.run(scenario())
+        _wait_until(lambda: e.health()["slow"] == 0 and len(e.worker_pids) == 1, limit_s=5.0)
+        assert light_pid not in e.worker_pids  # the reniced worker was retired
+        assert e.run("ASK { ?s ?p ?o }", format="csv").body == b"true"
+
+
+def test_engine_restarts_after_its_zygote_is_killed(tmp_path: Path, data_dir: Path) -> None:
+    data = tmp_path / "data.nt"
+    data.write_bytes((data_dir / "main.nt").read_bytes())
+    with QueryEngine([data], workers=2, queue_timeout_s=0.5) as e:
+        zygote, workers = e.zygote_pid, e.worker_pids
+        data.rename(tmp_path / "away.nt")  # the restart cannot load it: unavailable meanwhile
+        os.kill(zygote, signal.SIGKILL)  # as the OOM killer would
+        _wait_until(lambda: e.health()["status"] == "unavailable", limit_s=10.0)
+        assert not os.path.exists(f"/proc/{zygote}")  # reaped: no zombie left
+        _wait_until(lambda: not any(_running(p) for p in workers), limit_s=5.0)
+        with pytest.raises(EngineUnavailable) as info:
+            e.run("ASK { ?s ?p ?o }", format="csv")
+        assert info.value.status == 503
+        (tmp_path / "away.nt").rename(data)
+        _wait_until(lambda: e.health()["status"] == "ready", limit_s=40.0)
+        assert e.health()["restarts"] == 1
+        assert e.zygote_pid != zygote and len(e.worker_pids) == 2
+        assert e.run("ASK { ?s ?p ?o }", format="csv").body == b"true"
+        again = e.zygote_pid
+        os.kill(again, signal.SIGKILL)  # and once more, data in place: back by itself
+        _wait_until(lambda: e.health()["restarts"] == 2 and e.health()["status"] == "ready",
+                    limit_s=20.0)
+        assert e.run("ASK { ?s ?p ?o }", format="csv").body == b"true"
+        assert not os.path.exists(f"/proc/{again}")
+    assert not _running(e.zygote_pid)
+
+
+def test_deep_nesting_is_refused_before_a_worker_sees_it(engine: QueryEngine) -> None:
+    before = engine.worker_pids
+    for hostile in ("SELECT * WHERE " + "{" * 5000 + "?s ?p ?o" + "}" * 5000,
+                    "ASK { FILTER(" + "(" * 5000 + "true" + ")" * 5000 + ") }"):
+        with pytest.raises(MalformedQuery) as info:
+            engine.run(hostile)
+        assert info.value.status == 400
+    # the most a query may nest, with as many operators as allowed, runs (no worker dies)
+    union = " UNION ".join(["{ ?s ?p ?o }"] * 2800)
+    deepest = "SELECT (COUNT(*) AS ?n) WHERE " + "{" * 98 + union + "}" * 98
+    assert engine.run(deepest, format="csv").body.startswith(b"n\r\n")  # no QueryFailed
+    # (a run longer than slow_after_s retires its reniced worker: wait for the lane to settle)
+    _wait_until(lambda: len(engine.worker_pids) == len(before), limit_s=5.0)
 
 
 def test_worker_over_memory_limit_is_replaced(data_dir: Path) -> None:

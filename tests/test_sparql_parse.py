@@ -7,6 +7,7 @@ import pytest
 
 from publisher.sparql.errors import MalformedQuery, ServiceRefused, UpdateRefused
 from publisher.sparql.parse import (
+    MAX_NESTING,
     QueryForm,
     analyse,
     check_services,
@@ -210,3 +211,32 @@ def test_malformed_without_position() -> None:
     error = malformed_from_syntax_error("something odd")
     assert (error.line, error.column) == (None, None)
     assert "something odd" in error.message
+
+
+@pytest.mark.parametrize(
+    ("hostile", "words"),
+    [
+        ("SELECT * WHERE " + "{" * 5000 + "?s ?p ?o" + "}" * 5000, "nested too deeply"),
+        ("SELECT * { ?s ?p ?o FILTER(" + "(" * 5000 + "?o" + ")" * 5000 + ") }",
+         "nested too deeply"),
+        ("SELECT * { ?s ?p " + "[ ?p " * 5000 + "?o" + " ]" * 5000 + " }", "nested too deeply"),
+        ("SELECT (1" + "+1" * 8000 + " AS ?x) {}", "operators"),
+        ("SELECT * { " + " UNION ".join(["{ ?s ?p ?o }"] * 8000) + " }", "operators"),
+    ],
+)
+def test_queries_that_would_crash_the_engine_are_refused(hostile: str, words: str) -> None:
+    # each of these kills an oxigraph worker with SIGSEGV (stack overflow in its parser or
+    # evaluator): refused with 400 before any worker sees them
+    with pytest.raises(MalformedQuery) as info:
+        analyse(hostile)
+    assert info.value.status == 400
+    assert words in info.value.message
+
+
+def test_deep_but_reasonable_queries_pass() -> None:
+    at_limit = "SELECT * WHERE " + "{" * MAX_NESTING + "?s ?p ?o" + "}" * MAX_NESTING
+    assert analyse(at_limit).form is QueryForm.SELECT
+    values = "VALUES ?x { " + " ".join(f"<http://example.org/{i}>" for i in range(20000)) + " }"
+    assert analyse(f"SELECT * {{ {values} }}").form is QueryForm.SELECT  # flat: no limit
+    with pytest.raises(MalformedQuery):
+        analyse(at_limit.replace("{", "{{", 1).replace("}", "}}", 1))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 import os
 from pathlib import Path
 
@@ -42,6 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from publisher.project.folder import Project
     from publisher.server.app import create_app
+    from publisher.server.connections import ShortRequestTargets, protocol_class
     from publisher.server.state import ensure_release
 
     settings = settings_from_args(args)
@@ -71,9 +73,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=settings.port,
         log_level="warning" if quiet else settings.log_level,
         lifespan="on",
+        # header/body time limits and the connection cap (publisher/server/connections.py)
+        http=protocol_class(settings),
+        timeout_keep_alive=settings.keepalive_timeout,  # type: ignore[arg-type]
         timeout_graceful_shutdown=max(int(settings.query_timeout) + 1, 2),
         server_header=False,
     )
+    logging.getLogger("uvicorn.access").addFilter(ShortRequestTargets())
     uvicorn.Server(config).run()
     return EXIT_OK
 

@@ -54,8 +54,38 @@ class Settings:
         "Nombre maximal de résultats (lignes ou triplets) ; au-delà, réponse tronquée et "
         "signalée / maximum result rows or triples; beyond, the answer is truncated and says so."))
     workers: int = field(default=2, metadata=_help(
-        "Processus d'exécution des requêtes (requêtes simultanées) / query worker processes "
-        "(concurrent queries)."))
+        "Processus d'exécution des requêtes de la file légère (les requêtes longues ont les "
+        "leurs, slow_workers) / query worker processes of the light lane (long queries get "
+        "their own, slow_workers)."))
+    queue_timeout: float = field(default=10.0, metadata=_help(
+        "Attente maximale d'un processus de requête libre, en secondes (503 au-delà ; pas de "
+        "limite en nombre) / longest wait for a free query worker in seconds (503 beyond; no "
+        "count limit)."))
+    slow_query_after: float = field(default=0.25, metadata=_help(
+        "Durée après laquelle une requête passe dans la file lente (priorité basse, un "
+        "nouveau processus la remplace pour les requêtes légères et les pages) / seconds after "
+        "which a running query moves to the slow lane (low priority; a fresh worker replaces "
+        "it for light queries and pages)."))
+    slow_workers: int = field(default=2, metadata=_help(
+        "Requêtes longues simultanées au plus ; au-delà, une requête qui devient longue est "
+        "arrêtée (503) / most long queries at once; beyond, a query that becomes long is "
+        "stopped (503). 0: every query is stopped at slow_query_after."))
+    header_timeout: float = field(default=10.0, metadata=_help(
+        "Délai pour recevoir les en-têtes d'une requête HTTP, depuis l'ouverture de la "
+        "connexion ou la réponse précédente, en secondes (puis 408 et fermeture) / seconds to "
+        "receive a request's headers from the connection or the previous response (then 408 "
+        "and close)."))
+    body_timeout: float = field(default=30.0, metadata=_help(
+        "Délai pour recevoir le corps d'une requête, en secondes (puis fermeture) / seconds to "
+        "receive a request body (then the connection is closed)."))
+    keepalive_timeout: float = field(default=5.0, metadata=_help(
+        "Fermeture d'une connexion inactive après une réponse, en secondes / seconds before an "
+        "idle keep-alive connection is closed."))
+    max_connections: int = field(default=512, metadata=_help(
+        "Connexions HTTP simultanées au plus (au-delà : la plus ancienne encore sans en-têtes "
+        "est fermée, sinon 503) ; gardez-le sous la limite de descripteurs (ulimit -n) / most "
+        "simultaneous HTTP connections (beyond: the oldest one still without its headers is "
+        "closed, else 503); keep it below the descriptor limit (ulimit -n)."))
     max_body_bytes: int = field(default=1_048_576, metadata=_help(
         "Taille maximale du corps d'une requête HTTP, en octets (413 au-delà) / "
         "maximum HTTP request body size in bytes (413 beyond)."))
@@ -204,11 +234,15 @@ def _check(s: Settings) -> None:
     problems = []
     if not 0 < s.port < 65536:
         problems.append(f"port {s.port}: 1..65535")
-    for name in ("workers", "max_rows", "max_body_bytes"):
+    for name in ("workers", "max_rows", "max_body_bytes", "max_connections"):
         if int(getattr(s, name)) < 1:
             problems.append(f"{name}: ≥ 1")
-    if s.query_timeout <= 0:
-        problems.append("query_timeout: > 0")
+    if s.slow_workers < 0:
+        problems.append("slow_workers: ≥ 0")
+    for name in ("query_timeout", "queue_timeout", "slow_query_after", "header_timeout",
+                 "body_timeout", "keepalive_timeout"):
+        if float(getattr(s, name)) <= 0:
+            problems.append(f"{name}: > 0")
     if s.store and not _plain_url(s.store):
         # never echo the value: it may hold a password
         problems.append("store: URL http(s):// sans identifiants / an http(s) URL without "

@@ -4,7 +4,8 @@ Every exception that carries an HTTP ``status`` (the :class:`publisher.core.erro
 the SPARQL engine's errors, Starlette's ``HTTPException``) is answered with that status, as JSON
 ``{"error", "message", "status"}`` or, when the client prefers ``text/html``, as a small HTML
 page (chosen by :mod:`publisher.core.conneg`'s rule, like every other representation). Anything
-else is a 500 whose answer says nothing about the code (the traceback goes to the log only).
+else is a 500 whose answer says nothing about the code (the traceback goes to the log only); a
+known 500 (a query worker that died) is logged in one line, without a traceback.
 """
 
 from __future__ import annotations
@@ -81,7 +82,11 @@ def prefers_html(request: Request) -> bool:
 
 def error_response(request: Request, exc: Exception) -> Response:
     status = _status(exc)
-    if status == 500:
+    if status == 500 and isinstance(exc, (CmqError, QueryError)):
+        # a known failure (a worker died…): one line, no traceback per attempt
+        log.warning("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path,
+                    _message(exc, status))
+    elif status == 500:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     code, message = _code(exc, status), _message(exc, status)
     headers = dict(getattr(exc, "headers", None) or {})

@@ -33,6 +33,7 @@ from publisher.release import model as rm
 from publisher.release.model import FileEntry
 from publisher.server.errors import NotFound
 from publisher.server.state import ServedRelease, served
+from publisher.sparql import QueryEngine
 
 router = APIRouter(tags=["fichiers / files"])
 
@@ -147,12 +148,21 @@ def serve_file(
 
 
 @router.get("/healthz", summary="État du serveur / server health",
-            description="`{status: ready, release, triples}` once the current release is loaded.")
+            description="`{status: ready, release, triples, engine}` (200) once the current "
+            "release is loaded and its query engine answers; `status` `restarting` or "
+            "`unavailable` (503) while the engine restarts after its process died.")
 async def healthz(request: Request) -> JSONResponse:
     rel = served(request)
+    engine = rel.engine.health() if isinstance(rel.engine, QueryEngine) else {"status": "ready"}
+    status = str(engine["status"])
+    ready = status == "ready"
+    headers = {"Cache-Control": "no-store"}
+    if not ready:
+        headers["Retry-After"] = "2"
     return JSONResponse(
-        {"status": "ready", "release": rel.info.release_id, "triples": rel.info.triples},
-        headers={"Cache-Control": "no-store"},
+        {"status": status, "release": rel.info.release_id, "triples": rel.info.triples,
+         "engine": engine},
+        status_code=200 if ready else 503, headers=headers,
     )
 
 

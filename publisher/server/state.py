@@ -109,6 +109,9 @@ def start_engine(settings: Settings, info: ReleaseInfo, folder: Path) -> QueryEn
         max_rows=settings.max_rows,
         workers=settings.workers,
         service_allow_list=frozenset(settings.service_allow_list),
+        queue_timeout_s=settings.queue_timeout,
+        slow_after_s=settings.slow_query_after,
+        slow_workers=settings.slow_workers,
     )
 
 

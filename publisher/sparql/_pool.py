@@ -1,8 +1,10 @@
 """Process management for :mod:`publisher.sparql.execute` (private).
 
-:class:`Pool` owns the zygote interpreter (see ``_worker``), the SOCK_SEQPACKET control socket to
-it and the engine's end of every worker's socket. It keeps no reference to the engine, so the
-engine can hand :meth:`Pool.shutdown` to ``weakref.finalize`` (run at GC or interpreter exit).
+:class:`Pool` owns one zygote interpreter (see ``_worker``), the SOCK_SEQPACKET control socket to
+it and the engine's end of every worker's socket. It keeps no reference to the engine; the
+engine's current pool sits in a :class:`PoolHolder` whose ``shutdown`` it hands to
+``weakref.finalize`` (run at GC or interpreter exit). When a zygote dies the engine starts a new
+:class:`Pool`; workers remember their pool, so those of a dead one are never handed out again.
 """
 
 from __future__ import annotations
@@ -15,31 +17,38 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.sparql.errors import EngineUnavailable
 
-__all__ = ["Cancelled", "Pool", "Timeout", "Worker", "arecv_exact", "recv_exact"]
+__all__ = ["Pool", "PoolHolder", "Worker", "arecv_exact"]
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 # -c rather than -m: with -m the module would exist twice (as __main__ and under its own name)
 _ZYGOTE_MAIN = "import sys; from publisher.sparql._worker import main; main(int(sys.argv[1]))"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Worker:
+    """A worker process: its pid, the engine's end of its socket (non-blocking), the pool that
+    forked it, and whether it runs a query moved to the slow lane (reniced, retired after)."""
+
     pid: int
     sock: socket.socket
+    pool: Pool
+    slow: bool = False
+    cpu_s: float = 0.0  # its CPU time at its last reply: what its current query used is above
 
-
-class Timeout(Exception):
-    pass
-
-
-class Cancelled(Exception):
-    pass
+    def query_cpu_s(self) -> float:
+        """CPU seconds the worker's current query has used so far (0.0 if unknown)."""
+        try:
+            with open(f"/proc/{self.pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS - self.cpu_s
 
 
 class Pool:
@@ -96,15 +105,31 @@ class Pool:
                 self.closed = True
                 raise EngineUnavailable("The query engine's worker pool has died") from exc
 
+    def alive(self) -> bool:
+        """False once the pool is shut down or its zygote has exited (killed, crashed)."""
+        return not self.closed and self.proc.poll() is None
+
     def spawn(self) -> Worker:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        with theirs:
-            reply = self._call(("spawn",), theirs.fileno())
+        try:
+            with theirs:
+                reply = self._call(("spawn",), theirs.fileno())
+        except BaseException:
+            ours.close()
+            raise
         pid = reply[1]
         assert isinstance(pid, int)
-        worker = Worker(pid, ours)
+        ours.setblocking(False)
+        worker = Worker(pid, ours, self)
         self.workers[pid] = worker
         return worker
+
+    @staticmethod
+    def lower_priority(worker: Worker) -> None:
+        """Renice the worker to 19 (best effort): light queries get the CPU first. Irreversible
+        for an unprivileged process, so such a worker is retired after its query."""
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, worker.pid, 19)
 
     def kill(self, worker: Worker) -> None:
         """SIGKILL the worker and wait until the zygote has reaped it."""
@@ -136,25 +161,16 @@ class Pool:
         self.workers.clear()
 
 
-def recv_exact(
-    sock: socket.socket, size: int, deadline: float, cancel: threading.Event | None
-) -> bytes:
-    buf = bytearray()
-    while len(buf) < size:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise Timeout
-        if cancel is not None and cancel.is_set():
-            raise Cancelled
-        sock.settimeout(min(remaining, 0.1) if cancel is not None else remaining)
-        try:
-            chunk = sock.recv(min(size - len(buf), 1 << 20))
-        except TimeoutError:
-            continue
-        if not chunk:
-            raise EOFError("worker closed its socket")
-        buf += chunk
-    return bytes(buf)
+class PoolHolder:
+    """The engine's current pool, for ``weakref.finalize`` (no reference to the engine): the
+    pool changes when the engine restarts a dead zygote."""
+
+    def __init__(self) -> None:
+        self.pool: Pool | None = None
+
+    def shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
 
 
 async def arecv_exact(loop: asyncio.AbstractEventLoop, sock: socket.socket, size: int) -> bytes:

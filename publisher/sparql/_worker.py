@@ -26,7 +26,7 @@ import struct
 import sys
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, cast
 
 from pyoxigraph import (
@@ -74,6 +74,7 @@ class WorkReply:
     truncated: bool = False
     error: str | None = None  # "syntax" | "eval" | "internal"
     message: str = ""
+    cpu_s: float = 0.0  # the worker's CPU time when it sent this reply (the engine's baseline)
 
 
 def frame(obj: object) -> bytes:
@@ -250,7 +251,8 @@ def worker_loop(store: Store, sock: socket.socket) -> None:
             return  # the engine closed our socket or died
         if not isinstance(req, WorkRequest):
             return
-        send_msg(sock, produce(store, req))
+        reply = produce(store, req)
+        send_msg(sock, replace(reply, cpu_s=time.process_time()))
 
 
 # --------------------------------------------------------------------------- zygote

@@ -5,12 +5,14 @@ queries run in worker *processes*; at the deadline the worker is SIGKILLed (CPU 
 and replaced, while the other workers keep serving. Workers are forked from a *zygote*: a fresh
 interpreter (fork+exec from here, so nothing of a threaded web server is inherited) that loads
 the files once; forked workers share its store copy-on-write, so a replacement costs a few
-milliseconds instead of a reload. Decision record: docs/decisions/0003-query-time-limit.md.
+milliseconds instead of a reload. Decision records: docs/decisions/0003-query-time-limit.md
+(processes, time limit) and 0017-admission.md (lanes, waiting time, restart of a dead zygote).
 
-Pipeline of :meth:`QueryEngine.run`: :func:`parse.analyse` (update / SERVICE refusal, form) →
-:func:`negotiate.choose_format` (406) → dataset parameters → wait for a free worker (503
-Overloaded when the queue is full) → worker: pyoxigraph parse (400) + evaluation + row cap +
-serialisation → :class:`QueryResult`, or QueryTimeout after ``timeout_s``.
+Pipeline of :meth:`QueryEngine.arun`: :func:`parse.analyse` (update / SERVICE refusal, nesting
+guard, form) → :func:`negotiate.choose_format` (406) → dataset parameters → wait for a light
+worker (503 Overloaded after ``queue_timeout_s``) → worker: pyoxigraph parse (400) + evaluation +
+row cap + serialisation → :class:`QueryResult`; after ``slow_after_s`` the query moves to the
+slow lane (or is stopped with 503 when it is full); QueryTimeout after ``timeout_s``.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import logging
 import os
 import pickle
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +34,8 @@ from typing import Self
 
 from pyoxigraph import NamedNode
 
-from publisher.sparql import _worker
 from publisher.sparql._handoff import Waiter
-from publisher.sparql._pool import Pool, Timeout, Worker, arecv_exact, recv_exact
+from publisher.sparql._pool import Pool, PoolHolder, Worker, arecv_exact
 from publisher.sparql._worker import (
     TRUNCATED_LINK,
     WorkReply,
@@ -50,6 +52,8 @@ from publisher.sparql.errors import (
 )
 from publisher.sparql.negotiate import ResultFormat, choose_format, media_type_with_charset
 from publisher.sparql.parse import QueryForm, analyse, malformed_from_syntax_error
+
+log = logging.getLogger("cmq.sparql")
 
 #: ``WorkRequest`` and ``solutions_reply`` are re-exported for the remote engine, which
 #: re-serialises a store's answer exactly as the workers do.
@@ -86,7 +90,17 @@ def _as_graph_file(spec: GraphFile | str | os.PathLike[str]) -> GraphFile:
 
 
 class QueryEngine:
-    """A pool of worker processes answering read-only SPARQL queries over the loaded files.
+    """Worker processes answering read-only SPARQL queries over the loaded files, in two lanes.
+
+    Every query starts in the *light lane* (``workers`` processes). One still running after
+    ``slow_after_s`` moves to the *slow lane*: its process is reniced (light queries get the CPU
+    first) and counted against ``slow_workers``, and a fresh process takes its place in the
+    light lane, so cheap queries and pages keep being answered while long ones run. When
+    ``slow_workers`` long queries already run, a query that becomes long is stopped at once
+    (:class:`Overloaded`, 503 + Retry-After). A query waits at most ``queue_timeout_s`` for a
+    light worker (no count limit); the whole run is stopped after ``timeout_s``. If the zygote
+    dies (OOM kill…), the engine starts a new one by itself; :meth:`health` says so meanwhile.
+    Decision records: docs/decisions/0003-query-time-limit.md, 0017-admission.md.
 
     Thread-safe; use as a context manager or call :meth:`close` (also run at interpreter exit).
     Create it inside the server process that uses it (e.g. in the FastAPI lifespan).
@@ -101,37 +115,47 @@ class QueryEngine:
         max_rows: int = 10000,
         workers: int = 2,
         service_allow_list: frozenset[str] = frozenset(),
-        max_queue: int = 16,
+        queue_timeout_s: float = 10.0,
+        slow_after_s: float = 0.25,
+        slow_workers: int | None = None,
         worker_memory_mb: int | None = 2048,
         start_timeout_s: float = 120.0,
     ) -> None:
-        if workers < 1 or max_rows < 1 or timeout_s <= 0 or max_queue < 0:
-            raise ValueError("workers and max_rows must be >= 1, timeout_s > 0, max_queue >= 0")
+        slow_workers = workers if slow_workers is None else slow_workers
+        if workers < 1 or max_rows < 1 or timeout_s <= 0 or queue_timeout_s <= 0 \
+                or slow_after_s <= 0 or slow_workers < 0:
+            raise ValueError("workers and max_rows must be >= 1, slow_workers >= 0, "
+                             "timeout_s, queue_timeout_s and slow_after_s > 0")
         self.files = tuple(_as_graph_file(f) for f in files)
         self.union_default_graph = union_default_graph
         self.timeout_s = timeout_s
         self.max_rows = max_rows
         self.workers = workers
         self.service_allow_list = frozenset(service_allow_list)
-        self.max_queue = max_queue
-        config: dict[str, object] = {
+        self.queue_timeout_s = queue_timeout_s
+        self.slow_after_s = slow_after_s
+        self.slow_workers = slow_workers
+        self._config: dict[str, object] = {
             "files": [(str(f.path), f.graph, f.media_type) for f in self.files],
             # no SERVICE is ever allowed: take the workers off the network altogether (best effort)
             "isolate_network": not self.service_allow_list,
             "worker_memory_mb": worker_memory_mb,
         }
-        self._pool = Pool(config, start_timeout_s)
-        self._finalizer = weakref.finalize(self, self._pool.shutdown)
-        self._cond = threading.Condition()
+        self._start_timeout_s = start_timeout_s
+        self._holder = PoolHolder()
+        self._finalizer = weakref.finalize(self, self._holder.shutdown)
+        self._lock = threading.Lock()
         self._idle: collections.deque[Worker] = collections.deque()  # FIFO: spread the load
-        # arun() calls waiting for a worker, served first come first served by _checkin
+        # arun() calls waiting for a light worker, served first come first served by _checkin
         self._waiters: collections.deque[Waiter] = collections.deque()
-        self._pending = 0
+        self._slow = 0  # queries running in the slow lane (current pool)
         self._closed = False
-        self._executor: ThreadPoolExecutor | None = None
+        self._status = "starting"
+        self._restarts = 0
+        self._last_error = ""
+        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sparql")
         try:
-            for _ in range(workers):
-                self._idle.append(self._pool.spawn())
+            self._install(Pool(self._config, start_timeout_s))
         except BaseException:
             self.close()
             raise
@@ -139,26 +163,50 @@ class QueryEngine:
     # ------------------------------------------------------------------ introspection
 
     @property
+    def _pool(self) -> Pool | None:
+        return self._holder.pool
+
+    @property
     def zygote_pid(self) -> int:
-        return self._pool.proc.pid
+        pool = self._pool
+        return pool.proc.pid if pool is not None else -1
 
     @property
     def worker_pids(self) -> tuple[int, ...]:
-        return tuple(self._pool.workers)
+        pool = self._pool
+        return tuple(pool.workers) if pool is not None else ()
 
     @property
     def busy_workers(self) -> int:
-        with self._cond:
-            return len(self._pool.workers) - len(self._idle)
+        with self._lock:
+            pool = self._pool
+            return len(pool.workers) - len(self._idle) if pool is not None else 0
 
     @property
     def stats(self) -> dict[str, object]:
         """``load_s`` (zygote load time), ``quads`` loaded, ``network_isolated``."""
-        return dict(self._pool.stats)
+        pool = self._pool
+        return dict(pool.stats) if pool is not None else {}
 
     @property
     def closed(self) -> bool:
         return self._closed
+
+    def health(self) -> dict[str, object]:
+        """``status`` (``ready``, ``restarting`` after the zygote died, ``unavailable`` when a
+        restart failed and is retried, ``closed``), ``restarts``, ``error``, and the lanes:
+        ``workers``, ``busy``, ``slow`` (long queries running), ``waiting``."""
+        with self._lock:
+            pool = self._pool
+            if self._status == "ready" and (pool is None or not pool.alive()):
+                self._status = "restarting"  # noticed before the watcher thread
+            return {
+                "status": self._status, "restarts": self._restarts, "error": self._last_error,
+                "workers": self.workers, "slow_workers": self.slow_workers,
+                "busy": len(pool.workers) - len(self._idle) if pool is not None else 0,
+                "slow": self._slow,
+                "waiting": sum(1 for w in self._waiters if not w.future.done()),
+            }
 
     # ------------------------------------------------------------------ public API
 
@@ -171,16 +219,13 @@ class QueryEngine:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
     ) -> QueryResult:
-        """Answer ``query`` (blocking). ``format`` (json, xml, csv, tsv, ttl, nt, jsonld, rdfxml
-        or a media type) overrides ``accept``; the graph URIs are the SPARQL protocol's
-        ``default-graph-uri`` / ``named-graph-uri`` parameters. Raises :class:`QueryError`s."""
-        form, fmt, request = self._prepare(query, accept, format, default_graph_uris,
-                                           named_graph_uris)  # fmt: skip
-        self._admit()
-        try:
-            return self._execute(form, fmt, request)
-        finally:
-            self._release()
+        """Answer ``query`` (blocking: :meth:`arun` on an event loop of this call). ``format``
+        (json, xml, csv, tsv, ttl, nt, jsonld, rdfxml or a media type) overrides ``accept``;
+        the graph URIs are the SPARQL protocol's ``default-graph-uri`` / ``named-graph-uri``
+        parameters. Raises :class:`QueryError`s."""
+        return asyncio.run(self.arun(query, accept=accept, format=format,
+                                     default_graph_uris=default_graph_uris,
+                                     named_graph_uris=named_graph_uris))
 
     async def arun(
         self,
@@ -196,26 +241,21 @@ class QueryEngine:
         cancelled (client gone), the worker is killed and replaced in the background."""
         form, fmt, request = self._prepare(query, accept, format, default_graph_uris,
                                            named_graph_uris)  # fmt: skip
-        self._admit()
-        try:
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + self.timeout_s
-            worker = await self._acheckout(loop, deadline)
-            reply = await self._aexchange(loop, worker, request)
-        finally:
-            self._release()
+        loop = asyncio.get_running_loop()
+        worker = await self._acquire(loop)
+        reply = await self._aexchange(loop, worker, request)
         return self._result(form, fmt, reply)
 
     def close(self) -> None:
         """Kill the workers and the zygote and reap them. Idempotent."""
-        with self._cond:
+        with self._lock:
             self._closed = True
-            self._cond.notify_all()
+            self._status = "closed"
             waiters, self._waiters = list(self._waiters), collections.deque()
+            self._idle.clear()
         for waiter in waiters:
             waiter.fail(EngineUnavailable("The query engine is closed"))
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor.shutdown(wait=False, cancel_futures=True)
         self._finalizer()
 
     def __enter__(self) -> Self:
@@ -224,7 +264,203 @@ class QueryEngine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # ------------------------------------------------------------------ internals
+    # ------------------------------------------------------------------ pool life
+
+    def _install(self, pool: Pool) -> None:
+        """Spawn the light lane of a freshly loaded ``pool`` and make it the current one."""
+        try:
+            fresh = [pool.spawn() for _ in range(self.workers)]
+        except BaseException:
+            pool.shutdown()
+            raise
+        with self._lock:
+            if self._closed:
+                pool.shutdown()
+                return
+            self._holder.pool = pool
+            self._slow = 0
+            self._status = "ready"
+        for worker in fresh:
+            self._checkin(worker)
+        threading.Thread(target=_watch_zygote, args=(weakref.ref(self), pool), daemon=True,
+                         name="sparql-zygote-watch").start()
+
+    def _zygote_died(self, pool: Pool) -> None:
+        """The watcher saw ``pool``'s zygote exit (and reaped it): start a new one."""
+        with self._lock:
+            if self._closed or pool is not self._pool:
+                return
+            self._status = "restarting"
+            self._idle.clear()
+        pool.shutdown()
+        log.error("the query engine's zygote (pid %d) died with status %s; restarting it",
+                  pool.proc.pid, pool.proc.returncode)
+        threading.Thread(target=self._restart, daemon=True, name="sparql-restart").start()
+
+    def _restart(self) -> None:
+        delay = 0.0
+        while not self._closed:
+            time.sleep(delay)
+            try:
+                self._install(Pool(self._config, self._start_timeout_s))
+            except EngineUnavailable as exc:
+                with self._lock:
+                    self._status, self._last_error = "unavailable", exc.message
+                log.error("cannot restart the query engine (retry in %g s): %s",
+                          max(1.0, delay * 2), exc.message)
+                delay = min(30.0, max(1.0, delay * 2))
+                continue
+            with self._lock:
+                self._restarts += 1
+                self._last_error = ""
+            log.warning("query engine restarted")
+            return
+
+    # ------------------------------------------------------------------ lanes
+
+    async def _acquire(self, loop: asyncio.AbstractEventLoop) -> Worker:
+        """A light worker: an idle one, or the next one freed within ``queue_timeout_s``."""
+        with self._lock:
+            if self._closed:
+                raise EngineUnavailable("The query engine is closed")
+            if self._idle:
+                return self._idle.popleft()
+            while self._waiters and self._waiters[0].future.done():
+                self._waiters.popleft()  # timed out or cancelled meanwhile
+            waiter = Waiter(loop)
+            self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout(self.queue_timeout_s):
+                return await waiter.future
+        except BaseException as exc:
+            if waiter.future.done() and not waiter.future.cancelled() \
+                    and waiter.future.exception() is None:
+                self._checkin(waiter.future.result())  # delivered, but we are leaving
+            if isinstance(exc, TimeoutError):
+                if self._status != "ready":
+                    raise EngineUnavailable(
+                        "The query engine is restarting; try again shortly") from None
+                raise Overloaded(
+                    f"No query worker became free within {self.queue_timeout_s:g} s",
+                    retry_after_s=max(1, round(self.queue_timeout_s))) from None
+            raise
+
+    def _checkin(self, worker: Worker) -> None:
+        """A light worker is free: hand it to the first waiting call, else make it idle. A
+        worker of a dead pool is dropped (its process is gone with its zygote)."""
+        with self._lock:
+            if self._closed or worker.pool is not self._pool:
+                worker.sock.close()
+                return
+            while self._waiters:
+                if self._waiters.popleft().deliver(worker, self._checkin):
+                    return
+            self._idle.append(worker)
+
+    def _demote(self, worker: Worker, task: asyncio.Task[object], refused: list[bool],
+                timer: list[asyncio.TimerHandle]) -> None:
+        """Every ``slow_after_s`` of a run (on the loop): move the query to the slow lane and
+        give the light lane a fresh worker. With the slow lane full, stop it, but only if it
+        has used at least half of that time in CPU (one merely starved of CPU by a busy machine
+        is not long: it is looked at again later)."""
+        if task.done():
+            return
+        with self._lock:
+            if self._closed or worker.pool is not self._pool:
+                return
+            room = self._slow < self.slow_workers
+            if room:
+                self._slow += 1
+                worker.slow = True
+        if room:
+            worker.pool.lower_priority(worker)
+            self._executor.submit(self._spawn_light, worker.pool)
+        elif worker.query_cpu_s() >= self.slow_after_s / 2:
+            refused[0] = True
+            task.cancel()
+        else:
+            loop = asyncio.get_running_loop()
+            timer[0] = loop.call_later(self.slow_after_s, self._demote, worker, task, refused,
+                                       timer)
+
+    def _spawn_light(self, pool: Pool) -> None:
+        try:
+            worker = pool.spawn()
+        except EngineUnavailable:
+            return  # the zygote is gone: the watcher restarts it
+        self._checkin(worker)
+
+    def _discard(self, worker: Worker) -> None:
+        """Kill ``worker`` (thread); a light one is replaced, a slow one frees its slot."""
+        pool = worker.pool
+        with contextlib.suppress(EngineUnavailable):
+            pool.kill(worker)
+        with self._lock:
+            current = pool is self._pool and not self._closed
+            if current and worker.slow:
+                self._slow -= 1
+        if current and not worker.slow:
+            self._spawn_light(pool)
+
+    async def _aexchange(
+        self, loop: asyncio.AbstractEventLoop, worker: Worker, request: WorkRequest
+    ) -> WorkReply:
+        """Send ``request`` to the checked-out ``worker`` and await its reply; the worker is
+        checked in again (light) or retired (slow), or killed when the exchange did not
+        complete."""
+        task = asyncio.current_task()
+        assert task is not None
+        refused = [False]
+        timer: list[asyncio.TimerHandle] = []
+        timer.append(loop.call_later(self.slow_after_s, self._demote, worker, task, refused,
+                                     timer))
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                await loop.sock_sendall(worker.sock, frame(request))
+                size = int.from_bytes(await arecv_exact(loop, worker.sock, 8), "big")
+                reply = pickle.loads(await arecv_exact(loop, worker.sock, size))
+        except asyncio.CancelledError:
+            timer[0].cancel()
+            if refused[0] and task.uncancel() == 0:
+                await loop.run_in_executor(self._executor, self._discard, worker)
+                raise Overloaded(
+                    f"{self.slow_workers} long queries are already running; this one was "
+                    f"stopped after {self.slow_after_s:g} s. Try again shortly",
+                    retry_after_s=max(1, round(self.timeout_s / 2))) from None
+            # the client is gone: do not wait for the kill, but do it (in a thread)
+            self._executor.submit(self._discard, worker)
+            raise
+        except BaseException as exc:
+            timer[0].cancel()
+            await loop.run_in_executor(self._executor, self._discard, worker)
+            failure = self._failure(worker, exc)
+            if failure is exc:
+                raise
+            raise failure from exc
+        timer[0].cancel()
+        assert isinstance(reply, WorkReply)
+        worker.cpu_s = reply.cpu_s
+        if worker.slow:
+            self._executor.submit(self._discard, worker)  # reniced for good: retire it
+        else:
+            self._checkin(worker)
+        return reply
+
+    def _failure(self, worker: Worker, exc: BaseException) -> BaseException:
+        if not worker.pool.alive():
+            return EngineUnavailable("The query engine is restarting (its process died); try "
+                                     "again shortly")
+        if isinstance(exc, TimeoutError):
+            return QueryTimeout(
+                f"The query did not finish within {self.timeout_s:g} s and was stopped",
+                timeout_s=self.timeout_s,
+            )
+        if isinstance(exc, OSError | EOFError | pickle.UnpicklingError):
+            return QueryFailed(
+                "The worker process running the query died (it may have exceeded its "
+                "memory limit)"
+            )
+        return exc
 
     def _prepare(
         self,
@@ -256,142 +492,6 @@ class QueryEngine:
         )
         return info.form, fmt, request
 
-    def _admit(self) -> None:
-        with self._cond:
-            if self._closed:
-                raise EngineUnavailable("The query engine is closed")
-            if self._pending >= self.workers + self.max_queue:
-                raise Overloaded(
-                    f"All {self.workers} query workers are busy and {self.max_queue} queries "
-                    "are already waiting; try again shortly"
-                )
-            self._pending += 1
-
-    def _release(self) -> None:
-        with self._cond:
-            self._pending -= 1
-
-    def _get_executor(self) -> ThreadPoolExecutor:
-        with self._cond:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(
-                    max_workers=self.workers, thread_name_prefix="sparql"
-                )
-            return self._executor
-
-    @contextlib.contextmanager
-    def _checked_out(self) -> Iterator[Worker]:
-        deadline = time.monotonic() + self.timeout_s
-        with self._cond:
-            while not self._idle:
-                if self._closed or self._pool.closed:
-                    raise EngineUnavailable("The query engine is closed or its workers are gone")
-                if not self._cond.wait(deadline - time.monotonic()):
-                    raise Overloaded(f"No query worker became free within {self.timeout_s:g} s")
-            worker = self._idle.popleft()
-        try:
-            yield worker
-        except BaseException:
-            self._replace(worker)
-            raise
-        self._checkin(worker)
-
-    def _checkin(self, worker: Worker) -> None:
-        """A worker is free: hand it to the first waiting arun() call, else make it idle."""
-        with self._cond:
-            while self._waiters:
-                if self._waiters.popleft().deliver(worker, self._checkin):
-                    return
-            self._idle.append(worker)
-            self._cond.notify()
-
-    async def _acheckout(self, loop: asyncio.AbstractEventLoop, deadline: float) -> Worker:
-        with self._cond:
-            if self._closed or self._pool.closed:
-                raise EngineUnavailable("The query engine is closed or its workers are gone")
-            if self._idle:
-                return self._idle.popleft()
-            while self._waiters and self._waiters[0].future.done():
-                self._waiters.popleft()  # timed out or cancelled meanwhile
-            waiter = Waiter(loop)
-            self._waiters.append(waiter)
-        try:
-            async with asyncio.timeout_at(deadline):
-                return await waiter.future
-        except BaseException as exc:
-            if waiter.future.done() and not waiter.future.cancelled() \
-                    and waiter.future.exception() is None:
-                self._checkin(waiter.future.result())  # delivered, but we are leaving
-            if isinstance(exc, TimeoutError):
-                raise Overloaded(
-                    f"No query worker became free within {self.timeout_s:g} s") from None
-            raise
-
-    def _replace(self, worker: Worker) -> None:
-        with contextlib.suppress(EngineUnavailable):
-            self._pool.kill(worker)
-            fresh = self._pool.spawn()
-            self._checkin(fresh)
-
-    async def _aexchange(
-        self, loop: asyncio.AbstractEventLoop, worker: Worker, request: WorkRequest
-    ) -> WorkReply:
-        """Send ``request`` to the checked-out ``worker`` and await its reply; the worker is
-        checked in again, or killed and replaced when the exchange did not complete."""
-        try:
-            worker.sock.setblocking(False)
-            async with asyncio.timeout(self.timeout_s):
-                await loop.sock_sendall(worker.sock, frame(request))
-                size = int.from_bytes(await arecv_exact(loop, worker.sock, 8), "big")
-                reply = pickle.loads(await arecv_exact(loop, worker.sock, size))
-        except asyncio.CancelledError:
-            # the client is gone: do not wait for the kill, but do it (in a thread)
-            self._get_executor().submit(self._replace, worker)
-            raise
-        except BaseException as exc:
-            await loop.run_in_executor(self._get_executor(), self._replace, worker)
-            if isinstance(exc, TimeoutError):
-                raise QueryTimeout(
-                    f"The query did not finish within {self.timeout_s:g} s and was stopped",
-                    timeout_s=self.timeout_s,
-                ) from None
-            if isinstance(exc, OSError | EOFError | pickle.UnpicklingError):
-                raise QueryFailed(
-                    "The worker process running the query died (it may have exceeded its "
-                    "memory limit)"
-                ) from exc
-            raise
-        self._checkin(worker)
-        assert isinstance(reply, WorkReply)
-        return reply
-
-    def _execute(
-        self,
-        form: QueryForm,
-        fmt: ResultFormat,
-        request: WorkRequest,
-    ) -> QueryResult:
-        with self._checked_out() as worker:
-            deadline = time.monotonic() + self.timeout_s
-            try:
-                worker.sock.settimeout(self.timeout_s)
-                _worker.send_msg(worker.sock, request)
-                header = recv_exact(worker.sock, 8, deadline, None)
-                size = int.from_bytes(header, "big")
-                reply = pickle.loads(recv_exact(worker.sock, size, deadline, None))
-            except Timeout:
-                raise QueryTimeout(
-                    f"The query did not finish within {self.timeout_s:g} s and was stopped",
-                    timeout_s=self.timeout_s,
-                ) from None
-            except (OSError, EOFError, pickle.UnpicklingError) as exc:
-                raise QueryFailed(
-                    "The worker process running the query died (it may have exceeded its "
-                    "memory limit)"
-                ) from exc
-        assert isinstance(reply, WorkReply)
-        return self._result(form, fmt, reply)
-
     def _result(self, form: QueryForm, fmt: ResultFormat, reply: WorkReply) -> QueryResult:
         if reply.error == "syntax":
             raise malformed_from_syntax_error(reply.message)
@@ -406,3 +506,11 @@ class QueryEngine:
             max_rows=self.max_rows,
         )
 
+
+def _watch_zygote(engine_ref: weakref.ref[QueryEngine], pool: Pool) -> None:
+    """Thread: wait for ``pool``'s zygote to exit (reaping it: no zombie), then tell the engine
+    (if it still exists) so that it starts a new one."""
+    pool.proc.wait()
+    engine = engine_ref()
+    if engine is not None:
+        engine._zygote_died(pool)

@@ -14,6 +14,11 @@ Classification answers three questions:
 * is it a SPARQL Update? (first keyword INSERT, DELETE, LOAD, …) → :class:`UpdateRefused`.
   This is only for a clear message: the engine never calls ``Store.update``, so an update can
   never run whatever this lexer thinks;
+* is it too deeply nested for the engine? oxigraph's parser and evaluator recurse: ~2,500 nested
+  ``{``, ``(`` or ``[`` (or ~6,000 chained operators such as ``1+1+…``, ``UNION``, ``||``)
+  overflow a worker's stack and kill it with SIGSEGV. :func:`check_structure` refuses more than
+  :data:`MAX_NESTING` open brackets or :data:`MAX_OPERATORS` operators with a 400, far below
+  that and far above any hand-written or generated query we know of;
 * which SERVICE endpoints it calls. This *is* the safety gate against outgoing requests, so the
   lexer errs on the side of seeing code: comments, strings and IRIs are skipped exactly as the
   grammar defines them (including ``\\u`` escapes inside IRIs, which oxigraph accepts), and any
@@ -30,17 +35,21 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import NamedTuple
 from urllib.parse import urljoin
 
 from publisher.sparql.errors import MalformedQuery, ServiceRefused, UpdateRefused
 
 __all__ = [
+    "MAX_NESTING",
+    "MAX_OPERATORS",
     "QueryForm",
     "QueryInfo",
     "ServiceCall",
     "Token",
     "analyse",
     "check_services",
+    "check_structure",
     "classify",
     "malformed_from_syntax_error",
     "tokenize",
@@ -62,6 +71,13 @@ class QueryForm(enum.StrEnum):
 UPDATE_KEYWORDS = (
     "INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH",
 )  # fmt: skip
+
+#: Most brackets ``{ ( [`` open at once (oxigraph's worker crashes at ~2,500).
+MAX_NESTING = 100
+#: Most operator tokens in a query (``+ - * / | & ! ^ = < >`` and ``UNION``; ``||`` counts 2).
+MAX_OPERATORS = 3000
+_OPENING, _CLOSING = frozenset("{(["), frozenset("})]")
+_OPERATORS = frozenset("+-*/|&!^=<>")
 
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 _ESC = rf"""(?:\\[tbnrf"'\\]|{_UCHAR})"""
@@ -89,9 +105,10 @@ _PN_ESC_RE = re.compile(r"\\(.)")
 _OXIGRAPH_POSITION = re.compile(r"^error at (\d+):(\d+):\s*(.*)$", re.DOTALL)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A lexical token: kind is iri, string, var, number, word, pname or punct."""
+class Token(NamedTuple):
+    """A lexical token: kind is iri, string, var, number, word, pname or punct. (A named tuple:
+    the lexer makes one per token of every query, and a tuple is made ~5× faster than a frozen
+    dataclass; see benchmarks/README.md.)"""
 
     kind: str
     text: str
@@ -102,6 +119,9 @@ class Token:
         return self.text.upper()
 
 
+_SKIPPED = frozenset({"ws", "comment"})
+
+
 def tokenize(query: str) -> list[Token]:
     """Split ``query`` into tokens, dropping whitespace and comments.
 
@@ -109,26 +129,30 @@ def tokenize(query: str) -> list[Token]:
     syntax error for oxigraph too), which also keeps the lexer linear on hostile input.
     """
     tokens: list[Token] = []
-    pos, end = 0, len(query)
-    while pos < end:
-        m = _TOKEN_RE.match(query, pos)
-        assert m is not None and m.lastgroup is not None  # the punct branch matches any char
-        kind, text = m.lastgroup, m.group()
-        if kind == "punct" and text in "'\"":
+    append = tokens.append
+    for m in _TOKEN_RE.finditer(query):  # the punct branch matches any char: no gap
+        kind = m.lastgroup
+        if kind in _SKIPPED:
+            continue
+        text, pos = m.group(), m.start()
+        if kind == "word":
+            # a prefixed name or keyword never ends with '.' (that dot ends the triple); the
+            # dots cut off are punctuation (a '.' before a non-name character is nothing else)
+            cut = text
+            while cut.endswith(".") and not cut.endswith("\\."):
+                cut = cut[:-1]
+            append(Token("pname" if ":" in cut else "word", cut, pos))
+            for k in range(len(cut), len(text)):
+                append(Token("punct", ".", pos + k))
+        elif kind == "punct" and text in "'\"":
             line, column = position(query, pos)
             raise MalformedQuery(
                 f"Unterminated string literal (or invalid escape) at line {line}, column {column}",
                 line=line,
                 column=column,
             )
-        if kind == "word":
-            # a prefixed name or keyword never ends with '.' (that dot ends the triple)
-            while text.endswith(".") and not text.endswith("\\."):
-                text = text[:-1]
-            kind = "pname" if ":" in text else "word"
-        if kind not in ("ws", "comment"):
-            tokens.append(Token(kind, text, pos))
-        pos += len(text)
+        else:
+            append(Token(kind or "punct", text, pos))
     return tokens
 
 
@@ -192,6 +216,7 @@ def classify(query: str) -> QueryInfo:
     follows the prologue. Everything else about syntax is left to pyoxigraph in the worker.
     """
     tokens = tokenize(query)
+    check_structure(query, tokens)
     base: str | None = None
     prefixes: dict[str, str] = {}
     i = 0
@@ -233,6 +258,28 @@ def classify(query: str) -> QueryInfo:
         raise _malformed(query, head, "Expected SELECT, CONSTRUCT, DESCRIBE or ASK")
     services = tuple(_find_services(query, tokens, i + 1, base, prefixes))
     return QueryInfo(form, base, MappingProxyType(prefixes), services)
+
+
+def check_structure(query: str, tokens: list[Token]) -> None:
+    """:class:`MalformedQuery` (400) for a query nested deeper than :data:`MAX_NESTING` or with
+    more than :data:`MAX_OPERATORS` operators: the engine would crash on it (see above)."""
+    depth = operators = 0
+    for tok in tokens:
+        if tok.kind == "punct":
+            if tok.text in _OPENING:
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise _malformed(query, tok, f"Query nested too deeply (more than "
+                                     f"{MAX_NESTING} open brackets)")
+            elif tok.text in _CLOSING:
+                depth -= 1
+            elif tok.text in _OPERATORS:
+                operators += 1
+        elif tok.kind == "word" and tok.upper == "UNION":
+            operators += 1
+        if operators > MAX_OPERATORS:
+            raise _malformed(query, tok, f"Query too long an expression (more than "
+                             f"{MAX_OPERATORS} operators; use VALUES for long lists)")
 
 
 _NOT_SERVICE_CONTEXT = frozenset({"GRAPH", "FROM", "NAMED", "DESCRIBE"})

@@ -22,6 +22,8 @@ GZIP = "application/gzip"
 SHA256 = SPDX.checksumAlgorithm_sha256
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
+#: W3C CSV on the Web metadata vocabulary (the standard csv-metadata.json conforms to)
+CSVW_NS = "http://www.w3.org/ns/csvw"
 
 #: Authority schemes used: IRI → (title fr, title en).
 SCHEMES: dict[str, tuple[str, str]] = {
@@ -72,6 +74,8 @@ FORMATS: dict[str, tuple[str, str, str]] = {
 KINDS: dict[str, tuple[str, str]] = {
     "data": ("Données du campus", "Campus data"),
     "data-gz": ("Données du campus, compressées", "Campus data, compressed"),
+    "table": ("Tableau du campus", "Campus table"),
+    "table-metadata": ("Description CSVW des tableaux", "CSVW description of the tables"),
     "context": ("Contexte JSON-LD", "JSON-LD context"),
     "ontology": ("Ontologie CMQ", "CMQ ontology"),
     "shapes": ("Formes SHACL de validation", "SHACL validation shapes"),

@@ -26,7 +26,14 @@ from publisher.core.namespaces import CMQ
 from publisher.project.folder import CmqVersionWarning, Project
 from publisher.project.versions import requirement
 from publisher.release.build import build_release
-from publisher.scaffold.init import OWN_SOURCE, CampusSpec, InitError, default_mapping, init_project
+from publisher.scaffold.init import (
+    OWN_SOURCE,
+    TEST_REQUIREMENT,
+    CampusSpec,
+    InitError,
+    default_mapping,
+    init_project,
+)
 from publisher.validate.validation import validate_project
 
 BASE = "https://example.org/cmq/campus-exemple/"
@@ -58,7 +65,8 @@ def test_the_project_files(new_project: Path) -> None:
     assert not (new_project / "data" / "mapping.toml").exists(), "the mapping comes from cmq"
     assert not (new_project / "ontology").exists() and not list(new_project.rglob("*.ttl"))
     assert "releases/" in (new_project / ".gitignore").read_text("utf-8")
-    assert (new_project / "requirements.txt").read_text("utf-8").strip() == requirement()
+    assert (new_project / "requirements.txt").read_text("utf-8").splitlines() == [
+        requirement(), TEST_REQUIREMENT]
     cfg = Project.open(new_project).config
     assert cfg.name == SPEC.name and cfg.base_iri == BASE and cfg.sectors == SPEC.sectors
     assert cfg.raw["cmq"]["version"] == __version__

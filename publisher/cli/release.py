@@ -9,11 +9,12 @@ the releases differ. Other errors are raised (publisher.cli.errors).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publisher.cli.errors import EXIT_INVALID, EXIT_OK
+from publisher.cli.errors import EXIT_INVALID, EXIT_OK, UsageError
 from publisher.cli.output import Subparsers, emit, quiet, timed_progress
 from publisher.project.folder import Project
 
@@ -45,6 +46,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     from publisher.validate.validation import ValidationFailed
 
     project = Project.open(args.project)
+    if args.public_url:
+        if not args.public_url.startswith(("http://", "https://")):
+            raise UsageError(f"--public-url {args.public_url!r}: une URL http(s) est attendue / "
+                             "an http(s) URL is expected")
+        project = dataclasses.replace(project, public_url=args.public_url)
     progress = timed_progress(not quiet(args) and sys.stderr.isatty())
     try:
         result = build_release(project, args.out, progress=progress, incremental=not args.full)
@@ -128,6 +134,10 @@ def add_parsers(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     b.add_argument("--full", action="store_true",
                    help="tout reconstruire sans le cache / rebuild everything, ignoring the "
                         "build cache (docs/decisions/0010-incremental-build.md)")
+    b.add_argument("--public-url", default=None, metavar="URL",
+                   help="adresse publique du serveur pour cette version, au lieu de public_url "
+                   "de campus.toml / the server's public address for this release, instead of "
+                   "campus.toml's public_url (download links, landing page, schema.org)")
     d = sub.add_parser("diff", parents=[common], help=cmd_diff.__doc__,
                        description=cmd_diff.__doc__)
     d.set_defaults(handler=cmd_diff)

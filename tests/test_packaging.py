@@ -16,6 +16,7 @@ import fnmatch
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -339,16 +340,28 @@ def test_pip_install_from_a_git_url(tmp_path: Path) -> None:
     if shutil.which("git") is None or shutil.which("npm") is None:
         pytest.skip("git or npm absent")
     clone = tmp_path / "clone"
-    cloned = _run(["git", "clone", "-q", "--depth", "1", f"file://{REPO}", str(clone)], tmp_path)
+    # a full clone: pip clones it again with --filter=blob:none, which a shallow source makes
+    # fetch lazily without end
+    cloned = _run(["git", "clone", "-q", f"file://{REPO}", str(clone)], tmp_path)
     if cloned.returncode != 0:
         pytest.skip(f"not a git checkout: {cloned.stderr.strip()}")
     assert not (clone / "node_modules").exists()
     venv = tmp_path / "venv"
     assert _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp_path).returncode == 0
     py = venv / "bin" / "python"
-    inst = _run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "-q",
-                 f"git+file://{clone}"], tmp_path, timeout=1100)
-    assert inst.returncode == 0, inst.stdout + inst.stderr
+    # in its own session, so that a time-out ends pip's git and npm children too
+    log = tmp_path / "pip.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "pip", "--python", str(py), "install",
+                                 "--no-deps", "-q", f"git+file://{clone}"], cwd=tmp_path,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        code = proc.wait(timeout=1000)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        pytest.fail("pip install git+file:// did not finish:\n" + log.read_text("utf-8"))
+    assert code == 0, log.read_text("utf-8", errors="replace")
     packaged = list(venv.glob("lib/python*/site-packages/publisher/_assets/yasgui/*"))
     assert {p.name for p in packaged} == {Path(rel).name for rel in FRONT_END}
     assert all(p.stat().st_size > 10_000 for p in packaged)

@@ -318,11 +318,17 @@ def test_cmq_serve_warns_when_public_url_is_another_address(installed: Path,
     text = log.read_text("utf-8", errors="replace")
     assert "http://127.0.0.1:8000/" in text and f"http://127.0.0.1:{port}/" in text
     assert "cmq build --public-url" in text
-    # rebuilt for the served address: the links follow, and the warning is gone
-    rebuilt = _run([str(cmq), "--project", "p", "build", "--public-url",
+    # the same data built again for another address: the release exists, cmq build says so
+    again = _run([str(cmq), "--project", "p", "build", "--public-url",
+                  f"http://127.0.0.1:{port}/"], tmp_path)
+    assert again.returncode == 0 and "http://127.0.0.1:8000/" in again.stderr, again.stderr
+    # a project built for the served address from the start: links follow, no warning
+    assert _run([str(cmq), "init", "q", "--name", "Campus", "--base-iri",
+                 "https://example.org/c/", "--sector", "energie"], tmp_path).returncode == 0
+    rebuilt = _run([str(cmq), "--project", "q", "build", "--public-url",
                     f"http://127.0.0.1:{port}/"], tmp_path)
-    assert rebuilt.returncode == 0, rebuilt.stderr
-    proc = _serve(cmq, tmp_path / "p", port, log)
+    assert rebuilt.returncode == 0 and not rebuilt.stderr.strip(), rebuilt.stderr
+    proc = _serve(cmq, tmp_path / "q", port, log)
     try:
         catalog = httpx.get(f"http://127.0.0.1:{port}/catalog", timeout=30).text
         assert f"http://127.0.0.1:{port}/dumps/campus.ttl" in catalog

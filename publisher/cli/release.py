@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from publisher.cli.errors import EXIT_INVALID, EXIT_OK, UsageError
 from publisher.cli.output import Subparsers, emit, quiet, timed_progress
 from publisher.project.folder import Project
+from publisher.release.model import MANIFEST
 
 if TYPE_CHECKING:
     from publisher.release.build import BuildResult
@@ -60,7 +62,30 @@ def cmd_build(args: argparse.Namespace) -> int:
             emit(args, {"ok": False, **_report_payload(exc.report)}, "")
         return EXIT_INVALID
     emit(args, build_payload(result), build_text(result))
+    stale = stale_public_url(result, project.config.public_url)
+    if stale:
+        print(stale, file=sys.stderr)
     return EXIT_OK
+
+
+def stale_public_url(result: BuildResult, wanted: str) -> str | None:
+    """A warning when an already-built release (same data) was written for another
+    ``public_url``: its links keep that address (the release id depends on the data only)."""
+    if result.status == "published":
+        return None
+    try:
+        raw = json.loads((result.path / MANIFEST).read_text("utf-8"))
+        written = str(raw["campus"]["public_url"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if written == wanted:
+        return None
+    return (f"attention : la version {result.info.release_id} existait déjà, écrite pour "
+            f"{written} ; ses liens ne changent pas tant que les données ne changent pas "
+            f"(supprimez releases/{result.info.release_id} pour la réécrire pour {wanted}) / "
+            f"warning: release {result.info.release_id} already existed, written for "
+            f"{written}; its links stay until the data change (remove "
+            f"releases/{result.info.release_id} to rewrite it for {wanted})")
 
 
 def build_payload(result: BuildResult) -> dict[str, object]:

@@ -15,7 +15,7 @@ from publisher.project.config import CampusConfig
 CONFIG_KEYS: dict[URIRef, str] = {
     SKOS.prefLabel: "campus.nom, campus.nom_en",
     DCTERMS.description: "campus.description, campus.description_en",
-    CMQ.sector: "campus.secteurs, secteurs_campus",
+    CMQ.sector: "campus.secteurs",
     CMQ.region: "campus.region",
     CMQ.labelDate: "campus.date_label",
     CMQ.pilot: "campus.pilotes",

@@ -75,6 +75,7 @@ def test_every_download_has_a_format_and_a_csv_exists(
     csv = [r for r in downloads if r.format == "csv"]
     assert any(r.url.endswith("/dumps/etablissements.csv") for r in csv)
     assert all(r.schema and r.schema.endswith(CSVW_METADATA) for r in csv)
+    assert {r.mime for r in csv} == {"text/csv"}  # the https IANA IRI, read as a media type
     # nothing that is not the campus's data: no ontology, shapes, report, context, changeset
     names = {r.url.rsplit("/", 1)[-1] for r in downloads}
     assert not names & {"ontology.ttl", "shapes.ttl", "validation.ttl", "validation.html",

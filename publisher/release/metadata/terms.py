@@ -17,7 +17,8 @@ from publisher.core.namespaces import SPDX
 from publisher.release.model import FileEntry
 
 EU = "http://publications.europa.eu/resource/authority/"
-IANA = "http://www.iana.org/assignments/media-types/"
+#: https: data.gouv.fr strips only this prefix to read the media type (http gives the whole IRI)
+IANA = "https://www.iana.org/assignments/media-types/"
 GZIP = "application/gzip"
 SHA256 = SPDX.checksumAlgorithm_sha256
 DCATAP = Namespace("http://data.europa.eu/r5r/")

@@ -436,7 +436,7 @@ def test_harvested_campuses_have_verified_checksums(network: Network) -> None:
     by_dataset = {o["dataset"]: o for o in harvested}
     alpha = by_dataset["https://example.org/cmq/alpha/dataset"]
     release = network.campuses["alpha"].release
-    assert alpha["download_url"] == release.download_url(rm.DATA_NT)  # N-Triples preferred
+    assert alpha["download_url"] == release.current_url(rm.DATA_NT)  # N-Triples, stable URL
     nt = next(f for f in release.files if f.name == rm.DATA_NT)
     assert alpha["checksum"] == f"sha256:{nt.sha256}"
 

@@ -21,12 +21,19 @@ from publisher import __version__
 from publisher.cli.main import main
 from publisher.convert.columns import check_docs, scheme_codes, table_docs
 from publisher.convert.tables import convert
-from publisher.core.errors import ProjectError
+from publisher.core.errors import ProjectError, SourceError
 from publisher.core.namespaces import CMQ
 from publisher.project.folder import CmqVersionWarning, Project
 from publisher.project.versions import requirement
 from publisher.release.build import build_release
-from publisher.scaffold.init import OWN_SOURCE, CampusSpec, InitError, default_mapping, init_project
+from publisher.scaffold.init import (
+    OWN_SOURCE,
+    TEST_REQUIREMENT,
+    CampusSpec,
+    InitError,
+    default_mapping,
+    init_project,
+)
 from publisher.validate.validation import validate_project
 
 BASE = "https://example.org/cmq/campus-exemple/"
@@ -58,7 +65,8 @@ def test_the_project_files(new_project: Path) -> None:
     assert not (new_project / "data" / "mapping.toml").exists(), "the mapping comes from cmq"
     assert not (new_project / "ontology").exists() and not list(new_project.rglob("*.ttl"))
     assert "releases/" in (new_project / ".gitignore").read_text("utf-8")
-    assert (new_project / "requirements.txt").read_text("utf-8").strip() == requirement()
+    assert (new_project / "requirements.txt").read_text("utf-8").splitlines() == [
+        requirement(), TEST_REQUIREMENT]
     cfg = Project.open(new_project).config
     assert cfg.name == SPEC.name and cfg.base_iri == BASE and cfg.sectors == SPEC.sectors
     assert cfg.raw["cmq"]["version"] == __version__
@@ -259,3 +267,42 @@ def test_the_shipped_guide_is_the_one_cmq_init_writes(shipped_project: Project,
                   "liste déroulante", "JJ/MM/AAAA", "releases/echec/validation.html",
                   "| `5` | niveau 5 (BTS, DEUST) | level 5 (BTS, DEUST) |"):
         assert words in guide, words
+
+
+def test_a_campus_declares_its_own_sector(tmp_path: Path) -> None:
+    """``--own-sector``: a ``[[secteurs_campus]]`` block, a concept of the campus in the
+    ``secteur`` scheme, validated by the same shape as the shipped sectors."""
+    spec = CampusSpec("Campus Santé Exemple", BASE, ("tourisme-gastronomie",),
+                      own_sectors=("santé, social",))
+    init_project(tmp_path / "p", spec)
+    project = Project.open(tmp_path / "p")
+    cfg = project.config
+    assert cfg.sectors == ("tourisme-gastronomie", "sante-social")
+    assert [(o.code, o.label) for o in cfg.own_sectors] == [("sante-social", "santé, social")]
+    assert validate_project(project)[1].conforms
+    info = build_release(project, tmp_path / "releases").info
+    data = Graph().parse(tmp_path / "releases" / info.release_id / "campus.nt", format="nt")
+    own = URIRef(BASE + "secteur/sante-social")
+    assert (URIRef(BASE + "organisation/campus"), CMQ.sector, own) in data
+    assert (own, SKOS.inScheme, URIRef("https://w3id.org/cmq/ontology/secteur")) in data
+    assert str(data.value(own, SKOS.prefLabel)) == "santé, social"
+    # a sector code neither shipped nor declared: one violation, as before
+    toml = project.data_dir / "campus.toml"
+    toml.write_text(toml.read_text("utf-8").replace('"sante-social"]', '"sante-sociale"]'),
+                    "utf-8")
+    report = validate_project(Project.open(tmp_path / "p"))[1]
+    assert report.count("Violation") == 1, report.text()
+    # a declared sector without a label, or with a bad code, is a configuration error
+    toml.write_text(toml.read_text("utf-8").replace('libelle = "santé, social"', 'libelle = ""')
+                    .replace('code = "sante-social"', 'code = "Santé"'), "utf-8")
+    with pytest.raises(SourceError) as err:
+        _ = Project.open(tmp_path / "p").config
+    assert "secteurs_campus[1]" in str(err.value) and "libelle" in str(err.value)
+
+
+def test_own_sectors_already_in_the_list_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(InitError, match="--own-sector"):
+        init_project(tmp_path / "a", CampusSpec("Campus", BASE, (), own_sectors=("Énergie",)))
+    assert main(["init", str(tmp_path / "b"), "--name", "Campus", "--base-iri", BASE,
+                 "--own-sector", "santé, bien-être"]) == 0
+    assert Project.open(tmp_path / "b").config.sectors == ("sante-bien-etre",)

@@ -133,8 +133,10 @@ def test_an_added_term_is_only_a_warning(tmp_path: Path, shipped: Graph) -> None
     g = Graph() + shipped
     g.add((CMQ_NS_TERM, RDF.type, OWL.Class))
     g.add((CMQ_NS_TERM, URIRef("http://www.w3.org/2000/01/rdf-schema#isDefinedBy"), ONT))
-    check = check_ontology(write_variant(tmp_path, g))
-    assert check.ok and check.added == [str(CMQ_NS_TERM)]
+    check = check_ontology(write_variant(tmp_path / "a", g))
+    # the shipped ontology may itself hold additions not released yet (CHANGELOG "unreleased")
+    unreleased = check_ontology(write_variant(tmp_path / "b", shipped)).added
+    assert check.ok and check.added == sorted([*unreleased, str(CMQ_NS_TERM)])
     assert check.warnings, "terms added under a released version number"
 
 

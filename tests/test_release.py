@@ -31,6 +31,7 @@ from publisher.release.manifest import read_release, release_id
 from publisher.release.model import (
     ADDED_NT,
     CONTEXT,
+    CSVW_METADATA,
     CURRENT_LINK,
     DATA_JSONLD,
     DATA_NT,
@@ -51,6 +52,9 @@ ALL_FILES = {
     *DUMPS, *(f"{d}.gz" for d in DUMPS), CONTEXT, "ontology.ttl", "ontology.html", "shapes.ttl",
     "catalog.ttl",
     VOID_TTL, REPORT_TTL, REPORT_HTML, PROVENANCE_TTL, ADDED_NT, REMOVED_NT, MANIFEST,
+    # the campus's tables, copied as they are, and their CSVW metadata (publisher.release.tables)
+    *(p.name for p in (Path(__file__).resolve().parents[1] / "data").glob("*.csv")),
+    CSVW_METADATA,
 }
 PLANTED = "0123456789abcdef"
 OLD_NAME = "Lycée professionnel Exemple (fictif)"
@@ -151,6 +155,8 @@ def test_manifest_lists_every_file_with_its_checksum(first: Built) -> None:
     assert media[DATA_TTL] == "text/turtle"
     assert media[DATA_JSONLD] == "application/ld+json"
     assert media[f"{DATA_NT}.gz"] == "application/gzip"
+    assert media["etablissements.csv"] == "text/csv"
+    assert media[CSVW_METADATA] == "application/csvm+json"
     for f in info.files:
         data = (first.folder / f.name).read_bytes()
         assert (f.byte_size, f.sha256) == (len(data), hashlib.sha256(data).hexdigest()), f.name

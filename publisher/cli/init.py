@@ -19,7 +19,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     spec = CampusSpec(name=args.name, base_iri=args.base_iri, sectors=tuple(args.sector or ()),
                       public_url=args.public_url, id=args.id or "", name_en=args.name_en or "",
-                      region=args.region or "")
+                      region=args.region or "", own_sectors=tuple(args.own_sector or ()))
     written = init_project(args.dir.resolve(), spec)
     folder = args.dir.resolve()
     text = (f"projet créé / project created: {folder} ({len(written)} fichiers/files)\n"
@@ -56,6 +56,10 @@ def add_parsers(sub: Subparsers, common: argparse.ArgumentParser) -> None:
                    "https://w3id.org/cmq/campus/mon-campus/")
     i.add_argument("--sector", action="append", metavar="CODE",
                    help="secteur (liste cmq:secteur), répétable / sector code, repeatable")
+    i.add_argument("--own-sector", action="append", metavar="LIBELLÉ",
+                   help="secteur absent de la liste, déclaré par le campus (son libellé), "
+                   "répétable / a sector missing from the list, declared by the campus (its "
+                   "label), repeatable")
     i.add_argument("--public-url", default="http://127.0.0.1:8000/", metavar="URL",
                    help="adresse publique du serveur / the server's public URL")
     i.add_argument("--id", help="identifiant court / short key (default: from the name)")

@@ -11,13 +11,16 @@ removes it. Other errors are raised (publisher.cli.errors).
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publisher.cli.errors import EXIT_INVALID, EXIT_OK
+from publisher.cli.errors import EXIT_INVALID, EXIT_OK, UsageError
 from publisher.cli.output import Subparsers, emit, quiet, timed_progress
 from publisher.project.folder import Project
+from publisher.release.model import MANIFEST
 
 if TYPE_CHECKING:
     from publisher.release.build import BuildResult
@@ -48,6 +51,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     from publisher.validate.validation import ValidationFailed
 
     project = Project.open(args.project)
+    if args.public_url:
+        if not args.public_url.startswith(("http://", "https://")):
+            raise UsageError(f"--public-url {args.public_url!r}: une URL http(s) est attendue / "
+                             "an http(s) URL is expected")
+        project = dataclasses.replace(project, public_url=args.public_url)
     releases_dir = args.out or project.releases_dir
     progress = timed_progress(not quiet(args) and sys.stderr.isatty())
     try:
@@ -62,6 +70,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     clear_failure(releases_dir)
     emit(args, build_payload(result), build_text(result))
+    stale = stale_public_url(result, project.config.public_url)
+    if stale:
+        print(stale, file=sys.stderr)
     return EXIT_OK
 
 
@@ -70,6 +81,26 @@ def failed_text(report_path: Path) -> str:
     return (f"ÉCHEC : rien n'a été publié, la version servie reste la précédente. Rapport : "
             f"{report_path}\nFAILED: nothing was published, the served release is unchanged. "
             f"Report: {report_path}")
+
+
+def stale_public_url(result: BuildResult, wanted: str) -> str | None:
+    """A warning when an already-built release (same data) was written for another
+    ``public_url``: its links keep that address (the release id depends on the data only)."""
+    if result.status == "published":
+        return None
+    try:
+        raw = json.loads((result.path / MANIFEST).read_text("utf-8"))
+        written = str(raw["campus"]["public_url"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if written == wanted:
+        return None
+    return (f"attention : la version {result.info.release_id} existait déjà, écrite pour "
+            f"{written} ; ses liens ne changent pas tant que les données ne changent pas "
+            f"(supprimez releases/{result.info.release_id} pour la réécrire pour {wanted}) / "
+            f"warning: release {result.info.release_id} already existed, written for "
+            f"{written}; its links stay until the data change (remove "
+            f"releases/{result.info.release_id} to rewrite it for {wanted})")
 
 
 def build_payload(result: BuildResult) -> dict[str, object]:
@@ -143,6 +174,10 @@ def add_parsers(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     b.add_argument("--full", action="store_true",
                    help="tout reconstruire sans le cache / rebuild everything, ignoring the "
                         "build cache (docs/decisions/0010-incremental-build.md)")
+    b.add_argument("--public-url", default=None, metavar="URL",
+                   help="adresse publique du serveur pour cette version, au lieu de public_url "
+                   "de campus.toml / the server's public address for this release, instead of "
+                   "campus.toml's public_url (download links, landing page, schema.org)")
     d = sub.add_parser("diff", parents=[common], help=cmd_diff.__doc__,
                        description=cmd_diff.__doc__)
     d.set_defaults(handler=cmd_diff)

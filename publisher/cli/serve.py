@@ -11,7 +11,9 @@ import argparse
 import dataclasses
 import logging
 import os
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from publisher.cli.errors import EXIT_OK
 from publisher.cli.output import Subparsers, prefixed_progress
@@ -29,6 +31,27 @@ def settings_from_args(args: argparse.Namespace, env: dict[str, str] | None = No
         project=project if project is not None and project != Path(".") else None,
         store=getattr(args, "store", None),
     )
+
+
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::", ""}
+
+
+def public_url_warning(public_url: str, host: str, port: int) -> str | None:
+    """A warning when the release's ``public_url`` names a local address other than the one
+    served: its download links, landing page and schema.org data would point at nothing. A public
+    ``public_url`` (a reverse proxy in front) is not second-guessed."""
+    parts = urlsplit(public_url)
+    if (parts.hostname or "") not in _LOCAL_HOSTS:
+        return None
+    loopback = host in _LOCAL_HOSTS and host not in ("0.0.0.0", "::", "")
+    if loopback and (parts.port or (443 if parts.scheme == "https" else 80)) == port:
+        return None  # the same machine and port: the links work where they are followed
+    served = f"http://{host or '0.0.0.0'}:{port}/"
+    return (f"attention : les liens de la version pointent vers {public_url} mais le serveur "
+            f"répond sur {served} ; reconstruisez avec `cmq build --public-url URL` ou réglez "
+            f"public_url dans data/campus.toml / warning: the release's links point to "
+            f"{public_url} but this server answers on {served}; rebuild with "
+            f"`cmq build --public-url URL` or set public_url in data/campus.toml")
 
 
 def _print_settings(settings: Settings) -> None:
@@ -67,6 +90,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         folder = ensure_release(project, settings.build_if_missing, say)
     say(f"version {folder.name} sur / on http://{settings.host}:{settings.port}/ "
         f"(SPARQL : /sparql)")
+    if not settings.store:
+        from publisher.release.manifest import read_release
+
+        note = public_url_warning(read_release(folder).config.public_url, settings.host,
+                                  settings.port)
+        if note:
+            print(note, file=sys.stderr)
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,

@@ -8,7 +8,7 @@ from rdflib import RDF, RDFS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 from rdflib.term import Node
 
-from publisher.core.namespaces import CMQ, ORG, concept
+from publisher.core.namespaces import CMQ, CMQ_NS, ORG, concept
 from publisher.project.config import CampusConfig
 
 #: The ``campus.toml`` key each property of the campus comes from (problems are reported there).
@@ -38,8 +38,10 @@ def campus_triples(cfg: CampusConfig) -> Iterator[tuple[URIRef, URIRef, Node]]:
         yield c, DCTERMS.description, Literal(cfg.description, lang="fr")
     if cfg.description_en:
         yield c, DCTERMS.description, Literal(cfg.description_en, lang="en")
+    own = {o.code: o for o in cfg.own_sectors}
     for s in cfg.sectors:
-        yield c, CMQ.sector, concept("secteur", s)
+        yield c, CMQ.sector, URIRef(f"{base}secteur/{s}") if s in own else concept("secteur", s)
+    yield from own_sector_triples(cfg)
     if cfg.region:
         yield c, CMQ.region, Literal(cfg.region)
     if cfg.label_date:
@@ -64,3 +66,21 @@ def campus_triples(cfg: CampusConfig) -> Iterator[tuple[URIRef, URIRef, Node]]:
             yield ti, RDFS.label, Literal(terr.name, lang="fr")
             yield ti, SKOS.inScheme, scheme
             yield ti, SKOS.topConceptOf, scheme
+
+
+def own_sector_triples(cfg: CampusConfig) -> Iterator[tuple[URIRef, URIRef, Node]]:
+    """The sectors the campus declares (``[[secteurs_campus]]``): concepts of the ``secteur``
+    list's scheme under the campus's base IRI, so the same shape checks them as the shipped
+    ones."""
+    scheme = URIRef(f"{CMQ_NS}secteur")
+    for o in cfg.own_sectors:
+        si = URIRef(f"{cfg.base_iri}secteur/{o.code}")
+        yield si, RDF.type, SKOS.Concept
+        yield si, SKOS.inScheme, scheme
+        yield si, SKOS.notation, Literal(o.code)
+        for label, lang in ((o.label, "fr"), (o.label_en, "en")):
+            if label:
+                yield si, SKOS.prefLabel, Literal(label, lang=lang)
+                yield si, RDFS.label, Literal(label, lang=lang)
+        yield si, SKOS.scopeNote, Literal(
+            f"Secteur déclaré par le campus {cfg.name} (campus.toml, secteurs_campus).", lang="fr")

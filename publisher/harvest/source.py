@@ -142,7 +142,7 @@ def _media(value: Node) -> str | None:
     if isinstance(value, URIRef):
         if s.startswith(IANA):
             return s[len(IANA):].lower()
-        if s.startswith("https://www.iana.org/assignments/media-types/"):
+        if s.startswith("http://www.iana.org/assignments/media-types/"):  # other catalogues
             return s.rsplit("/media-types/", 1)[1].lower()
         return None
     return s.split(";", 1)[0].strip().lower() or None

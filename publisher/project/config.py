@@ -3,6 +3,7 @@ range, :mod:`publisher.project.config_checks`), then turned into a :class:`Campu
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,34 @@ class Territory:
 
 
 @dataclass(frozen=True)
+class OwnSector:
+    """A sector concept the campus declares itself (``[[secteurs_campus]]``), for a field the
+    shipped ``secteur`` list lacks: ``{base_iri}secteur/{code}``, in that list's scheme."""
+
+    code: str
+    label: str
+    label_en: str = ""
+
+
+_SECTOR_CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _own_sectors(raw: dict[str, Any], file: str,
+                 problems: list[tuple[Location, str]]) -> tuple[OwnSector, ...]:
+    out = []
+    for i, entry in enumerate(raw.get("secteurs_campus", []), 1):
+        where = Location(file, column=f"secteurs_campus[{i}]")
+        code, label = _str(entry, "code"), _str(entry, "libelle")
+        if not _SECTOR_CODE.match(code):
+            problems.append((where, f"code {code!r} : minuscules, chiffres, tirets / "
+                             + "lowercase letters, digits, hyphens"))
+        if not label.strip():
+            problems.append((where, "libelle requis / label required"))
+        out.append(OwnSector(code, label.strip(), _str(entry, "libelle_en").strip()))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class CampusConfig:
     id: str
     name: str
@@ -28,6 +57,7 @@ class CampusConfig:
     description: str = ""
     description_en: str = ""
     sectors: tuple[str, ...] = ()
+    own_sectors: tuple[OwnSector, ...] = ()
     region: str = ""
     label_date: str = ""
     pilots: tuple[str, ...] = ()
@@ -82,6 +112,10 @@ def load_config(path: Path) -> CampusConfig:
     campus: dict[str, Any] = raw.get("campus", {})
     pub: dict[str, Any] = raw.get("publication", {})
     workbook = _str(raw.get("tableaux") or {}, "classeur")
+    own_problems: list[tuple[Location, str]] = []
+    own_sectors = _own_sectors(raw, path.name, own_problems)
+    if own_problems:
+        raise SourceError(own_problems)
     public_url = _str(pub, "public_url") or "http://127.0.0.1:8000/"
     if not public_url.endswith("/"):
         public_url += "/"
@@ -92,6 +126,7 @@ def load_config(path: Path) -> CampusConfig:
         description=_str(campus, "description"),
         description_en=_str(campus, "description_en"),
         sectors=_strs(campus, "secteurs"),
+        own_sectors=own_sectors,
         region=_str(campus, "region"),
         label_date=_str(campus, "date_label"),
         pilots=_strs(campus, "pilotes"),

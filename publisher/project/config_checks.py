@@ -128,7 +128,10 @@ SECTIONS: dict[str, dict[str, Key]] = {
     },
     "tableaux": {"classeur": Key("text", range=_workbook)},
 }
-TABLES = {"territoires": _TERRITORY}
+#: A sector the campus declares itself (``[[secteurs_campus]]``; code and label checked further
+#: by publisher.project.config).
+_OWN_SECTOR = {"code": Key("text", True), "libelle": TEXT, "libelle_en": TEXT}
+TABLES = {"territoires": _TERRITORY, "secteurs_campus": _OWN_SECTOR}
 
 _TYPES = {str: ("texte", "string"), bool: ("booléen", "boolean"),
           int: ("nombre entier", "integer"), float: ("nombre décimal", "float"),

@@ -9,6 +9,7 @@ records the cmq version it was made with (``[cmq] version`` in ``data/campus.tom
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 import warnings
 from dataclasses import dataclass
@@ -64,6 +65,8 @@ def check_version(config_file: Path, installed: str = __version__) -> None:
 @dataclass(frozen=True)
 class Project:
     root: Path
+    #: replaces ``public_url`` of campus.toml (``cmq build --public-url``)
+    public_url: str | None = None
 
     @classmethod
     def open(cls, root: Path | str = ".") -> Project:
@@ -91,7 +94,11 @@ class Project:
 
     @cached_property
     def config(self) -> CampusConfig:
-        return load_config(self.data_dir / "campus.toml")
+        config = load_config(self.data_dir / "campus.toml")
+        if self.public_url:
+            url = self.public_url if self.public_url.endswith("/") else self.public_url + "/"
+            return dataclasses.replace(config, public_url=url)
+        return config
 
     @property
     def mapping_path(self) -> Path:

@@ -23,6 +23,9 @@ from publisher.project.folder import PACKAGE_ROOT
 
 ENV_PREFIX = "CMQ_"
 YASGUI_BUILD = Path("node_modules/@zazuko/yasgui/build")
+#: YASGUI's files inside an installed package, copied there from node_modules when the wheel is
+#: built (setup.py; absent in a checkout, where node_modules is read)
+PACKAGED_YASGUI = Path(__file__).resolve().parents[1] / "_assets" / "yasgui"
 _TRUE = {"1", "true", "yes", "on", "oui", "vrai"}
 _FALSE = {"0", "false", "no", "off", "non", "faux"}
 
@@ -108,8 +111,9 @@ class Settings:
         "Construire la version si releases/current n'existe pas / build the release when "
         "there is no releases/current."))
     yasgui_dir: str = field(default="", metadata=_help(
-        "Dossier des fichiers de YASGUI ; vide : node_modules/@zazuko/yasgui/build du projet "
-        "ou du dépôt / YASGUI build folder; empty: that of the project or of the repository."))
+        "Dossier des fichiers de YASGUI ; vide : node_modules/@zazuko/yasgui/build du projet, "
+        "ceux du paquet installé ou du dépôt / YASGUI build folder; empty: that of the "
+        "project, the installed package's or the repository's."))
     log_level: str = field(default="info", metadata=_help(
         "Niveau de journalisation d'uvicorn / uvicorn log level."))
     store: str = field(default="", metadata=_help(
@@ -133,11 +137,13 @@ class Settings:
         "netrc-style credentials file; empty: $NETRC or ~/.netrc when present."))
 
     def yasgui_assets(self) -> Path | None:
-        """The YASGUI build folder: the setting, else the project's, else the repository's."""
+        """The YASGUI build folder: the setting, else the project's, else the installed
+        package's, else the repository's."""
         if self.yasgui_dir:
             candidates = [Path(self.yasgui_dir)]
         else:
-            candidates = [self.project / YASGUI_BUILD, PACKAGE_ROOT / YASGUI_BUILD]
+            candidates = [self.project / YASGUI_BUILD, PACKAGED_YASGUI,
+                          PACKAGE_ROOT / YASGUI_BUILD]
         return next((c.resolve() for c in candidates if c.is_dir()), None)
 
 

@@ -37,6 +37,7 @@ from typing import Literal
 from rdflib import Graph
 
 from publisher import __version__
+from publisher.convert.mapping import load_mapping
 from publisher.core.errors import ReleaseError
 from publisher.core.files import sha256_file, write_bytes
 from publisher.project.folder import Project
@@ -63,6 +64,7 @@ from publisher.release.folder import (
 from publisher.release.incremental import Prepared, prepare
 from publisher.release.manifest import release_id, write_manifest
 from publisher.release.metadata.catalog import build_catalog
+from publisher.release.metadata.extent import extent_of
 from publisher.release.metadata.provenance import build_provenance
 from publisher.release.metadata.report_html import render_report
 from publisher.release.metadata.void import build_void, line_statistics
@@ -84,6 +86,7 @@ from publisher.release.model import (
     ReleaseStatus,
     SourceEntry,
 )
+from publisher.release.tables import write_tables
 from publisher.validate.validation import ValidationFailed
 
 BuildMode = Literal["full", "incremental"]
@@ -231,6 +234,8 @@ class _CampusWriter:
         old = prepared.extra.dumps if prepared.extra is not None else None
         written = write_chunked_dumps(lines, tmp, prefixes, (DATA_NT, DATA_TTL, DATA_JSONLD,
                                                              CONTEXT), data=self.data, previous=old)
+        say("tableaux CSV et CSVW / CSV tables and CSVW")
+        write_tables(tmp, project.data_dir, config, load_mapping(project.mapping_path))
         say("ontologie, formes, rapport / ontology, shapes, report")
         inputs = prepared.inputs
         canonical_turtle(cache, inputs["cmq"] + inputs["ontology"] + "o",
@@ -265,7 +270,7 @@ class _CampusWriter:
                                tmp / PROVENANCE_TTL)
         info = dataclasses.replace(info, files=entries(tmp, written.sizes))
         kept = kept_after_publishing(tmp.parent, config)
-        write_turtle_canonical(build_catalog(info, kept), tmp / CATALOG_TTL)
+        write_turtle_canonical(build_catalog(info, kept, extent_of(lines)), tmp / CATALOG_TTL)
         info = dataclasses.replace(info, files=entries(tmp, written.sizes))
         write_manifest(tmp, info)
         self.dumps = written.index

@@ -27,7 +27,7 @@ from publisher.release.changeset import write_changeset
 from publisher.release.dumps.chunks import DataChunks, DumpIndex
 from publisher.release.dumps.formats import write_turtle_canonical
 from publisher.release.incremental import Prepared, results_by_key
-from publisher.release.manifest import FILE_TYPES, file_entry, read_release
+from publisher.release.manifest import file_entry, file_type, read_release
 from publisher.release.model import DATA_NT, ONTOLOGY_HTML, ONTOLOGY_TTL, UNLISTED, FileEntry
 from publisher.validate.validation import data_store
 
@@ -130,7 +130,7 @@ def entries(folder: Path, known: dict[str, tuple[int, str]]) -> tuple[FileEntry,
         if not p.is_file() or p.name in UNLISTED:
             continue
         if p.name in known:
-            media, kind = FILE_TYPES.get(p.name, ("application/octet-stream", "other"))
+            media, kind = file_type(p.name)
             size, digest = known[p.name]
             out.append(FileEntry(p.name, media, size, digest, kind))
         else:

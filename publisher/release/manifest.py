@@ -27,6 +27,8 @@ from publisher.release.model import (
     ADDED_NT,
     CATALOG_TTL,
     CONTEXT,
+    CSVW_MEDIA,
+    CSVW_METADATA,
     DATA_JSONLD,
     DATA_NQ,
     DATA_NT,
@@ -85,7 +87,10 @@ FILE_TYPES: dict[str, tuple[str, str]] = {
     ADDED_NQ: (_NQ, "changeset"),
     REMOVED_NQ: (_NQ, "changeset"),
     HARVEST_JSON: ("application/json", "report"),
+    CSVW_METADATA: (CSVW_MEDIA, "table-metadata"),
 }
+#: Any other ``*.csv`` of a release is one of the campus's tables (publisher.release.tables).
+TABLE_TYPE = ("text/csv", "table")
 
 
 def release_id(data_sha256: str, inputs: Mapping[str, str]) -> str:
@@ -102,8 +107,15 @@ def release_id_of(nt: bytes, inputs: Mapping[str, str]) -> str:
     return release_id(hashlib.sha256(nt).hexdigest(), inputs)
 
 
+def file_type(name: str) -> tuple[str, str]:
+    """(media type, kind) of a release file from its name."""
+    if name in FILE_TYPES:
+        return FILE_TYPES[name]
+    return TABLE_TYPE if name.endswith(".csv") else ("application/octet-stream", "other")
+
+
 def file_entry(path: Path) -> FileEntry:
-    media, kind = FILE_TYPES.get(path.name, ("application/octet-stream", "other"))
+    media, kind = file_type(path.name)
     size, digest = sha256_file(path)
     return FileEntry(path.name, media, size, digest, kind)
 

@@ -33,6 +33,10 @@ MANIFEST = "manifest.json"
 #: (publisher.release.folder); never listed in a manifest, like the manifest itself.
 OWN_MARK = ".cmq-temporary"
 UNLISTED = frozenset({MANIFEST, OWN_MARK})
+
+#: The campus's tables are published as CSV (their own file names) described by this CSVW file.
+CSVW_METADATA = "csv-metadata.json"
+CSVW_MEDIA = "application/csvm+json"
 CURRENT_LINK = "current"  # symlink releases/current -> <id>
 #: National release (``cmq harvest``, docs/decisions/0014-harvest.md): one named graph per campus.
 DATA_NQ = "campus.nq"
@@ -54,7 +58,7 @@ class FileEntry:
     media_type: str
     byte_size: int
     sha256: str
-    kind: str  # data | data-gz | context | ontology | shapes | catalog | void | report | provenance | changeset
+    kind: str  # data | data-gz | table | table-metadata | context | ontology | shapes | catalog | void | report | provenance | changeset
 
 
 @dataclass(frozen=True)
@@ -90,8 +94,14 @@ class ReleaseInfo:
         return self.store_graphs.get(name) or f"{self.config.base_iri}graph/{name}"
 
     def download_url(self, name: str) -> str:
-        """Stable URL of one file of this release on the public server."""
+        """Immutable URL of one file of this release on the public server."""
         return f"{self.config.public_url}releases/{self.release_id}/{name}"
+
+    def current_url(self, name: str) -> str:
+        """Stable URL of one file of whichever release is current (``/dumps/<name>``): the same
+        from one release to the next, so a harvester updates its resource instead of adding one
+        (docs/decisions/0020-harvested-and-installed.md)."""
+        return f"{self.config.public_url}dumps/{name}"
 
     @property
     def sparql_url(self) -> str:

@@ -66,6 +66,17 @@ class CampusSpec:
     name_en: str = ""
     region: str = ""
     created: date = field(default_factory=date.today)
+    #: sectors the campus declares itself (labels; their codes are :func:`slug` of them)
+    own_sectors: tuple[str, ...] = ()
+
+    @property
+    def own_sector_codes(self) -> dict[str, str]:
+        """code → label of the declared sectors."""
+        return {slug(label): label for label in self.own_sectors}
+
+
+#: what ``pytest`` in the new project's README needs besides cmq
+TEST_REQUIREMENT = "pytest>=8"
 
 
 def slug(text: str) -> str:
@@ -134,13 +145,18 @@ def check_spec(spec: CampusSpec, ontology: Graph) -> CampusSpec:
     check_base_iri(spec.base_iri)
     check_base_iri(spec.public_url, "--public-url")
     known = sector_codes(ontology)
-    if not spec.sectors:
+    own = spec.own_sector_codes
+    if not spec.sectors and not own:
         raise InitError("--sector : au moins un secteur est requis / at least one sector is "
-                        f"required: {', '.join(known)}")
+                        f"required: {', '.join(known)} (ou / or --own-sector LIBELLÉ)")
     unknown = [s for s in spec.sectors if s not in known]
     if unknown:
         raise InitError(f"--sector {', '.join(unknown)} : secteur inconnu / unknown sector "
-                        f"(codes: {', '.join(known)})")
+                        f"(codes: {', '.join(known)}) ; un autre secteur : --own-sector "
+                        "LIBELLÉ / another sector: --own-sector LABEL")
+    if any(not code or code in known for code in own):
+        raise InitError(f"--own-sector {', '.join(spec.own_sectors)} : libellé vide ou secteur "
+                        "déjà dans la liste / empty label or a sector already in the list")
     if spec.region and spec.region not in INSEE_REGIONS:  # as campus.toml is checked
         raise InitError(f"--region {spec.region!r}: code région Insee / INSEE region code "
                         f"({', '.join(sorted(INSEE_REGIONS))})")
@@ -148,8 +164,9 @@ def check_spec(spec: CampusSpec, ontology: Graph) -> CampusSpec:
     if not _KEY.match(key):
         raise InitError(f"--id {key!r}: minuscules, chiffres, tirets / lowercase, digits, "
                         "hyphens")
-    return CampusSpec(spec.name.strip(), spec.base_iri, spec.sectors, spec.public_url, key,
-                      spec.name_en, spec.region, spec.created)
+    sectors = tuple(dict.fromkeys([*spec.sectors, *own]))
+    return CampusSpec(spec.name.strip(), spec.base_iri, sectors, spec.public_url, key,
+                      spec.name_en, spec.region, spec.created, spec.own_sectors)
 
 
 def project_files(spec: CampusSpec) -> dict[str, str]:
@@ -167,7 +184,8 @@ def project_files(spec: CampusSpec) -> dict[str, str]:
         "README.md": env.get_template("README.md.j2").render(**values),
         "shapes/README.md": env.get_template("shapes-README.md.j2").render(**values),
         "tests/test_campus.py": env.get_template("test_campus.py.j2").render(**values),
-        "requirements.txt": requirement() + "\n",
+        # the pinned cmq, and what the project's own test (tests/test_campus.py) runs with
+        "requirements.txt": f"{requirement()}\n{TEST_REQUIREMENT}\n",
         ".gitignore": "releases/\n__pycache__/\n.pytest_cache/\n",
     }
     for table in docs:

@@ -1,11 +1,22 @@
 """The release's DCAT-AP 3 catalogue: dcat:Catalog → dcat:Dataset → dcat:Distribution.
 
-One harvestable dataset (``{base}dataset``, stable, ``dct:identifier`` = its IRI) carries one
-distribution per file of the release plus a SPARQL distribution served by a ``dcat:DataService``.
-Each release is a version of it (``{base}dataset/{id}``): ``dcat:hasVersion``,
-``dcat:hasCurrentVersion``, ``dcat:previousVersion``, ``dcat:version``. The authority concepts the
-catalogue uses are typed and put in their scheme so the graph validates on its own against the
-official DCAT-AP 3 shapes (range and vocabulary shapes). See docs/decisions/0005-catalogue.md.
+One harvestable dataset (``{base}dataset``, stable, ``dct:identifier`` = its IRI) carries the
+distributions of the current data at stable URLs (``{public_url}dumps/<file>``: RDF dumps, their
+gzip, the campus's tables as CSV and their CSVW metadata) plus a SPARQL distribution with a
+``dcat:accessService`` (the ``dcat:DataService``). What is not data is described for what it is:
+the ontology and shapes are ``dct:conformsTo`` standards, the validation report and the VoID
+description ``foaf:page`` documents, the provenance a ``dct:provenance`` statement.
+
+Each release is a version of the dataset (``{base}dataset/{id}``): ``dcat:hasVersion``,
+``dcat:hasCurrentVersion``, ``dcat:previousVersion``, ``dcat:version``; a version carries its
+immutable files (``{public_url}releases/<id>/<file>``) and its non-empty changesets as its own
+distributions. Versions are not typed ``dcat:Dataset``: data.gouv.fr's harvester would make each
+one a separate dataset. Spatial coverage: France (EU country table), the INSEE region, and the
+bounding box of the data's positions (``dcat:bbox`` polygon, ``dcat:centroid``); temporal
+coverage: a blank-node period. The authority concepts the catalogue uses are typed and put in
+their scheme so the graph validates on its own against the official DCAT-AP 3 shapes (range and
+vocabulary shapes). See docs/decisions/0005-catalogue.md and
+docs/decisions/0020-harvested-and-installed.md.
 """
 
 from __future__ import annotations
@@ -14,14 +25,16 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 
 from publisher.core.errors import Location, SourceError
 from publisher.core.graphs import load_graph
 from publisher.core.namespaces import ADMS, DCAT, ONTOLOGY_IRI, PREFIXES, SHAPES_NS, SPDX, VCARD
 from publisher.project.folder import PACKAGE_ROOT
+from publisher.release.metadata.extent import Extent
 from publisher.release.metadata.terms import (
+    CSVW_NS,
     DCATAP,
     EU,
     GZIP,
@@ -37,9 +50,14 @@ from publisher.release.metadata.terms import (
 )
 from publisher.release.model import (
     CATALOG_TTL,
+    CSVW_METADATA,
     MANIFEST,
+    ONTOLOGY_HTML,
+    ONTOLOGY_TTL,
     PROVENANCE_TTL,
     REPORT_HTML,
+    SHAPES_TTL,
+    VOID_TTL,
     FileEntry,
     ReleaseInfo,
 )
@@ -49,8 +67,22 @@ LICENCE = URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence")
 #: The project's own catalogue shapes (not applied to campus data: they live in a subfolder).
 SHAPES_FILE = PACKAGE_ROOT / "shapes" / "catalogue" / "dcat-ap.ttl"
 
-_DATES = ((re.compile(r"^\d{4}$"), XSD.gYear), (re.compile(r"^\d{4}-\d{2}$"), XSD.gYearMonth),
-          (re.compile(r"^\d{4}-\d{2}-\d{2}$"), XSD.date))
+#: GeoSPARQL WKT literal (what data.gouv.fr's harvester parses in dcat:bbox)
+WKT = URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")
+#: Kinds of release files that are the campus data (distributions of the dataset)
+DATA_KINDS = ("data", "data-gz", "table", "table-metadata")
+#: Kinds of files each version keeps as its own distributions (immutable URLs)
+VERSION_KINDS = ("data", "changeset")
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+
+
+def full_date(text: str) -> Literal | None:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as an ``xsd:date`` (first day of the year or
+    month): data.gouv.fr's harvester misreads ``xsd:gYear``."""
+    m = _PARTIAL_DATE.match(text.strip())
+    if m is None:
+        return None
+    return Literal(f"{m.group(1)}-{m.group(2) or '01'}-{m.group(3) or '01'}", datatype=XSD.date)
 
 
 def timestamp(moment: datetime) -> Literal:
@@ -66,8 +98,9 @@ def _fr_en(fr: str, en: str) -> list[Literal]:
 
 
 class _Builder:
-    def __init__(self, info: ReleaseInfo, previous: list[ReleaseInfo]) -> None:
-        self.info, self.cfg = info, info.config
+    def __init__(self, info: ReleaseInfo, previous: list[ReleaseInfo],
+                 extent: Extent | None) -> None:
+        self.info, self.cfg, self.extent = info, info.config, extent
         self.g = Graph()
         for prefix, ns in PREFIXES.items():
             self.g.bind(prefix, ns)
@@ -82,7 +115,7 @@ class _Builder:
         self.service = URIRef(f"{info.catalog_iri}#sparql-service")
         self.home = URIRef(self.cfg.public_url)
 
-    def add(self, s: URIRef, p: URIRef, *objects: URIRef | Literal) -> None:
+    def add(self, s: URIRef | BNode, p: URIRef, *objects: URIRef | BNode | Literal) -> None:
         for o in objects:
             self.g.add((s, p, o))
 
@@ -114,8 +147,9 @@ class _Builder:
         self.abstract_dataset()
         self.versions_()
         for entry in self.info.files:
-            if entry.kind != "catalog" and entry.name not in (CATALOG_TTL, MANIFEST):
-                self.distribution(entry)
+            if entry.kind in DATA_KINDS and entry.name not in (CATALOG_TTL, MANIFEST):
+                self.distribution(entry, self.dataset, self.info.current_url(entry.name),
+                                  URIRef(f"{self.info.dataset_iri}/distribution/"))
         self.sparql()
         return self.g
 
@@ -127,8 +161,9 @@ class _Builder:
         self.add(self.publisher, RDF.type, FOAF.Agent, FOAF.Organization)
         self.add(self.publisher, FOAF.name, Literal(cfg.publisher_name, lang="fr"))
         self.add(LICENCE, RDF.type, DCTERMS.LicenseDocument)
-        self.add(LICENCE, RDFS.label, *_fr_en("Licence Ouverte / Open Licence version 2.0",
-                                              "Open Licence version 2.0 (Etalab)"))
+        # dct:title, not rdfs:label: data.gouv.fr matches a licence's rdfs:label text, not its IRI
+        self.add(LICENCE, DCTERMS.title, *_fr_en("Licence Ouverte / Open Licence version 2.0",
+                                                 "Open Licence version 2.0 (Etalab)"))
         attribution = URIRef(f"{LICENCE_TYPES}Attribution")
         self.add(LICENCE, DCTERMS.type, attribution)
         self.add(attribution, RDF.type, SKOS.Concept)
@@ -157,6 +192,15 @@ class _Builder:
                 f"Région {name} (code officiel géographique de l'Insee : {cfg.region})",
                 f"Region {name} (INSEE official geographic code {cfg.region})"))
             self.spatial.append(region)
+        if self.extent is not None:
+            area = URIRef(f"{self.info.dataset_iri}#emprise")
+            self.add(area, RDF.type, DCTERMS.Location)
+            self.add(area, SKOS.prefLabel, *_fr_en(
+                "Emprise des établissements et partenaires du campus",
+                "Extent of the campus's establishments and partners"))
+            self.add(area, DCAT.bbox, Literal(self.extent.polygon(), datatype=WKT))
+            self.add(area, DCAT.centroid, Literal(self.extent.centroid(), datatype=WKT))
+            self.spatial.append(area)
         self.contact: URIRef | None = None
         if cfg.contact_name or cfg.contact_email:
             self.contact = URIRef(f"{self.info.catalog_iri}#contact")
@@ -224,24 +268,33 @@ class _Builder:
         self.add(d, DCAT.landingPage, self.landing)
         self.add(d, DCTERMS.accrualPeriodicity, self.concept(
             "frequency", "IRREG", "irrégulière", "irregular", DCTERMS.Frequency))
-        self.add(d, DCTERMS.conformsTo, self.standard(
-            ONTOLOGY_IRI, "Ontologie des Campus des métiers et des qualifications",
-            "Ontology of the Campus des métiers et des qualifications"))
-        self.add(d, DCTERMS.conformsTo, self.standard(
-            SHAPES_NS, "Formes SHACL des données CMQ", "SHACL shapes of CMQ data"))
-        if cfg.period_start:
-            period = URIRef(f"{info.dataset_iri}#period")
-            dt = next((t for rx, t in _DATES if rx.match(cfg.period_start)), XSD.date)
-            self.add(period, RDF.type, DCTERMS.PeriodOfTime)
-            self.add(period, DCAT.startDate, Literal(cfg.period_start, datatype=dt))
-            self.add(d, DCTERMS.temporal, period)
+        names = {f.name for f in info.files}
+        ontology = self.standard(ONTOLOGY_IRI, "Ontologie des Campus des métiers et des "
+                                 "qualifications",
+                                 "Ontology of the Campus des métiers et des qualifications")
+        shapes = self.standard(SHAPES_NS, "Formes SHACL des données CMQ",
+                               "SHACL shapes of CMQ data")
+        self.add(d, DCTERMS.conformsTo, ontology, shapes)
+        for standard, name in ((ontology, ONTOLOGY_TTL), (ontology, ONTOLOGY_HTML),
+                               (shapes, SHAPES_TTL)):
+            if name in names:
+                self.add(standard, RDFS.seeAlso, URIRef(info.current_url(name)))
+        start = (full_date(cfg.period_start) or full_date(cfg.label_date)
+                 or Literal(self.versions[0].created.date()))
+        period = BNode("period")  # a blank node: the harvester dereferences an IRI
+        self.add(period, RDF.type, DCTERMS.PeriodOfTime)
+        self.add(period, DCAT.startDate, start)
+        self.add(d, DCTERMS.temporal, period)
         self.add(d, DCTERMS.issued, self.issued)
         self.add(d, DCTERMS.modified, self.modified)
         self.add(d, DCAT.hasCurrentVersion, self.version)
-        names = {f.name for f in info.files}
         if REPORT_HTML in names:
-            self.add(d, FOAF.page, self.doc(info.download_url(REPORT_HTML),
+            self.add(d, FOAF.page, self.doc(info.current_url(REPORT_HTML),
                                             "Rapport de validation", "Validation report"))
+        if VOID_TTL in names:
+            self.add(d, FOAF.page, self.doc(info.current_url(VOID_TTL),
+                                            "Description VoID du jeu de données",
+                                            "VoID description of the dataset"))
         if PROVENANCE_TTL in names:
             prov = URIRef(f"{info.version_iri}#provenance")
             self.add(prov, RDF.type, DCTERMS.ProvenanceStatement)
@@ -265,6 +318,10 @@ class _Builder:
             if prev is not None and prev != v:
                 self.add(v, DCAT.previousVersion, prev)
             before = v
+            for entry in rel.files:
+                if entry.kind in VERSION_KINDS and entry.byte_size > 0:
+                    self.distribution(entry, v, rel.download_url(entry.name),
+                                      URIRef(f"{rel.version_iri}/distribution/"), rel)
         info, v = self.info, self.version
         self.add(v, DCTERMS.title, *_fr_en(f"{self.cfg.title or self.cfg.name} — version "
                                            f"{info.release_id}", ""))
@@ -274,22 +331,31 @@ class _Builder:
             f"{info.triples} triples; validation: {info.violations} violation(s), "
             f"{info.warnings} warning(s). Built by cmq {info.cmq_version}."))
 
-    def distribution(self, entry: FileEntry) -> None:
-        info = self.info
-        dist = URIRef(f"{info.version_iri}/distribution/{quote(entry.name, safe='.-_~')}")
-        url = URIRef(info.download_url(quote(entry.name, safe=".-_~")))
+    def distribution(self, entry: FileEntry, owner: URIRef, link: str, prefix: URIRef,
+                     release: ReleaseInfo | None = None) -> None:
+        """One file as a distribution of ``owner`` (the dataset, or a version), at ``link``."""
+        info = release or self.info
+        dist = URIRef(f"{prefix}{quote(entry.name, safe='.-_~')}")
+        url = URIRef(link)
         fmt = file_format(entry)
         kind = entry.kind
         if kind == "changeset":
             kind += "-removed" if "removed" in entry.name else "-added"
         fr, en = KINDS.get(kind, (entry.name, entry.name))
+        if kind == "table":
+            fr, en = f"{fr} {entry.name}", f"{en} {entry.name}"
         suffix = "" if fmt.label in fr else f" — {fmt.title}"
-        self.add(self.dataset, DCAT.distribution, dist)
+        self.add(owner, DCAT.distribution, dist)
         self.add(dist, RDF.type, DCAT.Distribution)
         self.add(dist, DCTERMS.title, *_fr_en(fr + suffix, en + suffix))
-        self.add(dist, DCTERMS.description, *_fr_en(
-            f"{fr}, fichier {entry.name} de la version {info.release_id}.",
-            f"{en}, file {entry.name} of version {info.release_id}."))
+        if owner == self.dataset:
+            self.add(dist, DCTERMS.description, *_fr_en(
+                f"{fr}, fichier {entry.name} de la version courante (adresse stable).",
+                f"{en}, file {entry.name} of the current version (stable address)."))
+        else:
+            self.add(dist, DCTERMS.description, *_fr_en(
+                f"{fr}, fichier {entry.name} de la version {info.release_id} (immuable).",
+                f"{en}, file {entry.name} of version {info.release_id} (immutable)."))
         self.add(dist, DCAT.accessURL, url)
         self.add(dist, DCAT.downloadURL, url)
         if fmt.media:
@@ -314,6 +380,14 @@ class _Builder:
         self.add(dist, DCTERMS.modified, timestamp(info.created))
         if entry.kind in ("data", "data-gz"):
             self.add(dist, DCTERMS.conformsTo, URIRef(ONTOLOGY_IRI))
+        elif entry.kind == "table":
+            self.add(dist, DCTERMS.conformsTo, self.standard(
+                self.info.current_url(CSVW_METADATA) if owner == self.dataset
+                else info.download_url(CSVW_METADATA),
+                "Description CSVW des tableaux", "CSVW description of the tables"))
+        elif entry.kind == "table-metadata":
+            self.add(dist, DCTERMS.conformsTo, self.standard(
+                CSVW_NS, "Métadonnées CSV sur le Web (W3C)", "CSV on the Web metadata (W3C)"))
 
     def media_type(self, media: str) -> URIRef:
         m = URIRef(IANA + media)
@@ -350,13 +424,18 @@ class _Builder:
             "Access to the data through SPARQL 1.1 queries (current version)."))
         self.add(dist, DCAT.accessURL, endpoint)
         self.add(dist, DCAT.accessService, s)
+        self.add(dist, DCTERMS.format, self.concept(
+            "file-type", "SPARQLQ", "Requête SPARQL", "SPARQL query", DCTERMS.MediaTypeOrExtent))
+        self.add(dist, DCTERMS.conformsTo, SPARQL_PROTOCOL)
         self.add(dist, DCTERMS.license, LICENCE)
         self.add(dist, DCATAP.availability, self.stable)
 
 
-def build_catalog(info: ReleaseInfo, previous: list[ReleaseInfo]) -> Graph:
-    """The DCAT-AP 3 catalogue of a release (``previous``: older releases still described)."""
-    return _Builder(info, previous).build()
+def build_catalog(info: ReleaseInfo, previous: list[ReleaseInfo],
+                  extent: Extent | None = None) -> Graph:
+    """The DCAT-AP 3 catalogue of a release (``previous``: older releases still described;
+    ``extent``: the bounding box of the data's positions, :mod:`.extent`)."""
+    return _Builder(info, previous, extent).build()
 
 
 def catalog_shapes() -> Graph:

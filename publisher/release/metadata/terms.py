@@ -17,11 +17,14 @@ from publisher.core.namespaces import SPDX
 from publisher.release.model import FileEntry
 
 EU = "http://publications.europa.eu/resource/authority/"
-IANA = "http://www.iana.org/assignments/media-types/"
+#: https: data.gouv.fr strips only this prefix to read the media type (http gives the whole IRI)
+IANA = "https://www.iana.org/assignments/media-types/"
 GZIP = "application/gzip"
 SHA256 = SPDX.checksumAlgorithm_sha256
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
+#: W3C CSV on the Web metadata vocabulary (the standard csv-metadata.json conforms to)
+CSVW_NS = "http://www.w3.org/ns/csvw"
 
 #: Authority schemes used: IRI → (title fr, title en).
 SCHEMES: dict[str, tuple[str, str]] = {
@@ -72,6 +75,8 @@ FORMATS: dict[str, tuple[str, str, str]] = {
 KINDS: dict[str, tuple[str, str]] = {
     "data": ("Données du campus", "Campus data"),
     "data-gz": ("Données du campus, compressées", "Campus data, compressed"),
+    "table": ("Tableau du campus", "Campus table"),
+    "table-metadata": ("Description CSVW des tableaux", "CSVW description of the tables"),
     "context": ("Contexte JSON-LD", "JSON-LD context"),
     "ontology": ("Ontologie CMQ", "CMQ ontology"),
     "shapes": ("Formes SHACL de validation", "SHACL validation shapes"),

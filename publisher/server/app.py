@@ -73,9 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
             allow_credentials=False,
             max_age=600,
         )
-    app.include_router(endpoint.router)
-    app.include_router(files.router)
-    app.include_router(graphs.router)
-    app.include_router(pages.router)  # last: its catch-all route answers resource IRIs
-    methods.allow_head(app)
+    for module in (endpoint, files, graphs, pages):  # pages last: its catch-all route
+        methods.allow_head(module.router)  # HEAD wherever GET is
+        app.include_router(module.router)
     return app

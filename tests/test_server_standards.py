@@ -24,22 +24,11 @@ from xml.dom.minidom import Document
 import httpx
 import pytest
 from rdflib import RDF, Graph, Literal, URIRef
-from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import OWL, VOID
 from server_fixtures import LiveServer
-from SPARQLWrapper import (
-    CSV,
-    JSON,
-    JSONLD,
-    N3,
-    POST,
-    POSTDIRECTLY,
-    RDFXML,
-    TSV,
-    TURTLE,
-    XML,
-    SPARQLWrapper,
-)
+from SPARQLWrapper import SPARQLWrapper
+from SPARQLWrapper import Wrapper as W
+from store_fixtures import assert_isomorphic
 
 from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI, SD
 from publisher.sparql import TRUNCATED_LINK
@@ -68,30 +57,23 @@ def client(live_server: LiveServer) -> Iterator[httpx.Client]:
         yield c
 
 
-def assert_isomorphic(got: Graph, expected: Graph) -> None:
-    if not isomorphic(got, expected):
-        _, only_got, only_expected = graph_diff(to_isomorphic(got), to_isomorphic(expected))
-        pytest.fail(f"graphs differ\nonly in answer:\n{only_got.serialize(format='nt')}\n"
-                    f"only expected:\n{only_expected.serialize(format='nt')}")
-
-
 def wrapper(server: LiveServer, query: str, fmt: str, method: str) -> SPARQLWrapper:
-    sw = SPARQLWrapper(server.sparql)
-    sw.setQuery(query)
-    sw.setReturnFormat(fmt)
+    client = SPARQLWrapper(server.sparql)
+    client.setQuery(query)
+    client.setReturnFormat(fmt)
     if method != "GET":
-        sw.setMethod(POST)
+        client.setMethod(W.POST)
     if method == "POSTDIRECTLY":
-        sw.setRequestMethod(POSTDIRECTLY)
-    return sw
+        client.setRequestMethod(W.POSTDIRECTLY)
+    return client
 
 
-def converted(sw: SPARQLWrapper) -> object:
+def converted(client: SPARQLWrapper) -> object:
     """The query's converted answer; any warning of SPARQLWrapper (unexpected type) fails."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         warnings.filterwarnings("ignore", "ConjunctiveGraph is deprecated")
-        return sw.query().convert()
+        return client.query().convert()
 
 
 def _graph(answer: object) -> Graph:
@@ -106,12 +88,12 @@ def _graph(answer: object) -> Graph:
 
 
 def _solution_value(answer: object, fmt: str) -> str:
-    if fmt == JSON:
+    if fmt == W.JSON:
         assert isinstance(answer, dict)
         if "boolean" in answer:
             return str(answer["boolean"]).lower()
         return str(answer["results"]["bindings"][0]["n"]["value"])
-    if fmt == XML:
+    if fmt == W.XML:
         assert isinstance(answer, Document)
         found = answer.getElementsByTagName("boolean") or answer.getElementsByTagName("literal")
         return str(found[0].firstChild.data)  # type: ignore[union-attr]
@@ -128,8 +110,8 @@ def expected_count(client: httpx.Client) -> str:
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize(("form", "fmt"), [
-    ("SELECT", JSON), ("SELECT", XML), ("SELECT", CSV), ("SELECT", TSV),
-    ("ASK", JSON), ("ASK", XML), ("ASK", CSV), ("ASK", TSV),
+    ("SELECT", W.JSON), ("SELECT", W.XML), ("SELECT", W.CSV), ("SELECT", W.TSV),
+    ("ASK", W.JSON), ("ASK", W.XML), ("ASK", W.CSV), ("ASK", W.TSV),
 ])
 def test_sparqlwrapper_solutions(live_server: LiveServer, expected_count: str, form: str,
                                  fmt: str, method: str) -> None:
@@ -140,7 +122,7 @@ def test_sparqlwrapper_solutions(live_server: LiveServer, expected_count: str, f
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("form", ["CONSTRUCT", "DESCRIBE"])
-@pytest.mark.parametrize("fmt", [XML, RDFXML, TURTLE, N3, JSONLD])
+@pytest.mark.parametrize("fmt", [W.XML, W.RDFXML, W.TURTLE, W.N3, W.JSONLD])
 def test_sparqlwrapper_graphs(live_server: LiveServer, client: httpx.Client, form: str,
                               fmt: str, method: str) -> None:
     campus = live_server.release.config.campus_iri
@@ -360,6 +342,9 @@ def test_the_ontology_defines_truncated_results(client: httpx.Client) -> None:
     labels = {o.language for o in g.objects(term, URIRef(
         "http://www.w3.org/2000/01/rdf-schema#label"))}
     assert labels == {"fr", "en"}
+    comments = {o.language for o in g.objects(term, URIRef(
+        "http://www.w3.org/2000/01/rdf-schema#comment"))}
+    assert comments == {"fr", "en"}
     version = client.get("ontology/0.2.0", headers={"Accept": "text/turtle"})
     assert version.status_code == 200
     assert (URIRef(ONTOLOGY_IRI), OWL.versionIRI, URIRef(CMQ_NS + "0.2.0")) in Graph().parse(

@@ -32,7 +32,7 @@ from publisher.project.settings import Settings
 from publisher.release.model import ReleaseInfo
 from publisher.server import pages, representations
 from publisher.server.errors import PayloadTooLarge, UnsupportedMediaType
-from publisher.server.graphs import named_graphs
+from publisher.server.graphs import COMMENT, RDF_TYPE, SEE_ALSO, named_graphs
 from publisher.server.state import served
 from publisher.sparql import TRUNCATED_LINK, MalformedQuery, QueryResult, UpdateRefused
 from publisher.sparql.negotiate import GRAPH_FORMATS, SOLUTION_FORMATS
@@ -45,9 +45,6 @@ FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
 _W3C_FORMATS = "http://www.w3.org/ns/formats/"
-_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_SEE_ALSO = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
-_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 
 _QUERY_DOC = "La requête SPARQL / the SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE)."
 _DGU_DOC = "Graphe(s) par défaut du jeu de données de la requête / default graph(s) (repeatable)."
@@ -190,18 +187,18 @@ def service_description(endpoint: str, info: ReleaseInfo, settings: Settings,
     service, dataset, default = n(endpoint + "#service"), n(info.version_iri), n(
         endpoint + "#default-graph")
     triples = [
-        ox.Triple(service, _RDF_TYPE, n(sd + "Service")),
+        ox.Triple(service, RDF_TYPE, n(sd + "Service")),
         ox.Triple(service, n(sd + "endpoint"), n(endpoint)),
         ox.Triple(service, n(sd + "supportedLanguage"), n(sd + "SPARQL11Query")),
         ox.Triple(service, n(sd + "defaultDataset"), dataset),
-        ox.Triple(dataset, _RDF_TYPE, n(sd + "Dataset")),
-        ox.Triple(dataset, _RDF_TYPE, n(str(VOID) + "Dataset")),
-        ox.Triple(dataset, _SEE_ALSO, n(void_url)),
+        ox.Triple(dataset, RDF_TYPE, n(sd + "Dataset")),
+        ox.Triple(dataset, RDF_TYPE, n(str(VOID) + "Dataset")),
+        ox.Triple(dataset, SEE_ALSO, n(void_url)),
         ox.Triple(dataset, n(sd + "defaultGraph"), default),
-        ox.Triple(default, _RDF_TYPE, n(sd + "Graph")),
-        ox.Triple(default, _COMMENT, ox.Literal(
+        ox.Triple(default, RDF_TYPE, n(sd + "Graph")),
+        ox.Triple(default, COMMENT, ox.Literal(
             "Les données de la version et tous ses graphes nommés, réunis.", language="fr")),
-        ox.Triple(default, _COMMENT, ox.Literal(
+        ox.Triple(default, COMMENT, ox.Literal(
             "The release's data and every named graph of the dataset, merged.", language="en")),
     ]
     if settings.service_allow_list:
@@ -213,7 +210,7 @@ def service_description(endpoint: str, info: ReleaseInfo, settings: Settings,
         node = _graph_node(endpoint, info, name, index)
         triples += [
             ox.Triple(dataset, n(sd + "namedGraph"), node),
-            ox.Triple(node, _RDF_TYPE, n(sd + "NamedGraph")),
+            ox.Triple(node, RDF_TYPE, n(sd + "NamedGraph")),
             ox.Triple(node, n(sd + "name"), n(name)),
         ]
     return triples

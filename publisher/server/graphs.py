@@ -28,7 +28,9 @@ from publisher.server.errors import NotFound
 from publisher.server.files import CURRENT_CACHE, not_modified
 from publisher.server.state import NAMED_GRAPHS, ServedRelease, graph_iri, served
 
-__all__ = ["GRAPHS_QUERY", "graph_document", "named_graphs", "router"]
+#: The RDF terms of the graph documents and of the Service Description (``endpoint``).
+__all__ = ["COMMENT", "GRAPHS_QUERY", "LABEL", "RDF_TYPE", "SEE_ALSO", "graph_document",
+           "named_graphs", "router"]
 
 router = APIRouter(tags=["sparql"])
 
@@ -36,9 +38,10 @@ router = APIRouter(tags=["sparql"])
 GRAPHS_QUERY = "SELECT ?g WHERE { GRAPH ?g { } }"
 _JSON = "application/sparql-results+json"
 _DCT = "http://purl.org/dc/terms/"
-_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-_SEE_ALSO = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+SEE_ALSO = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
 _XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 #: (French, English) titles of the release's side graphs.
 _TITLES = {
@@ -75,15 +78,15 @@ def graph_document(info: ReleaseInfo, iri: str, triples: int) -> list[ox.Triple]
     fr, en = _TITLES.get(side or "", (f"Graphe nommé {iri}", f"Named graph {iri}"))
     read = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
     out = [
-        ox.Triple(graph, _RDF_TYPE, ox.NamedNode(str(SD) + "Graph")),
-        ox.Triple(graph, _RDF_TYPE, ox.NamedNode(str(VOID) + "Dataset")),
-        ox.Triple(graph, _LABEL, ox.Literal(fr, language="fr")),
-        ox.Triple(graph, _LABEL, ox.Literal(en, language="en")),
+        ox.Triple(graph, RDF_TYPE, ox.NamedNode(str(SD) + "Graph")),
+        ox.Triple(graph, RDF_TYPE, ox.NamedNode(str(VOID) + "Dataset")),
+        ox.Triple(graph, LABEL, ox.Literal(fr, language="fr")),
+        ox.Triple(graph, LABEL, ox.Literal(en, language="en")),
         ox.Triple(graph, ox.NamedNode(str(VOID) + "triples"),
                   ox.Literal(str(triples), datatype=_XSD_INTEGER)),
         ox.Triple(graph, ox.NamedNode(_DCT + "isPartOf"), ox.NamedNode(info.version_iri)),
         ox.Triple(graph, ox.NamedNode(str(VOID) + "sparqlEndpoint"), ox.NamedNode(sparql)),
-        ox.Triple(graph, _SEE_ALSO, ox.NamedNode(f"{sparql}?query={quote(read, safe='')}")),
+        ox.Triple(graph, SEE_ALSO, ox.NamedNode(f"{sparql}?query={quote(read, safe='')}")),
     ]
     if side is not None and _FILES[side] in {f.name for f in info.files}:
         dump = ox.NamedNode(info.download_url(_FILES[side]))

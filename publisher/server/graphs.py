@@ -6,7 +6,8 @@
 - ``GET /graph/{name}`` — the graph name ``{base}graph/{name}`` (every graph name the endpoint
   declares is under ``{base}graph/``): a description of that graph (its size, the release it
   belongs to, the file it comes from, the SPARQL query that reads it), as HTML or RDF by content
-  negotiation like every linked-data document; 404 for a name that is not one of the graphs.
+  negotiation like every linked-data document; 404 for a name that is not one of the graphs
+  (none of the dataset's graphs holds a triple under that name).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ __all__ = ["COMMENT", "GRAPHS_QUERY", "LABEL", "RDF_TYPE", "SEE_ALSO", "graph_do
 
 router = APIRouter(tags=["sparql"])
 
-#: Every named graph of the default dataset (``GRAPH ?g {}`` reads the graph names only).
-GRAPHS_QUERY = "SELECT ?g WHERE { GRAPH ?g { } }"
+#: Every (non-empty) named graph of the default dataset. ``GRAPH ?g {}`` would read the names
+#: only in Oxigraph, but Virtuoso answers it with nothing.
+GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 _JSON = "application/sparql-results+json"
 _DCT = "http://purl.org/dc/terms/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -111,7 +113,11 @@ async def graph(request: Request, name: str, format: pages.FormatParam = None) -
     choice = representations.choose(request.headers.get("accept"), format)
     linker = pages.linker_for(request, rel)
     iri = linker.iri_for_path(pages.local_path(request))
-    if iri not in await named_graphs(rel.engine):
+    try:
+        size = await _size(rel.engine, iri)
+    except describe.InvalidIri:
+        size = 0
+    if size == 0:  # not a graph of the dataset (an empty graph is no graph in SPARQL)
         raise NotFound(f"graphe inconnu / no such graph: {iri}")
     tag = "html" if choice.rdf is None else choice.rdf.file_extension
     headers = {"Link": representations.link_header(pages.root_of(request) + "graph/" + name),
@@ -119,7 +125,7 @@ async def graph(request: Request, name: str, format: pages.FormatParam = None) -
                "ETag": f'"{rel.info.release_id}-graph-{tag}"'}
     if not_modified(request, headers["ETag"], rel.info.created):
         return Response(status_code=304, headers=headers)
-    triples = graph_document(rel.info, iri, await _size(rel.engine, iri))
+    triples = graph_document(rel.info, iri, size)
     if choice.rdf is not None:
         body = ox.serialize(triples, format=choice.rdf,
                             prefixes={"sd": str(SD), "void": str(VOID), "dct": _DCT})

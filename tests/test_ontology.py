@@ -16,7 +16,7 @@ from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI
 
 ONTOLOGY = URIRef(ONTOLOGY_IRI)
 OWN_KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
-             SKOS.ConceptScheme, SKOS.Concept)
+             OWL.NamedIndividual, SKOS.ConceptScheme, SKOS.Concept)
 
 
 def own_terms(g: Graph) -> set[Node]:

@@ -67,7 +67,7 @@ def test_terms_with_labels_and_definitions_in_french_and_english(
         view: OntologyView, ontology_graph: Graph) -> None:
     own = {str(s) for s in ontology_graph.subjects(RDFS.isDefinedBy, URIRef(ONTOLOGY_IRI))}
     listed = {d.iri for d in view.classes + view.object_properties + view.datatype_properties
-              + view.annotation_properties}
+              + view.annotation_properties + view.individuals}
     listed |= {s.scheme.iri for s in view.schemes} | {c.iri for s in view.schemes
                                                       for c in s.concepts}
     assert listed == own
@@ -75,6 +75,7 @@ def test_terms_with_labels_and_definitions_in_french_and_english(
         assert d.label_fr and d.label_en and d.definition_fr and d.definition_en, d.iri
     assert view.version and view.version_iri == CMQ_NS + view.version
     assert [d.iri for d in view.annotation_properties] == [str(CMQ.lheoElement)]
+    assert [d.iri for d in view.individuals] == [CMQ_NS + "truncatedResults"]
 
 
 def test_the_diagram_links_come_from_the_ontology_and_the_shapes(

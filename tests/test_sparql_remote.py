@@ -63,7 +63,7 @@ def engines(store: StoreProcess, campus_releases: CampusReleases
     info = read_release(folder)
     settings = load_settings(store=store.url, query_timeout=1.5, max_rows=CAP)
     remote = RemoteEngine(open_store(settings, {}), dataset_of(info), timeout_s=1.5,
-                          max_rows=CAP)
+                          max_rows=CAP, base_iri=info.sparql_url)
     local = start_engine(settings, info, folder)
     try:
         yield remote, local, store
@@ -201,6 +201,23 @@ def test_syntax_errors_are_400(engines: tuple[RemoteEngine, QueryEngine, StorePr
     assert bad.value.status == 400
     if store.kind == "oxigraph":  # the same parser as the embedded engine: same position
         assert bad.value.line == 1 and isinstance(bad.value.column, int)
+        with pytest.raises(MalformedQuery) as same:
+            local.run("SELECT * WHERE { ?s ?p ")
+        assert (bad.value.line, bad.value.column) == (same.value.line, same.value.column)
+
+
+def test_relative_iris_resolve_as_in_the_embedded_engine(
+        engines: tuple[RemoteEngine, QueryEngine, StoreProcess]) -> None:
+    """Against the endpoint's public URL, in the template and in FROM alike."""
+    remote, local, _ = engines
+    nt = "application/n-triples"
+    construct = "CONSTRUCT { <s> <p> 1 } WHERE {}"
+    assert remote.run(construct, accept=nt).body == local.run(construct, accept=nt).body
+    assert b"<http://127.0.0.1:8000/s>" in remote.run(construct, accept=nt).body
+    own_base = "BASE <http://example.org/> CONSTRUCT { <s> <p> 1 } WHERE {}"
+    assert remote.run(own_base, accept=nt).body == local.run(own_base, accept=nt).body
+    ask = "ASK FROM <no-such-graph> { ?s ?p ?o }"
+    assert remote.run(ask, format="json").body == local.run(ask, format="json").body
 
 
 def test_time_limit(engines: tuple[RemoteEngine, QueryEngine, StoreProcess]) -> None:

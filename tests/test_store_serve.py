@@ -173,6 +173,9 @@ def test_service_description_and_graph_names(client: httpx.Client,
     r = client.get("sparql", params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o }"
                                      " }"}, headers={"Accept": "application/sparql-results+json"})
     assert {b["g"]["value"] for b in r.json()["results"]["bindings"]} == names
+    for name in names:  # each graph name is dereferenceable, in the store too
+        doc = client.get(name[len(info.config.base_iri):], headers={"Accept": "text/turtle"})
+        assert doc.status_code == 200 and f"<{name}>" in doc.text, name
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     ontology = Graph().parse(campus_releases.first / rm.ONTOLOGY_TTL, format="turtle")
     r = client.post("sparql", data={"query": count,

@@ -135,6 +135,7 @@ class OntologyView:
     links: tuple[Link, ...]
     alignments: tuple[Alignment, ...]
     diagram: Markup
+    individuals: tuple[TermDoc, ...] = ()  # named individuals (e.g. cmq:truncatedResults)
 
     @property
     def title(self) -> str:
@@ -143,7 +144,7 @@ class OntologyView:
     @property
     def term_count(self) -> int:
         return (len(self.classes) + len(self.object_properties) + len(self.datatype_properties)
-                + len(self.annotation_properties)
+                + len(self.annotation_properties) + len(self.individuals)
                 + sum(1 + len(s.concepts) for s in self.schemes))
 
 
@@ -271,6 +272,7 @@ def build_view(ontology: Graph, *, shapes: Graph | None = None, data: Graph | No
         object_properties=docs_of(OWL.ObjectProperty),
         datatype_properties=docs_of(OWL.DatatypeProperty),
         annotation_properties=docs_of(OWL.AnnotationProperty),
+        individuals=docs_of(OWL.NamedIndividual),
         schemes=tuple(scheme_docs),
         links=tuple(Link(r.term(URIRef(e.source)), r.term(URIRef(e.prop)),
                          r.term(URIRef(e.target))) for e in edges),

@@ -41,6 +41,7 @@ KINDS: tuple[tuple[URIRef, str], ...] = (
     (OWL.DatatypeProperty, "datatype-property"),
     (OWL.AnnotationProperty, "annotation-property"),
     (RDF.Property, "property"),
+    (OWL.NamedIndividual, "individual"),
     (SKOS.ConceptScheme, "concept-scheme"),
     (SKOS.Concept, "concept"),
 )

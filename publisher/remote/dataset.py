@@ -1,8 +1,9 @@
 """Which graphs a query to a remote store may see, and the query text that says so.
 
 Private to :mod:`publisher.remote.engine` (docs/decisions/0011-remote-stores.md): the release's
-dataset with its aliases, the query's FROM / FROM NAMED clauses (found with the lexer of
-:mod:`publisher.sparql.parse`, rewritten onto the release's graphs), the undeclared-prefix check,
+dataset with its aliases, the query's FROM / FROM NAMED clauses (found by
+:func:`publisher.sparql.parse.dataset_clauses`, as for the embedded engine; rewritten onto the
+release's graphs), the undeclared-prefix check,
 and whether part of a graph answer is part of the whole answer.
 """
 
@@ -13,12 +14,11 @@ from dataclasses import dataclass
 
 from publisher.sparql.errors import MalformedQuery
 from publisher.sparql.parse import (
+    Clause,
     QueryInfo,
     Token,
-    expand_pname,
-    iri_value,
+    dataset_clauses,
     position,
-    resolve_iri,
     tokenize,
 )
 
@@ -39,34 +39,6 @@ class StoreDataset:
         if iri in self.aliases:
             return self.aliases[iri]
         return iri if iri in self.default or iri in self.named else self.empty
-
-
-@dataclass(frozen=True)
-class Clause:
-    """A FROM / FROM NAMED clause: its IRI (None: not a constant) and where the IRI is."""
-
-    named: bool
-    iri: str | None
-    keyword: int  # offset of FROM
-    start: int  # offsets of the IRI
-    end: int
-
-
-def dataset_clauses(tokens: list[Token], info: QueryInfo) -> list[Clause]:
-    clauses: list[Clause] = []
-    for i, tok in enumerate(tokens):
-        if tok.kind != "word" or tok.upper != "FROM":
-            continue
-        j, named = i + 1, False
-        if j < len(tokens) and tokens[j].kind == "word" and tokens[j].upper == "NAMED":
-            j, named = j + 1, True
-        ref = tokens[j] if j < len(tokens) else None
-        if ref is None or ref.kind not in ("iri", "pname"):
-            continue  # not a dataset clause the store could read: its own parser says so
-        iri = (resolve_iri(iri_value(ref), info.base_iri) if ref.kind == "iri"
-               else expand_pname(ref.text, info.prefixes))
-        clauses.append(Clause(named, iri, tok.offset, ref.offset, ref.offset + len(ref.text)))
-    return clauses
 
 
 def check_prefixes(query: str, tokens: list[Token], info: QueryInfo) -> None:

@@ -12,7 +12,9 @@ uses either. Per query (docs/decisions/0011-remote-stores.md):
    release: the embedded graph names (``{base}graph/ontology``…) are aliases of this release's,
    any other graph becomes an empty one, so no query reads another release or campus. FROM
    clauses are rewritten in the text as well (Virtuoso reads them even when the protocol names
-   the dataset);
+   the dataset). Relative IRIs resolve against ``base_iri`` (the endpoint's public URL), as in
+   the embedded engine: a query without BASE is sent with ``BASE <base_iri>`` put before it on
+   its first line (a store's error positions on that line are given back without it);
 3. the store is asked for SPARQL XML results (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE),
    with the dialect's time-limit (and SELECT row-limit) parameters; the answer is *streamed*
    into pyoxigraph's parser and re-serialised by the same code as the embedded workers
@@ -31,6 +33,7 @@ uses either. Per query (docs/decisions/0011-remote-stores.md):
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import threading
 import time
@@ -81,16 +84,27 @@ GRACE_RATIO = 0.5
 _RESULTS_XML = ox.QueryResultsFormat.XML
 _NT = ox.RdfFormat.N_TRIPLES
 _ECHO = re.compile(r"\bSPARQL query:", re.IGNORECASE)
+_POSITION = re.compile(r"^error at (\d+):(\d+):")
 
 
 @dataclass(frozen=True)
 class _Prepared:
     query: str
     info: QueryInfo
+    shift: int  # characters put before the client's first line (a BASE)
     fmt: ResultFormat
     default: tuple[str, ...]
     named: tuple[str, ...]
     deadline: float  # time.monotonic() by which the answer must be complete
+
+
+def _unshift(message: str, shift: int) -> str:
+    """oxigraph's ``error at L:C: …`` with the column of line 1 taken back by ``shift``."""
+    found = _POSITION.match(message)
+    if found is None or found.group(1) != "1" or not shift:
+        return message
+    column = max(1, int(found.group(2)) - shift)
+    return f"error at 1:{column}:{message[found.end():]}"
 
 
 class RemoteEngine:
@@ -99,13 +113,13 @@ class RemoteEngine:
     def __init__(self, store: RemoteStore, dataset: StoreDataset, *, timeout_s: float = 10.0,
                  max_rows: int = 10000, workers: int = 2,
                  service_allow_list: frozenset[str] = frozenset(), max_queue: int = 16,
-                 own_store: bool = True) -> None:
+                 own_store: bool = True, base_iri: str | None = None) -> None:
         if workers < 1 or max_rows < 1 or timeout_s <= 0 or max_queue < 0:
             raise ValueError("workers and max_rows must be >= 1, timeout_s > 0, max_queue >= 0")
         self.store, self.dataset = store, dataset
         self.timeout_s, self.max_rows, self.workers = timeout_s, max_rows, workers
         self.service_allow_list = frozenset(service_allow_list)
-        self.max_queue, self.own_store = max_queue, own_store
+        self.max_queue, self.own_store, self.base_iri = max_queue, own_store, base_iri
         self.store_limits_time = store.dialect.timeout_param is not None
         grace = GRACE_S + GRACE_RATIO * timeout_s if self.store_limits_time else 0.0
         self.budget_s = timeout_s + grace
@@ -199,11 +213,15 @@ class RemoteEngine:
                     raise MalformedQuery(f"Invalid IRI in {name}: {uri!r} ({exc})") from exc
         tokens = tokenize(query)
         check_prefixes(query, tokens, info)
+        base = "" if info.base_iri is not None or not self.base_iri else f"BASE <{self.base_iri}> "
+        if base:  # relative FROM IRIs resolve against it too
+            info = dataclasses.replace(info, base_iri=self.base_iri)
         clauses = dataset_clauses(tokens, info)
         default, named = self._dataset(clauses, default_uris, named_uris)
         text = rewrite(query, clauses, self.dataset,
                         drop=bool(default_uris) or bool(named_uris))
-        return _Prepared(text, info, fmt, default, named, time.monotonic() + self.budget_s)
+        return _Prepared(base + text, info, len(base), fmt, default, named,
+                         time.monotonic() + self.budget_s)
 
     def _dataset(self, clauses: list[Clause], default_uris: Sequence[str],
                  named_uris: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -299,7 +317,7 @@ class RemoteEngine:
                 body += chunk
                 if len(body) >= ERROR_BODY_BYTES:
                     break
-            raise self._error(response.status_code, body, time.monotonic() - started)
+            raise self._error(response.status_code, body, time.monotonic() - started, p.shift)
         header = self.store.dialect.partial_header
         partial = bool(header) and response.headers.get(header or "", "").upper() == "S1TAT"
         prefix = self.store.dialect.bnode_prefix.encode()
@@ -324,12 +342,12 @@ class RemoteEngine:
         reply = solutions_reply(parsed, request)
         return self._result(p, reply.body, reply.truncated)
 
-    def _error(self, status: int, body: bytes, elapsed_s: float) -> QueryError:
+    def _error(self, status: int, body: bytes, elapsed_s: float, shift: int = 0) -> QueryError:
         error = self.store.status_error(status, body, "requête / query", "query")
         if status == 400 and isinstance(error, StoreError):
             text = error.store_message
             if text.startswith("error at "):  # oxigraph's parser, as in the embedded engine
-                return malformed_from_syntax_error(text)
+                return malformed_from_syntax_error(_unshift(text, shift))
             # other stores echo the query as they rewrote it (Virtuoso prepends its `define`
             # lines, so its line numbers are not the client's): keep the diagnosis only
             text = _ECHO.split(text, maxsplit=1)[0].strip()

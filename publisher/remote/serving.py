@@ -94,7 +94,8 @@ class StoreSource:
         store = open_store(s, max_connections=s.workers + 2)
         engine = RemoteEngine(store, dataset_of(info), timeout_s=s.query_timeout,
                               max_rows=s.max_rows, workers=s.workers,
-                              service_allow_list=frozenset(s.service_allow_list))
+                              service_allow_list=frozenset(s.service_allow_list),
+                              base_iri=info.sparql_url)
         return served_info(info), engine
 
     def close(self) -> None:

@@ -17,7 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from publisher import __version__
 from publisher.project.folder import Project
 from publisher.project.settings import Settings
-from publisher.server import endpoint, errors, files, pages, rebuild
+from publisher.server import endpoint, errors, files, graphs, methods, pages, rebuild
 from publisher.server.state import ServerState
 
 #: Response headers a cross-origin script may read (the rest are CORS-safelisted).
@@ -71,13 +71,12 @@ def create_app(settings: Settings) -> FastAPI:
             allow_origins=["*"],
             allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
             allow_headers=["Accept", "Accept-Language", "Content-Type", "If-None-Match",
-                           "If-Modified-Since", "Range"],
+                           "If-Modified-Since", "If-Match", "If-Unmodified-Since", "Range"],
             expose_headers=list(EXPOSED_HEADERS),
             allow_credentials=False,
             max_age=600,
         )
-    app.include_router(endpoint.router)
-    app.include_router(files.router)
-    app.include_router(rebuild.router)
-    app.include_router(pages.router)  # last: its catch-all route answers resource IRIs
+    for module in (endpoint, files, rebuild, graphs, pages):  # pages last: its catch-all route
+        methods.allow_head(module.router)  # HEAD wherever GET is
+        app.include_router(module.router)
     return app

@@ -11,7 +11,9 @@ the store directly, so the same code works against a remote SPARQL store:
   category of linked credentials and the labels of those (for the page and its schema.org);
 - :func:`ontology` — the whole ontology (its named graph, else the subjects under the ontology
   namespace);
-- :func:`void_query` — the VoID description (landing page counts).
+- :func:`void_query` — the VoID description (landing page counts);
+- :func:`is_ontology_version` — whether an IRI is a version IRI of the ontology (its page is the
+  ontology's).
 
 IRIs are checked before they enter a query (:func:`sparql_iri`): anything a SPARQL ``IRIREF``
 cannot hold is refused, so a request path can never change a query.
@@ -131,6 +133,18 @@ async def ontology(engine: Engine, graph: str) -> Triples:
     """The whole ontology: its named graph, else the namespace's subjects."""
     found = await construct(engine, ontology_graph_query(graph))
     return found if found.triples else await construct(engine, ontology_query())
+
+
+def version_query(iri: str) -> str:
+    """ASK: is ``iri`` a version IRI of the ontology (``owl:versionIRI`` or ``owl:priorVersion``)?"""
+    return (f"ASK {{ {sparql_iri(ONTOLOGY_IRI)} <http://www.w3.org/2002/07/owl#versionIRI>|"
+            f"<http://www.w3.org/2002/07/owl#priorVersion> {sparql_iri(iri)} }}")
+
+
+async def is_ontology_version(engine: Engine, iri: str) -> bool:
+    """Whether ``iri`` names a version of the ontology (its document is the ontology's)."""
+    result = await engine.arun(version_query(iri), accept="application/sparql-results+json")
+    return b'"boolean":true' in result.body.replace(b" ", b"")
 
 
 def void_query() -> str:

@@ -2,7 +2,10 @@
 
 - query by ``GET ?query=``, ``POST`` form (``application/x-www-form-urlencoded``) or ``POST``
   ``application/sparql-query``; ``default-graph-uri`` / ``named-graph-uri`` honoured (in the URL,
-  or in the form);
+  or in the form); they, or else the query's FROM / FROM NAMED, define exactly the graphs the
+  query sees; relative IRIs resolve against the endpoint's public URL;
+- one ``query`` parameter, in UTF-8: a repeated one, percent-encoded bytes that are not UTF-8, or
+  a ``charset`` other than UTF-8 are refused (400 / 415) the same way on GET and POST;
 - the result format is negotiated by the engine (``Accept`` with q-values, or ``format=``);
 - updates are refused (``update=`` field, ``application/sparql-update`` body, or an update in
   ``query=``): nothing is ever written;
@@ -17,7 +20,8 @@ Handlers only parse HTTP and await the engine's async API; the work (and its tim
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+from collections.abc import Sequence
+from urllib.parse import parse_qs, quote
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
@@ -28,7 +32,8 @@ from publisher.project.settings import Settings
 from publisher.release.model import ReleaseInfo
 from publisher.server import pages, representations
 from publisher.server.errors import PayloadTooLarge, UnsupportedMediaType
-from publisher.server.state import NAMED_GRAPHS, graph_iri, served
+from publisher.server.graphs import COMMENT, RDF_TYPE, SEE_ALSO, named_graphs
+from publisher.server.state import served
 from publisher.sparql import TRUNCATED_LINK, MalformedQuery, QueryResult, UpdateRefused
 from publisher.sparql.negotiate import GRAPH_FORMATS, SOLUTION_FORMATS
 
@@ -40,8 +45,6 @@ FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
 _W3C_FORMATS = "http://www.w3.org/ns/formats/"
-_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_SEE_ALSO = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
 
 _QUERY_DOC = "La requête SPARQL / the SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE)."
 _DGU_DOC = "Graphe(s) par défaut du jeu de données de la requête / default graph(s) (repeatable)."
@@ -81,6 +84,36 @@ def _text(body: bytes) -> str:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MalformedQuery(f"corps non UTF-8 / body is not UTF-8: {exc}") from exc
+
+
+def url_params(request: Request) -> dict[str, list[str]]:
+    """The URL's parameters, decoded as strict UTF-8 (Starlette replaces invalid bytes with
+    U+FFFD, which would run an altered query): 400 on invalid UTF-8."""
+    raw = request.scope.get("query_string", b"")
+    return _form(raw.decode("latin-1") if isinstance(raw, bytes) else str(raw))
+
+
+def _form(text: str) -> dict[str, list[str]]:
+    try:
+        return parse_qs(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise MalformedQuery(f"paramètres non UTF-8 / parameters are not UTF-8: {exc}") from exc
+
+
+def _last(values: list[str] | None) -> str | None:
+    """A repeated ``format`` (as SPARQLWrapper sends it): the last value."""
+    return values[-1] if values else None
+
+
+def _charset(header: str | None) -> None:
+    """Refuse a ``charset`` parameter other than UTF-8 (SPARQL 1.1 Protocol §2.1.3)."""
+    for param in (header or "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in (
+                "utf-8", "utf8"):
+            raise UnsupportedMediaType(
+                f"jeu de caractères non pris en charge / unsupported charset {value.strip()!r}: "
+                "use UTF-8")
 
 
 def _one(values: list[str] | None, name: str) -> str | None:
@@ -128,9 +161,24 @@ def format_iri(iri: str) -> ox.NamedNode:
     return ox.NamedNode(_W3C_FORMATS + iri.rstrip("/").rsplit("/", 1)[-1])
 
 
+def _graph_node(endpoint: str, info: ReleaseInfo, name: str, index: int) -> ox.NamedNode:
+    prefix = f"{info.config.base_iri}graph/"
+    local = name[len(prefix):] if name.startswith(prefix) else str(index)
+    return ox.NamedNode(f"{endpoint}#graph-{quote(local, safe='/')}")
+
+
 def service_description(endpoint: str, info: ReleaseInfo, settings: Settings,
-                        void_url: str) -> list[ox.Triple]:
-    """The SPARQL 1.1 Service Description of the endpoint at ``endpoint`` (no blank nodes)."""
+                        void_url: str, graphs: Sequence[str] = ()) -> list[ox.Triple]:
+    """The SPARQL 1.1 Service Description of the endpoint at ``endpoint`` (no blank nodes).
+
+    ``graphs`` are the names of the dataset's named graphs (:func:`graphs.named_graphs`). The
+    default graph of a query that names no dataset is the merge of the release's data and of
+    every named graph; it is described as such, not as ``sd:UnionDefaultGraph`` (the merge of
+    the named graphs only), since the data of a campus release is in no named graph. A query
+    that names a dataset (FROM / FROM NAMED or the protocol's parameters) sees exactly it:
+    ``sd:RequiresDataset`` is not declared, and relative IRIs resolve against the public URL
+    of the endpoint (``sd:endpoint`` of this description when served there).
+    """
     sd = str(SD)
 
     def n(iri: str) -> ox.NamedNode:
@@ -139,28 +187,31 @@ def service_description(endpoint: str, info: ReleaseInfo, settings: Settings,
     service, dataset, default = n(endpoint + "#service"), n(info.version_iri), n(
         endpoint + "#default-graph")
     triples = [
-        ox.Triple(service, _RDF_TYPE, n(sd + "Service")),
+        ox.Triple(service, RDF_TYPE, n(sd + "Service")),
         ox.Triple(service, n(sd + "endpoint"), n(endpoint)),
         ox.Triple(service, n(sd + "supportedLanguage"), n(sd + "SPARQL11Query")),
-        ox.Triple(service, n(sd + "feature"), n(sd + "UnionDefaultGraph")),
         ox.Triple(service, n(sd + "defaultDataset"), dataset),
-        ox.Triple(dataset, _RDF_TYPE, n(sd + "Dataset")),
-        ox.Triple(dataset, _RDF_TYPE, n(str(VOID) + "Dataset")),
-        ox.Triple(dataset, _SEE_ALSO, n(void_url)),
+        ox.Triple(dataset, RDF_TYPE, n(sd + "Dataset")),
+        ox.Triple(dataset, RDF_TYPE, n(str(VOID) + "Dataset")),
+        ox.Triple(dataset, SEE_ALSO, n(void_url)),
         ox.Triple(dataset, n(sd + "defaultGraph"), default),
-        ox.Triple(default, _RDF_TYPE, n(sd + "Graph")),
+        ox.Triple(default, RDF_TYPE, n(sd + "Graph")),
+        ox.Triple(default, COMMENT, ox.Literal(
+            "Les données de la version et tous ses graphes nommés, réunis.", language="fr")),
+        ox.Triple(default, COMMENT, ox.Literal(
+            "The release's data and every named graph of the dataset, merged.", language="en")),
     ]
     if settings.service_allow_list:
         triples.append(ox.Triple(service, n(sd + "feature"), n(sd + "BasicFederatedQuery")))
     iris = [f.iri for f in SOLUTION_FORMATS] + [f.iri for f in GRAPH_FORMATS]
     for iri in iris:
         triples.append(ox.Triple(service, n(sd + "resultFormat"), format_iri(iri)))
-    for name, _file in NAMED_GRAPHS:
-        node = n(f"{endpoint}#graph-{name}")
+    for index, name in enumerate(graphs):
+        node = _graph_node(endpoint, info, name, index)
         triples += [
             ox.Triple(dataset, n(sd + "namedGraph"), node),
-            ox.Triple(node, _RDF_TYPE, n(sd + "NamedGraph")),
-            ox.Triple(node, n(sd + "name"), n(graph_iri(info, name))),
+            ox.Triple(node, RDF_TYPE, n(sd + "NamedGraph")),
+            ox.Triple(node, n(sd + "name"), n(name)),
         ]
     return triples
 
@@ -174,8 +225,9 @@ async def describe_service(request: Request, format_param: str | None) -> Respon
     rel = served(request)
     endpoint = str(request.url_for("sparql_get"))
     void_url = str(request.url_for("void"))
+    names = await named_graphs(rel.engine)
     body = ox.serialize(
-        service_description(endpoint, rel.info, settings_of(request), void_url),
+        service_description(endpoint, rel.info, settings_of(request), void_url, names),
         format=choice.rdf,
         prefixes={"sd": str(SD), "void": str(VOID)},
     )
@@ -224,14 +276,14 @@ _GET_PARAMETERS = {"parameters": [
     "(Turtle, JSON-LD, N-Triples, RDF/XML) or, for browsers, the YASGUI query page.",
 )
 async def sparql_get(request: Request) -> Response:
-    params = request.query_params
+    params = url_params(request)
     if "update" in params:
         raise _refuse_update()
-    query = params.get("query")  # repeated: the last one, as for `format`
+    query = _one(params.get("query"), "query")
     if query is None:
-        return await describe_service(request, params.get("format"))
-    return await answer(request, query, params.getlist("default-graph-uri"),
-                        params.getlist("named-graph-uri"), params.get("format"))
+        return await describe_service(request, _last(params.get("format")))
+    return await answer(request, query, params.get("default-graph-uri", []),
+                        params.get("named-graph-uri", []), _last(params.get("format")))
 
 
 _POST_BODY = {
@@ -265,18 +317,21 @@ async def sparql_post(request: Request) -> Response:
         raise UnsupportedMediaType(
             f"type de contenu non pris en charge / unsupported content type {ctype!r}: use "
             f"{FORM} or {QUERY_BODY}")
+    _charset(request.headers.get("content-type"))
     body = await read_body(request, settings_of(request).max_body_bytes)
-    url = request.query_params
+    url = url_params(request)
     if ctype == QUERY_BODY:
-        return await answer(request, _text(body), url.getlist("default-graph-uri"),
-                            url.getlist("named-graph-uri"), url.get("format"))
-    form = parse_qs(_text(body), keep_blank_values=True)
-    if "update" in form:
+        return await answer(request, _text(body), url.get("default-graph-uri", []),
+                            url.get("named-graph-uri", []), _last(url.get("format")))
+    form = _form(_text(body))
+    if "update" in form or "update" in url:
         raise _refuse_update()
-    query = _one(form.get("query"), "query")
+    query = _one(form.get("query", []) + url.get("query", []), "query")
     if query is None:
         raise MalformedQuery("paramètre « query » absent / missing 'query' parameter")
-    formats = form.get("format") or url.getlist("format")
-    fmt = formats[-1] if formats else None  # repeated (as SPARQLWrapper does): the last, as GET
-    return await answer(request, query, form.get("default-graph-uri", []),
-                        form.get("named-graph-uri", []), fmt)
+
+    def both(name: str) -> list[str]:  # the dataset may be given in the URL too (W3C cases)
+        return url.get(name, []) + form.get(name, [])
+
+    fmt = _last(form.get("format") or url.get("format"))
+    return await answer(request, query, both("default-graph-uri"), both("named-graph-uri"), fmt)

@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from publisher.core import conneg
 from publisher.core.errors import CmqError
+from publisher.server import methods
 from publisher.sparql.errors import QueryError
 
 log = logging.getLogger("cmq.server")
@@ -39,6 +40,10 @@ class UnsupportedMediaType(CmqError):
 
 class NotFound(CmqError):
     status = 404
+
+
+class PreconditionFailed(CmqError):
+    status = 412
 
 
 def _status(exc: Exception) -> int:
@@ -91,6 +96,9 @@ def error_response(request: Request, exc: Exception) -> Response:
     code, message = _code(exc, status), _message(exc, status)
     headers = dict(getattr(exc, "headers", None) or {})
     headers.setdefault("Vary", "Accept")
+    allow = methods.allowed(request) if status == 405 else []
+    if allow:  # every method of the path, not only those of the first matching route
+        headers["Allow"] = ", ".join(allow)
     retry = getattr(exc, "retry_after_s", None)
     if status == 503 and "retry-after" not in {k.lower() for k in headers}:
         headers["Retry-After"] = str(int(retry) if isinstance(retry, (int, float)) else 1)

@@ -4,9 +4,11 @@
 Only names listed in a release's manifest are served (a whitelist: no path is ever built from
 what the client sends, so ``..`` cannot leave the release folder), and only regular files: each
 was checked against the manifest's size and SHA-256 when the server opened the release
-(:func:`publisher.server.state.release_files`), and a symlink is never followed. Validators: ``ETag`` is the
-file's SHA-256 from the manifest (quoted), ``Last-Modified`` the release's build time; ``304`` on
-``If-None-Match`` (weak comparison), else on ``If-Modified-Since``. A client that accepts gzip
+(:func:`publisher.server.state.release_files`), and a symlink is never followed. Validators:
+``ETag`` is the file's SHA-256 from the manifest (quoted), ``Last-Modified`` the release's build
+time; ``412`` on a failed ``If-Match`` (strong comparison), else on a failed
+``If-Unmodified-Since``; ``304`` on ``If-None-Match`` (weak comparison), else on
+``If-Modified-Since`` (RFC 9110 §13.2.2 order). A client that accepts gzip
 and asks for ``campus.nt`` gets the precomputed ``campus.nt.gz`` with ``Content-Encoding: gzip``
 (its own ETag); ``campus.nt.gz`` asked by name is the gzip file itself (``application/gzip``).
 
@@ -31,7 +33,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from publisher.core import conneg
 from publisher.release import model as rm
 from publisher.release.model import FileEntry
-from publisher.server.errors import NotFound
+from publisher.server.errors import NotFound, PreconditionFailed
 from publisher.server.state import ServedRelease, served
 from publisher.sparql import QueryEngine
 
@@ -70,6 +72,32 @@ def _etags(header: str) -> set[str]:
     return {t.strip().removeprefix("W/") for t in header.split(",") if t.strip()}
 
 
+def _http_date(value: str) -> datetime | None:
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def check_preconditions(request: Request, etag: str, modified: datetime) -> None:
+    """RFC 9110 §13.1.1 and §13.1.4: 412 when ``If-Match`` names no current ETag (strong
+    comparison: a weak tag never matches), else when ``If-Unmodified-Since`` is before the
+    release's build time. An invalid date is ignored, as the RFC says."""
+    failed = PreconditionFailed(
+        "précondition non remplie / precondition failed: the file is not the one you have")
+    im = request.headers.get("if-match")
+    if im is not None:
+        tags = {t.strip() for t in im.split(",") if t.strip()}
+        if "*" not in tags and etag not in tags:
+            raise failed
+        return
+    ius = request.headers.get("if-unmodified-since")
+    since = _http_date(ius) if ius else None
+    if since is not None and modified.replace(microsecond=0) > since:
+        raise failed
+
+
 def not_modified(request: Request, etag: str, modified: datetime) -> bool:
     """RFC 9110 §13.1: ``If-None-Match`` wins; ``If-Modified-Since`` only without it."""
     inm = request.headers.get("if-none-match")
@@ -77,15 +105,8 @@ def not_modified(request: Request, etag: str, modified: datetime) -> bool:
         tags = _etags(inm)
         return "*" in tags or etag.removeprefix("W/") in tags
     ims = request.headers.get("if-modified-since")
-    if ims:
-        try:
-            since = parsedate_to_datetime(ims)
-        except (TypeError, ValueError):
-            return False
-        if since.tzinfo is None:
-            return False
-        return modified.replace(microsecond=0) <= since
-    return False
+    since = _http_date(ims) if ims else None
+    return since is not None and modified.replace(microsecond=0) <= since
 
 
 def accepts_gzip(request: Request) -> bool:
@@ -140,6 +161,7 @@ def serve_file(
         vary = "Accept-Encoding" if gz is not None else None
         headers = _validators(quoted_etag(entry.sha256), created, cache, vary)
         path, media = folder / entry.name, _content_type(entry)
+    check_preconditions(request, headers["ETag"], created)
     if not_modified(request, headers["ETag"], created):
         return Response(status_code=304, headers=headers)
     if path.is_symlink() or not path.is_file():
@@ -202,6 +224,7 @@ async def rdf_document(request: Request, name: str, fmt: str | None) -> Response
     suffix = "" if target == ox.RdfFormat.TURTLE else target.file_extension
     headers = _validators(quoted_etag(entry.sha256, suffix), rel.info.created, CURRENT_CACHE,
                           "Accept")
+    check_preconditions(request, headers["ETag"], rel.info.created)
     if not_modified(request, headers["ETag"], rel.info.created):
         return Response(status_code=304, headers=headers)
     body = await asyncio.to_thread(rel.converted, name, target)
@@ -224,4 +247,5 @@ async def void(request: Request, format: FormatParam = None) -> Response:
     return await rdf_document(request, rm.VOID_TTL, format)
 
 
-__all__ = ["ServedRelease", "accepts_gzip", "not_modified", "router", "serve_file"]
+__all__ = ["ServedRelease", "accepts_gzip", "check_preconditions", "not_modified", "router",
+           "serve_file"]

@@ -2,7 +2,8 @@
 
 - ``GET /{path}`` — the IRI ``{base_iri}{path}`` (``{base}organisation/x`` ↔ ``/organisation/x``;
   hash sub-resources come with their document); ``/ontology`` and ``/ontology/{term}`` — the
-  ontology (``https://w3id.org/cmq/ontology``) and its terms and concepts. HTML for browsers,
+  ontology (``https://w3id.org/cmq/ontology``, also at its version IRIs ``/ontology/{version}``)
+  and its terms and concepts. HTML for browsers,
   Turtle / JSON-LD / N-Triples / RDF-XML by content negotiation (``Accept`` or ``?format=``),
   with ``Link: <…?format=ttl>; rel="alternate"; type="text/turtle"`` … and ``Vary: Accept``;
   404 (with a helpful page) when the store has no triple about the IRI, 406 when no offered
@@ -241,8 +242,9 @@ async def resource(request: Request, path: str, format: FormatParam = None) -> R
         return RedirectResponse(root_of(request) + "ontology", status_code=301)
     linker = linker_for(request, rel)
     iri = linker.iri_for_path(local)
-    if local == "ontology":
-        return await ontology_page(request, rel, choice)
+    if local == "ontology" or (local.startswith("ontology/")
+                               and await describe.is_ontology_version(rel.engine, iri)):
+        return await ontology_page(request, rel, choice)  # the ontology's version IRIs too
     try:
         describe.sparql_iri(iri)
     except describe.InvalidIri:

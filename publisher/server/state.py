@@ -89,7 +89,9 @@ def ensure_release(
 
 def start_engine(settings: Settings, info: ReleaseInfo, folder: Path) -> QueryEngine:
     """A query engine over one release: campus.nt as default graph, the ontology, catalogue and
-    VoID as named graphs ``{base}graph/<name>``; queries see their union by default.
+    VoID as named graphs ``{base}graph/<name>``; a query that names no dataset sees their union,
+    one that does (FROM / FROM NAMED, or the protocol's parameters) sees exactly the graphs it
+    names. Relative IRIs in queries resolve against the endpoint's public URL.
 
     A national release (``cmq harvest``, docs/decisions/0014-harvest.md) has ``campus.nq``
     instead: each campus in its own named graph, plus its provenance in ``{base}graph/provenance``.
@@ -105,6 +107,7 @@ def start_engine(settings: Settings, info: ReleaseInfo, folder: Path) -> QueryEn
     return QueryEngine(
         files,
         union_default_graph=True,
+        base_iri=info.sparql_url,
         timeout_s=settings.query_timeout,
         max_rows=settings.max_rows,
         workers=settings.workers,

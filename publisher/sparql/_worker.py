@@ -64,8 +64,9 @@ class WorkRequest:
     max_rows: int
     default_graphs: tuple[str, ...] | None = None  # protocol dataset; None = not given
     named_graphs: tuple[str, ...] | None = None
-    union_default_graph: bool = False
+    union_default_graph: bool = False  # False: the query's FROM / FROM NAMED, if any, apply
     prefixes: dict[str, str] = field(default_factory=dict)
+    base_iri: str | None = None  # relative IRIs of the query resolve against it
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,11 +222,13 @@ def produce(store: Store, req: WorkRequest) -> WorkReply:
         if req.default_graphs is not None or req.named_graphs is not None:
             results = store.query(
                 req.query,
+                base_iri=req.base_iri,
                 default_graph=[NamedNode(u) for u in req.default_graphs or ()],
                 named_graphs=[NamedNode(u) for u in req.named_graphs or ()],
             )
         else:
-            results = store.query(req.query, use_default_graph_as_union=req.union_default_graph)
+            results = store.query(req.query, base_iri=req.base_iri,
+                                  use_default_graph_as_union=req.union_default_graph)
     except SyntaxError as exc:
         return WorkReply(error="syntax", message=str(exc))
     except Exception as exc:  # noqa: BLE001 (failing SERVICE, unbound variable…: all reported)

@@ -9,10 +9,17 @@ milliseconds instead of a reload. Decision records: docs/decisions/0003-query-ti
 (processes, time limit) and 0017-admission.md (lanes, waiting time, restart of a dead zygote).
 
 Pipeline of :meth:`QueryEngine.arun`: :func:`parse.analyse` (update / SERVICE refusal, nesting
-guard, form) → :func:`negotiate.choose_format` (406) → dataset parameters → wait for a light
-worker (503 Overloaded after ``queue_timeout_s``) → worker: pyoxigraph parse (400) + evaluation +
-row cap + serialisation → :class:`QueryResult`; after ``slow_after_s`` the query moves to the
-slow lane (or is stopped with 503 when it is full); QueryTimeout after ``timeout_s``.
+guard, form, FROM / FROM NAMED) → :func:`negotiate.choose_format` (406) → the dataset → wait for a
+light worker (503 Overloaded after ``queue_timeout_s``) → worker: pyoxigraph parse (400) +
+evaluation + row cap + serialisation → :class:`QueryResult`; after ``slow_after_s`` the query
+moves to the slow lane (or is stopped with 503 when it is full); QueryTimeout after ``timeout_s``.
+
+The dataset a query sees (SPARQL 1.1 Query §13, Protocol §2.1.4): the protocol's
+``default-graph-uri`` / ``named-graph-uri`` when given, else the query's FROM / FROM NAMED, each
+defining exactly the graphs seen (a named graph that is not stored is empty); only a query that
+names no dataset sees the endpoint's default one (with ``union_default_graph``: every graph
+merged). Relative IRIs resolve against ``base_iri`` (the endpoint's URL) unless the query has
+its own BASE.
 """
 
 from __future__ import annotations
@@ -111,6 +118,7 @@ class QueryEngine:
         files: Iterable[GraphFile | str | os.PathLike[str]],
         *,
         union_default_graph: bool = False,
+        base_iri: str | None = None,
         timeout_s: float = 10.0,
         max_rows: int = 10000,
         workers: int = 2,
@@ -128,6 +136,7 @@ class QueryEngine:
                              "timeout_s, queue_timeout_s and slow_after_s > 0")
         self.files = tuple(_as_graph_file(f) for f in files)
         self.union_default_graph = union_default_graph
+        self.base_iri = base_iri
         self.timeout_s = timeout_s
         self.max_rows = max_rows
         self.workers = workers
@@ -487,8 +496,10 @@ class QueryEngine:
             max_rows=self.max_rows,
             default_graphs=tuple(default_graph_uris) if has_dataset else None,
             named_graphs=tuple(named_graph_uris) if has_dataset else None,
-            union_default_graph=self.union_default_graph,
+            # a query naming its own dataset (FROM / FROM NAMED) sees exactly that dataset
+            union_default_graph=self.union_default_graph and not info.dataset,
             prefixes=dict(info.prefixes),
+            base_iri=self.base_iri,
         )
         return info.form, fmt, request
 

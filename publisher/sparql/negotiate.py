@@ -57,6 +57,10 @@ _SOLUTION_NAMES = {
 _GRAPH_NAMES = {
     "ttl": RdfFormat.TURTLE,
     "turtle": RdfFormat.TURTLE,
+    # N3 is a superset of Turtle: a Turtle answer is a valid N3 one (SPARQLWrapper's N3 format)
+    "n3": RdfFormat.TURTLE,
+    "text/n3": RdfFormat.TURTLE,
+    "text/rdf+n3": RdfFormat.TURTLE,
     "nt": RdfFormat.N_TRIPLES,
     "ntriples": RdfFormat.N_TRIPLES,
     "n-triples": RdfFormat.N_TRIPLES,
@@ -111,7 +115,18 @@ def format_from_name(name: str, form: QueryForm) -> ResultFormat:
 
 
 def choose_format(form: QueryForm, *, accept: str | None, format_name: str | None) -> ResultFormat:
-    """What the HTTP layer calls: the ``format`` parameter wins over the Accept header."""
+    """What the HTTP layer calls: the ``format`` parameter wins over the Accept header; a
+    ``format`` that does not fit the query form gives way to an ``Accept`` header that does
+    (clients such as SPARQLWrapper send both); without an ``Accept`` header it is a 406."""
     if format_name:
-        return format_from_name(format_name, form)
+        try:
+            return format_from_name(format_name, form)
+        except NotAcceptable:
+            if not accept:
+                raise
+            try:
+                return negotiate(accept, form)
+            except NotAcceptable:
+                pass
+            raise
     return negotiate(accept, form)

@@ -8,9 +8,11 @@ request: the query is classified by a small lexer that follows the SPARQL 1.1 te
 pyoxigraph parse happens in a worker process under the time limit (see ``execute``); its
 ``SyntaxError`` is turned into :class:`MalformedQuery` by :func:`malformed_from_syntax_error`.
 
-Classification answers three questions:
+Classification answers four questions:
 
 * the form (SELECT / ASK / CONSTRUCT / DESCRIBE), read after the prologue (BASE/PREFIX);
+* which dataset the query names (its FROM / FROM NAMED clauses, :class:`Clause`): a query that
+  names one sees exactly those graphs, not the endpoint's default dataset;
 * is it a SPARQL Update? (first keyword INSERT, DELETE, LOAD, …) → :class:`UpdateRefused`.
   This is only for a clear message: the engine never calls ``Store.update``, so an update can
   never run whatever this lexer thinks;
@@ -43,6 +45,7 @@ from publisher.sparql.errors import MalformedQuery, ServiceRefused, UpdateRefuse
 __all__ = [
     "MAX_NESTING",
     "MAX_OPERATORS",
+    "Clause",
     "QueryForm",
     "QueryInfo",
     "ServiceCall",
@@ -51,6 +54,7 @@ __all__ = [
     "check_services",
     "check_structure",
     "classify",
+    "dataset_clauses",
     "malformed_from_syntax_error",
     "tokenize",
 ]
@@ -173,11 +177,24 @@ class ServiceCall:
 
 
 @dataclass(frozen=True, slots=True)
+class Clause:
+    """A FROM / FROM NAMED clause: its IRI (None: not a constant) and where the IRI is."""
+
+    named: bool
+    iri: str | None
+    keyword: int  # offset of FROM
+    start: int  # offsets of the IRI
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
 class QueryInfo:
     form: QueryForm
     base_iri: str | None
     prefixes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     services: tuple[ServiceCall, ...] = ()
+    #: the query's FROM / FROM NAMED clauses; empty: the query names no dataset
+    dataset: tuple[Clause, ...] = ()
 
 
 def iri_value(token: Token) -> str:
@@ -257,7 +274,27 @@ def classify(query: str) -> QueryInfo:
     if form is None:
         raise _malformed(query, head, "Expected SELECT, CONSTRUCT, DESCRIBE or ASK")
     services = tuple(_find_services(query, tokens, i + 1, base, prefixes))
-    return QueryInfo(form, base, MappingProxyType(prefixes), services)
+    info = QueryInfo(form, base, MappingProxyType(prefixes), services)
+    return QueryInfo(form, base, info.prefixes, services, tuple(dataset_clauses(tokens, info)))
+
+
+def dataset_clauses(tokens: list[Token], info: QueryInfo) -> list[Clause]:
+    """The FROM / FROM NAMED clauses among ``tokens`` (a FROM keyword is never anything else:
+    variables, prefixed names, strings and IRIs are tokens of their own)."""
+    clauses: list[Clause] = []
+    for i, tok in enumerate(tokens):
+        if tok.kind != "word" or tok.upper != "FROM":
+            continue
+        j, named = i + 1, False
+        if j < len(tokens) and tokens[j].kind == "word" and tokens[j].upper == "NAMED":
+            j, named = j + 1, True
+        ref = tokens[j] if j < len(tokens) else None
+        if ref is None or ref.kind not in ("iri", "pname"):
+            continue  # not a dataset clause the engine could read: its own parser says so
+        iri = (resolve_iri(iri_value(ref), info.base_iri) if ref.kind == "iri"
+               else expand_pname(ref.text, info.prefixes))
+        clauses.append(Clause(named, iri, tok.offset, ref.offset, ref.offset + len(ref.text)))
+    return clauses
 
 
 def check_structure(query: str, tokens: list[Token]) -> None:

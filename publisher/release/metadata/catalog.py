@@ -303,6 +303,7 @@ class _Builder:
                 "Built by cmq from the campus's tables; details in PROV-O."))
             self.add(prov, RDFS.seeAlso, URIRef(info.download_url(PROVENANCE_TTL)))
             self.add(d, DCTERMS.provenance, prov)
+            self.add(self.version, DCTERMS.provenance, prov)  # in the document of its IRI
 
     def versions_(self) -> None:
         """Every known release as a version of the dataset, chained by ``dcat:previousVersion``."""

@@ -31,10 +31,11 @@ import tempfile
 import time
 import zlib
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, Self
+from typing import BinaryIO
 from urllib.parse import urljoin
 
 import httpx
@@ -244,7 +245,7 @@ def gunzip_file(src: Path, dst: Path, limit: int, url: str) -> int:
     return size
 
 
-class Fetcher:
+class Fetcher(AbstractContextManager["Fetcher"]):
     """Downloads into an :class:`HttpCache`; counts requests and 304 answers."""
 
     def __init__(self, cache: HttpCache, limits: Limits | None = None,
@@ -264,9 +265,6 @@ class Fetcher:
 
     def close(self) -> None:
         self.client.close()
-
-    def __enter__(self) -> Self:
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()

@@ -17,7 +17,8 @@ import html
 import os
 import re
 from collections.abc import Mapping, Sequence
-from typing import Literal, Self
+from contextlib import AbstractContextManager
+from typing import Literal
 
 import httpx
 import pyoxigraph as ox
@@ -80,7 +81,7 @@ def transport_error(exc: httpx.TransportError, what: str, url: str,
                       f"{url} failed ({reason})")
 
 
-class RemoteStore:
+class RemoteStore(AbstractContextManager["RemoteStore"]):
     """The endpoints of one store and an HTTP client for them (thread-safe; close it)."""
 
     def __init__(self, ends: Endpoints, credentials: Credentials | None = None, *,
@@ -208,9 +209,6 @@ class RemoteStore:
 
     def close(self) -> None:
         self.client.close()
-
-    def __enter__(self) -> Self:
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()

@@ -10,11 +10,13 @@ SPARQL property path from the record. :func:`write_index` loads the release's ``
 - ``records(id, kind, path, title, lat, lon)`` — one row per record (``path`` is the record's
   IRI relative to the base IRI, the page's local path);
 - one table per kind, named like the kind, with one TEXT column per :class:`Column` (the labels
-  of its values joined by ``" ; "``, for sorting and the CSV) and ``_cells`` (JSON: per column
-  the list of ``[label, code, path-or-null]``, for the HTML table);
-- ``facets(kind, col, code, label, record)`` — one row per record and distinct value of a facet
-  column; a count is ``COUNT(*)`` of the rows of one ``code`` among the selected records, so it
-  is the number of distinct records that have the value, as SPARQL's ``COUNT(DISTINCT ?s)``;
+  of its values joined by ``" ; "``, for sorting and the CSV), and ``cells(id, json)`` (per
+  column the list of ``[label, code, path-or-null]``, for the HTML table) apart, so that sorting
+  reads narrow rows;
+- ``facet_values(id, kind, col, code, label, n)`` — each distinct value of a facet column, with
+  ``n`` its count over the whole kind; ``facets(value, record)`` — one row per record and
+  distinct value (integers only); a count is ``COUNT(*)`` of one value's rows among the selected
+  records: the number of distinct records that have it, as SPARQL's ``COUNT(DISTINCT ?s)``;
 - ``search`` — FTS5 (``unicode61 remove_diacritics 2``: case- and accent-insensitive) over the
   titles, national identifiers and communes, ``rowid`` = ``records.id``;
 - ``meta(key, value)`` — release id, base IRI, build seconds.
@@ -222,6 +224,12 @@ def code_of(term: ox.NamedNode | ox.Literal | ox.BlankNode, notation: str | None
     return term.value
 
 
+def _select(store: ox.Store, query: str) -> ox.QuerySolutions:
+    found = store.query(query)
+    assert isinstance(found, ox.QuerySolutions)
+    return found
+
+
 def _text(term: object) -> str | None:
     return term.value if isinstance(term, (ox.Literal, ox.NamedNode)) else None
 
@@ -230,7 +238,7 @@ def column_values(store: ox.Store, kind: Kind, path: str,
                   base: str) -> dict[str, list[Value]]:
     """Record IRI → its distinct values at ``path`` (first label wins), in a stable order."""
     out: dict[str, dict[str, Value]] = defaultdict(dict)
-    for sol in store.query(value_query(kind, path)):
+    for sol in _select(store, value_query(kind, path)):
         s, v = sol["s"], sol["v"]
         if not isinstance(s, ox.NamedNode) or v is None:
             continue
@@ -259,25 +267,30 @@ def _schema(db: sqlite3.Connection) -> None:
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE records(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, path TEXT NOT NULL,
                      title TEXT NOT NULL, lat REAL, lon REAL);
-CREATE TABLE facets(kind TEXT NOT NULL, col TEXT NOT NULL, code TEXT NOT NULL,
-                    label TEXT NOT NULL, record INTEGER NOT NULL);
+CREATE TABLE facet_values(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, col TEXT NOT NULL,
+                          code TEXT NOT NULL, label TEXT NOT NULL, n INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE facets(value INTEGER NOT NULL, record INTEGER NOT NULL,
+                    PRIMARY KEY (value, record)) WITHOUT ROWID;
+CREATE TABLE cells(id INTEGER PRIMARY KEY, json TEXT NOT NULL);
 CREATE VIRTUAL TABLE search USING fts5(title, ids, place, tokenize = "unicode61 remove_diacritics 2");
 """)
     for kind in KINDS:
         cols = ", ".join(f'"{c.name}" TEXT' for c in kind.columns)
-        db.execute(f'CREATE TABLE "{kind.name}"(id INTEGER PRIMARY KEY, {cols}, _cells TEXT)')
+        db.execute(f'CREATE TABLE "{kind.name}"(id INTEGER PRIMARY KEY, {cols})')
 
 
 def _indexes(db: sqlite3.Connection) -> None:
     db.executescript("""
-CREATE INDEX facets_value ON facets(kind, col, code, record);
-CREATE INDEX facets_record ON facets(record, col, code, label);
+CREATE INDEX facets_record ON facets(record, value);
+CREATE UNIQUE INDEX facet_values_code ON facet_values(kind, col, code);
 CREATE INDEX records_kind ON records(kind, id);
 CREATE UNIQUE INDEX records_path ON records(path);
 """)
     for kind in KINDS:
         for c in kind.columns:
             db.execute(f'CREATE INDEX "{kind.name}_{c.name}" ON "{kind.name}"("{c.name}", id)')
+    db.execute("UPDATE facet_values SET n = (SELECT COUNT(*) FROM facets f "
+               "WHERE f.value = facet_values.id)")
     db.execute("INSERT INTO search(search) VALUES ('optimize')")
 
 
@@ -294,7 +307,7 @@ def _search_text(kind: Kind, values: dict[str, list[Value]]) -> tuple[str, str, 
 def _kind_rows(store: ox.Store, kind: Kind, base: str) -> Iterator[tuple[str, dict[str, list[Value]]]]:
     per_column = {c.name: column_values(store, kind, c.path, base) for c in kind.columns}
     positions = column_values(store, kind, kind.position, base) if kind.position else {}
-    for sol in store.query(records_query(kind)):
+    for sol in _select(store, records_query(kind)):
         iri = sol["s"]
         if not isinstance(iri, ox.NamedNode) or local_path(iri.value, base) is None:
             continue
@@ -303,8 +316,24 @@ def _kind_rows(store: ox.Store, kind: Kind, base: str) -> Iterator[tuple[str, di
         yield iri.value, values
 
 
+class FacetIds:
+    """Ids of the facet values, given as they are first met."""
+
+    def __init__(self) -> None:
+        self.ids: dict[tuple[str, str, str], int] = {}
+
+    def of(self, db: sqlite3.Connection, kind: str, col: str, value: Value) -> int:
+        key = (kind, col, value.code)
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = len(self.ids) + 1
+            db.execute("INSERT INTO facet_values(id, kind, col, code, label) VALUES (?, ?, ?, ?, ?)",
+                       (found, kind, col, value.code, value.label))
+        return found
+
+
 def _write_kind(db: sqlite3.Connection, store: ox.Store, kind: Kind, base: str,
-                next_id: int) -> int:
+                next_id: int, ids: FacetIds) -> int:
     rows = sorted(_kind_rows(store, kind, base))
     for iri, values in rows:
         rid = next_id
@@ -317,11 +346,11 @@ def _write_kind(db: sqlite3.Connection, store: ox.Store, kind: Kind, base: str,
                    (rid, kind.name, path, title, lat, lon))
         texts = [JOIN.join(v.label for v in values[c.name]) or None for c in kind.columns]
         cells = [[[v.label, v.code, v.path] for v in values[c.name]] for c in kind.columns]
-        marks = ", ".join("?" for _ in range(len(kind.columns) + 2))
-        db.execute(f'INSERT INTO "{kind.name}" VALUES ({marks})',
-                   (rid, *texts, json.dumps(cells, ensure_ascii=False)))
-        db.executemany("INSERT INTO facets VALUES (?, ?, ?, ?, ?)",
-                       ((kind.name, c.name, v.code, v.label, rid)
+        marks = ", ".join("?" for _ in range(len(kind.columns) + 1))
+        db.execute(f'INSERT INTO "{kind.name}" VALUES ({marks})', (rid, *texts))
+        db.execute("INSERT INTO cells VALUES (?, ?)", (rid, json.dumps(cells, ensure_ascii=False)))
+        db.executemany("INSERT INTO facets VALUES (?, ?)",
+                       ((ids.of(db, kind.name, c.name, v), rid)
                         for c in kind.facets for v in values[c.name]))
         db.execute("INSERT INTO search(rowid, title, ids, place) VALUES (?, ?, ?, ?)",
                    (rid, *_search_text(kind, values)))
@@ -350,9 +379,9 @@ def write_index(folder: Path, base_iri: str, release_id: str,
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
         _schema(db)
-        next_id = 1
+        next_id, ids = 1, FacetIds()
         for kind in KINDS:
-            next_id = _write_kind(db, store, kind, base_iri, next_id)
+            next_id = _write_kind(db, store, kind, base_iri, next_id, ids)
         _indexes(db)
         seconds = time.monotonic() - clock
         db.executemany("INSERT INTO meta VALUES (?, ?)", [

@@ -18,6 +18,7 @@ The catch-all route is the router's last: the app includes this router after the
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from pathlib import Path
@@ -36,6 +37,7 @@ from publisher.project.queries import QUERIES_DIR, load_queries
 from publisher.release.metadata.catalog import LICENCE
 from publisher.release.model import DATA_JSONLD, DATA_NT, DATA_TTL
 from publisher.server import describe, representations
+from publisher.server.browse_query import BrowseIndex, Hit, IndexMissing
 from publisher.server.errors import NotFound, error_response
 from publisher.server.files import CURRENT_CACHE, not_modified
 from publisher.server.jsonld_schema import dataset, schema_org, script_json, web_page
@@ -182,6 +184,14 @@ async def landing(request: Request, format: FormatParam = None) -> Response:
 # ------------------------------------------------------------------ resources
 
 
+def nearest_records(rel: ServedRelease, local: str) -> list[Hit]:
+    """Records whose words are nearest to an unknown path (none without a browse index)."""
+    try:
+        return BrowseIndex(rel.path).nearest(local)
+    except IndexMissing:
+        return []
+
+
 async def not_found(request: Request, rel: ServedRelease, iri: str,
                     choice: representations.Choice) -> Response:
     message = f"ressource inconnue / unknown resource: {iri}"
@@ -201,10 +211,11 @@ async def not_found(request: Request, rel: ServedRelease, iri: str,
             subjects = {s for s in g.subjects() if isinstance(s, URIRef)}
             suggestions = sorted((r.term(s) for s in subjects), key=lambda t: t.text.casefold())
             break
+    nearest = await asyncio.to_thread(nearest_records, rel, local_path(request))
     return render_page("notfound.html", request, rel, status=404,
                        headers={"Vary": "Accept", "Cache-Control": "no-cache"},
                        iri=iri, base_iri=base, ontology_ns=CMQ_NS,
-                       suggestions=suggestions[:MAX_SUGGESTIONS])
+                       suggestions=suggestions[:MAX_SUGGESTIONS], nearest=nearest)
 
 
 async def ontology_page(request: Request, rel: ServedRelease, choice: representations.Choice) -> Response:

@@ -1,8 +1,7 @@
 """``GET /recherche?q=`` — search over every record of the served release (titles, names,
 communes, UAI, SIRET, RNCP, CFD, ROME): case- and accent-insensitive, every word a prefix,
 ranked by bm25 (:meth:`publisher.server.browse_query.BrowseIndex.search`). ``format=json`` gives
-the hits as JSON; ``type`` restricts them to one kind of record. Also the suggestions of the
-404 page (:func:`suggestions`).
+the hits as JSON; ``type`` restricts them to one kind of record. (The 404 page's nearest records: :func:`publisher.server.pages.nearest_records`.)
 """
 
 from __future__ import annotations
@@ -13,21 +12,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from publisher.release.browse_index import KINDS, KINDS_BY_NAME
-from publisher.server.browse_query import BrowseIndex, Hit, IndexMissing
+from publisher.server.browse_query import BrowseIndex
 from publisher.server.pages import render_page, root_of
-from publisher.server.state import ServedRelease, served
+from publisher.server.state import served
 
 router = APIRouter(tags=["recherche / search"])
 
 MAX_HITS = 100
-
-
-def suggestions(rel: ServedRelease, local: str, limit: int = 10) -> list[Hit]:
-    """Records whose words are nearest to an unknown path (none when there is no index)."""
-    try:
-        return BrowseIndex(rel.path).nearest(local, limit)
-    except IndexMissing:
-        return []
 
 
 @router.get("/recherche", summary="Recherche / search")

@@ -28,6 +28,7 @@ from publisher.release.browse_index import KINDS, Kind
 from publisher.server.browse_query import BrowseIndex, ListQuery, Row, filters_of
 from publisher.server.errors import NotFound
 from publisher.server.files import CURRENT_CACHE
+from publisher.server.maps import map_context
 from publisher.server.pages import render_page, root_of
 from publisher.server.state import ServedRelease, served
 
@@ -36,7 +37,6 @@ router = APIRouter(tags=["listes / lists"])
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 FORMATS = ("html", "csv", "json")
-MAP_COLOURS = {"etablissements": "#000091", "partenaires": "#b34000"}
 
 
 def index_of(rel: ServedRelease) -> BrowseIndex:
@@ -183,7 +183,7 @@ def show_list(kind: Kind, request: Request, fmt: str | None = None) -> Response:
         shown=shown, sorts=sorts, pages=page_links(query, found.total, base),
         csv_url=url_with(f"{root}{kind.name}.csv", view_params(query)),
         json_url=url_with(f"{root}{kind.name}.json", view_params(query)),
-        base=base, points=points, colours=MAP_COLOURS,
+        base=base, map=map_context(request, points) if points else None,
         chips=chips,
     )
 

@@ -34,6 +34,7 @@ from publisher.html.environment import STATIC_DIR, environment
 from publisher.html.render import Linker, Renderer, Term, label_of, render_resource
 from publisher.ontology.docs import SERVER_LAYOUT, render_html
 from publisher.project.queries import QUERIES_DIR, load_queries
+from publisher.release.browse_index import KINDS, Kind
 from publisher.release.metadata.catalog import LICENCE
 from publisher.release.model import DATA_JSONLD, DATA_NT, DATA_TTL
 from publisher.server import describe, representations
@@ -42,6 +43,7 @@ from publisher.server.errors import NotFound, error_response
 from publisher.server.files import CURRENT_CACHE, not_modified
 from publisher.server.jsonld_schema import dataset, schema_org, script_json, web_page
 from publisher.server.landing import landing_view
+from publisher.server.maps import Point, map_context
 from publisher.server.ontology_doc import ontology_view
 from publisher.server.state import ServedRelease, graph_iri, served, server_state
 
@@ -177,8 +179,20 @@ async def landing(request: Request, format: FormatParam = None) -> Response:
                  if f.name in (DATA_NT, DATA_TTL, DATA_JSONLD)]
     data = dataset(view.title, info.config.description or view.title, info.config.public_url,
                    info.dataset_iri, downloads, str(LICENCE), info.config.keywords)
+    browse, points = await asyncio.to_thread(browse_summary, rel)
     return render_page("landing.html", request, rel, headers={"Vary": "Accept"},
-                       landing=view, jsonld=Markup(script_json(data)))
+                       landing=view, jsonld=Markup(script_json(data)), browse=browse,
+                       map=map_context(request, points) if points else None)
+
+
+def browse_summary(rel: ServedRelease) -> tuple[list[tuple[Kind, int]], list[Point]]:
+    """Each kind of record with its count, and the positioned members (none without index)."""
+    try:
+        index = BrowseIndex(rel.path)
+        totals = index.kind_totals()
+        return [(k, totals.get(k.name, 0)) for k in KINDS], index.members()
+    except IndexMissing:
+        return [], []
 
 
 # ------------------------------------------------------------------ resources

@@ -134,3 +134,15 @@ def test_index_file_is_read_only_and_described(live_server: LiveServer) -> None:
         assert meta["release_id"] == live_server.release.release_id
         with pytest.raises(Exception, match="readonly|read-only"):
             db.execute("DELETE FROM records")
+
+
+def test_charts_page_bars_with_their_data(live_server: LiveServer) -> None:
+    r = httpx.get(f"{live_server.url}graphiques", timeout=30)
+    assert r.status_code == 200
+    section = r.text.split('id="formations-voie"', 1)[1].split("</section>", 1)[0]
+    rows = sparql_rows(live_server, f"""SELECT ?code (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+      ?s a schema:EducationalOccupationalProgram ; {ROUTE} ?code }} GROUP BY ?code""")
+    assert section.count("<rect ") == len(rows) > 0
+    for row in rows:  # the data table beside the chart holds the same counts
+        assert re.search(rf'voie={row["code"]}">[^<]+</a></td><td class="num">{row["n"]}<',
+                         section), row

@@ -17,7 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from publisher import __version__
 from publisher.project.folder import Project
 from publisher.project.settings import Settings
-from publisher.server import endpoint, errors, files, lists, maps, pages, search
+from publisher.server import charts, endpoint, errors, files, lists, maps, pages, search
 from publisher.server.state import ServerState
 
 #: Response headers a cross-origin script may read (the rest are CORS-safelisted).
@@ -77,6 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(files.router)
     app.include_router(lists.router)
     app.include_router(maps.router)
+    app.include_router(charts.router)
     app.include_router(search.router)
     app.include_router(pages.router)  # last: its catch-all route answers resource IRIs
     return app

@@ -146,3 +146,9 @@ def test_charts_page_bars_with_their_data(live_server: LiveServer) -> None:
     for row in rows:  # the data table beside the chart holds the same counts
         assert re.search(rf'voie={row["code"]}">[^<]+</a></td><td class="num">{row["n"]}<',
                          section), row
+
+
+def test_record_page_labels_reused_properties_in_french(live_server: LiveServer) -> None:
+    r = httpx.get(f"{live_server.url}formation/cap-plasturgie-lp-laon", timeout=30)
+    assert r.status_code == 200
+    assert ">dispensée par</a>" in r.text and ">durée</a>" in r.text

@@ -235,6 +235,13 @@ class BrowseIndex:
                                "('etablissements', 'partenaires') AND lat IS NOT NULL ORDER BY id")
             return [(k, p, t, float(a), float(o)) for k, p, t, a, o in found]
 
+    def position(self, path: str) -> list[tuple[str, str, str, float, float]]:
+        """The record at ``path`` as a map point, if it has a position."""
+        with closing(self.connect()) as db:
+            found = db.execute("SELECT kind, path, title, lat, lon FROM records WHERE path = ? "
+                               "AND lat IS NOT NULL", (path,))
+            return [(k, p, t, float(a), float(o)) for k, p, t, a, o in found]
+
     def counts(self, kind: str, col: str) -> list[tuple[str, str, int]]:
         """(code, label, records) of one facet column over the whole kind, by code."""
         with closing(self.connect()) as db:

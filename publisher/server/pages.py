@@ -288,5 +288,15 @@ async def resource(request: Request, path: str, format: FormatParam = None) -> R
     if "name" not in jsonld:
         lab = label_of(graph, URIRef(iri))
         jsonld["name"] = str(lab) if lab is not None else view.title
+    points = await asyncio.to_thread(record_points, rel, local)
     return render_page("resource.html", request, rel, headers=headers, view=view,
-                       jsonld=Markup(script_json(jsonld)), alternates=_alternates(request))
+                       jsonld=Markup(script_json(jsonld)), alternates=_alternates(request),
+                       map=map_context(request, points) if points else None, small=True)
+
+
+def record_points(rel: ServedRelease, local: str) -> list[Point]:
+    """The record's own position, for the small map of its page (none without index)."""
+    try:
+        return BrowseIndex(rel.path).position(local)
+    except IndexMissing:
+        return []

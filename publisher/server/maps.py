@@ -57,12 +57,19 @@ def _asset(folder: Path | None, name: str) -> Path:
     raise NotFound(f"fichier inconnu / no such file: {name}")
 
 
-@router.get("/assets/{package}/{name:path}")
-async def map_asset(request: Request, package: str, name: str) -> FileResponse:
-    if package not in PACKAGES:
-        raise NotFound(f"fichier inconnu / no such file: {package}/{name}")
+def map_asset(request: Request, package: str, name: str) -> FileResponse:
     folder = asset_folder(server_state(request).settings, package)
     return FileResponse(_asset(folder, name), headers={"Cache-Control": ASSET_CACHE})
+
+
+@router.get("/assets/leaflet/{name:path}")
+async def leaflet_asset(request: Request, name: str) -> FileResponse:
+    return map_asset(request, "leaflet", name)
+
+
+@router.get("/assets/leaflet.markercluster/{name:path}")
+async def markercluster_asset(request: Request, name: str) -> FileResponse:
+    return map_asset(request, "leaflet.markercluster", name)
 
 
 def map_context(request: Request, points: list[Point]) -> dict[str, Any]:

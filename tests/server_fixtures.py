@@ -53,6 +53,7 @@ LIVE_SETTINGS: dict[str, str] = {
     "reload_interval": "0.5",
     "workers": "2",
     "max_body_bytes": "65536",
+    "map_tiles": "",  # maps show their markers only: the browser tests stay on loopback
 }
 STARTUP_DEADLINE_S = 90.0
 #: ``cmq`` as its console script runs it (``python -m publisher.cli.main`` would load cli.py twice).

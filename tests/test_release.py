@@ -24,6 +24,7 @@ from publisher import __version__
 from publisher.core.errors import ReleaseError
 from publisher.core.namespaces import DCAT, PROV, SPDX
 from publisher.project.folder import Project
+from publisher.release.browse_index import INDEX_FILE
 from publisher.release.build import BuildResult, build_release, sources_digest
 from publisher.release.cache import CACHE_DIR, inputs_of
 from publisher.release.folder import TMP_PREFIX, build_lock, clean_stale, current_release
@@ -115,7 +116,8 @@ def second(first: Built) -> Built:
 
 def test_first_release_layout(first: Built) -> None:
     releases, info = first.project.releases_dir, first.info
-    assert {p.name for p in first.folder.iterdir()} == ALL_FILES
+    # browse.sqlite: the site's browse index, outside the manifest (decision 0019)
+    assert {p.name for p in first.folder.iterdir()} == ALL_FILES | {INDEX_FILE}
     assert (releases / CURRENT_LINK).is_symlink()
     assert current_release(releases) == first.folder
     assert not list(releases.glob(f"{TMP_PREFIX}*"))

@@ -127,9 +127,11 @@ def test_establishment_page(full: Graph, linker: Linker, config: CampusConfig) -
     assert view.main.lang == "fr"
     assert "schema:EducationalOrganization" in {t.text for t in view.main.types}
     rows = {r.predicate.iri: r for r in view.main.rows}
-    # the ontology's French label names the property; reused terms keep their compact name
+    # the ontology's French label names the property; reused terms get theirs from
+    # publisher/html/property_labels.py, the compact name stays beside it
     assert rows[str(CMQ.territory)].predicate.text == "territoire"
-    assert rows[str(LOCN.address)].predicate.text == "locn:address"
+    assert rows[str(LOCN.address)].predicate.text == "adresse"
+    assert rows[str(LOCN.address)].predicate.compact == "locn:address"
     territory = rows[str(CMQ.territory)].values[0]
     assert (territory.text, territory.href, territory.local) == (
         "Saint-Quentinois", "/territoire/saint-quentinois", True)

@@ -21,6 +21,7 @@ from rdflib.namespace import DCTERMS, FOAF, SKOS
 from rdflib.term import Node
 
 from publisher.core.namespaces import CMQ, CMQ_NS, ONTOLOGY_IRI, PREFIXES, SCHEMA, VCARD
+from publisher.html.property_labels import property_label
 
 LABELS: tuple[URIRef, ...] = (SKOS.prefLabel, RDFS.label, SCHEMA.name, DCTERMS.title)
 EXTRA_LABELS: tuple[URIRef, ...] = (FOAF.name, VCARD.fn)
@@ -207,9 +208,10 @@ class Renderer:
         iri = str(node)
         href = self.linker.href(iri, self.page)
         local = href is not None and not href.lower().startswith(_LINKED_SCHEMES)
-        text = str(lab) if lab is not None else self.fallback(iri)
-        return Term(text, iri=iri, href=href, lang=(lab.language if lab is not None else None),
-                    compact=compact(iri), local=local)
+        known = property_label(iri) if lab is None else None  # reused properties, in French
+        text = str(lab) if lab is not None else known or self.fallback(iri)
+        lang = lab.language if lab is not None else ("fr" if known else None)
+        return Term(text, iri=iri, href=href, lang=lang, compact=compact(iri), local=local)
 
     def rows(self, triples: Iterable[tuple[Node, Node]], skip_types: bool) -> tuple[PropertyRow, ...]:
         grouped: dict[Node, list[Node]] = {}

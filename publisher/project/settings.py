@@ -114,6 +114,12 @@ class Settings:
         "Dossier des fichiers de YASGUI ; vide : node_modules/@zazuko/yasgui/build du projet, "
         "ceux du paquet installé ou du dépôt / YASGUI build folder; empty: that of the "
         "project, the installed package's or the repository's."))
+    map_tiles: str = field(default="https://tile.openstreetmap.org/{z}/{x}/{y}.png", metadata=_help(
+        "Modèle d'URL du serveur de tuiles des cartes (chargées par le navigateur) ; vide : "
+        "pas de fond de carte, les marqueurs seuls / map tile server URL template (loaded by "
+        "the browser); empty: no background, markers only."))
+    map_attribution: str = field(default="© OpenStreetMap contributors", metadata=_help(
+        "Attribution affichée sous les cartes / attribution shown on the maps."))
     log_level: str = field(default="info", metadata=_help(
         "Niveau de journalisation d'uvicorn / uvicorn log level."))
     store: str = field(default="", metadata=_help(

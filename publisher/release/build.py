@@ -41,6 +41,7 @@ from publisher.convert.mapping import load_mapping
 from publisher.core.errors import ReleaseError
 from publisher.core.files import sha256_file, write_bytes
 from publisher.project.folder import Project
+from publisher.release.browse_index import write_index
 from publisher.release.cache import CACHE_DIR, BuildCache
 from publisher.release.data import (
     canonical_turtle,
@@ -273,5 +274,7 @@ class _CampusWriter:
         write_turtle_canonical(build_catalog(info, kept, extent_of(lines)), tmp / CATALOG_TTL)
         info = dataclasses.replace(info, files=entries(tmp, written.sizes))
         write_manifest(tmp, info)
+        say("index de navigation / browse index")  # not in the manifest: decision 0019
+        write_index(tmp, config.base_iri, info.release_id)
         self.dumps = written.index
         return info

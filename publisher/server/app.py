@@ -17,7 +17,19 @@ from starlette.middleware.cors import CORSMiddleware
 from publisher import __version__
 from publisher.project.folder import Project
 from publisher.project.settings import Settings
-from publisher.server import endpoint, errors, files, graphs, methods, pages, rebuild
+from publisher.server import (
+    charts,
+    endpoint,
+    errors,
+    files,
+    graphs,
+    lists,
+    maps,
+    methods,
+    pages,
+    rebuild,
+    search,
+)
 from publisher.server.state import ServerState
 
 #: Response headers a cross-origin script may read (the rest are CORS-safelisted).
@@ -76,7 +88,8 @@ def create_app(settings: Settings) -> FastAPI:
             allow_credentials=False,
             max_age=600,
         )
-    for module in (endpoint, files, rebuild, graphs, pages):  # pages last: its catch-all route
+    routers = (endpoint, files, rebuild, graphs, lists, maps, charts, search, pages)
+    for module in routers:  # pages last: its catch-all route answers resource IRIs
         methods.allow_head(module.router)  # HEAD wherever GET is
         app.include_router(module.router)
     return app

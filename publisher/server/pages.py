@@ -19,6 +19,7 @@ The catch-all route is the router's last: the app includes this router after the
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from pathlib import Path
@@ -34,13 +35,16 @@ from publisher.html.environment import STATIC_DIR, environment
 from publisher.html.render import Linker, Renderer, Term, label_of, render_resource
 from publisher.ontology.docs import SERVER_LAYOUT, render_html
 from publisher.project.queries import QUERIES_DIR, load_queries
+from publisher.release.browse_index import KINDS, Kind
 from publisher.release.metadata.catalog import LICENCE
 from publisher.release.model import DATA_JSONLD, DATA_NT, DATA_TTL
 from publisher.server import describe, representations
+from publisher.server.browse_query import BrowseIndex, Hit, IndexMissing
 from publisher.server.errors import NotFound, error_response
 from publisher.server.files import CURRENT_CACHE, not_modified
 from publisher.server.jsonld_schema import dataset, schema_org, script_json, web_page
 from publisher.server.landing import landing_view
+from publisher.server.maps import Point, map_context
 from publisher.server.ontology_doc import ontology_view
 from publisher.server.rebuild import failure_link
 from publisher.server.state import ServedRelease, graph_iri, served, server_state
@@ -178,11 +182,31 @@ async def landing(request: Request, format: FormatParam = None) -> Response:
                  if f.name in (DATA_NT, DATA_TTL, DATA_JSONLD)]
     data = dataset(view.title, info.config.description or view.title, info.config.public_url,
                    info.dataset_iri, downloads, str(LICENCE), info.config.keywords)
+    browse, points = await asyncio.to_thread(browse_summary, rel)
     return render_page("landing.html", request, rel, headers={"Vary": "Accept"},
-                       landing=view, jsonld=Markup(script_json(data)))
+                       landing=view, jsonld=Markup(script_json(data)), browse=browse,
+                       map=map_context(request, points) if points else None)
+
+
+def browse_summary(rel: ServedRelease) -> tuple[list[tuple[Kind, int]], list[Point]]:
+    """Each kind of record with its count, and the positioned members (none without index)."""
+    try:
+        index = BrowseIndex(rel.path)
+        totals = index.kind_totals()
+        return [(k, totals.get(k.name, 0)) for k in KINDS], index.members()
+    except IndexMissing:
+        return [], []
 
 
 # ------------------------------------------------------------------ resources
+
+
+def nearest_records(rel: ServedRelease, local: str) -> list[Hit]:
+    """Records whose words are nearest to an unknown path (none without a browse index)."""
+    try:
+        return BrowseIndex(rel.path).nearest(local)
+    except IndexMissing:
+        return []
 
 
 async def not_found(request: Request, rel: ServedRelease, iri: str,
@@ -204,10 +228,11 @@ async def not_found(request: Request, rel: ServedRelease, iri: str,
             subjects = {s for s in g.subjects() if isinstance(s, URIRef)}
             suggestions = sorted((r.term(s) for s in subjects), key=lambda t: t.text.casefold())
             break
+    nearest = await asyncio.to_thread(nearest_records, rel, local_path(request))
     return render_page("notfound.html", request, rel, status=404,
                        headers={"Vary": "Accept", "Cache-Control": "no-cache"},
                        iri=iri, base_iri=base, ontology_ns=CMQ_NS,
-                       suggestions=suggestions[:MAX_SUGGESTIONS])
+                       suggestions=suggestions[:MAX_SUGGESTIONS], nearest=nearest)
 
 
 async def ontology_page(request: Request, rel: ServedRelease, choice: representations.Choice) -> Response:
@@ -267,5 +292,15 @@ async def resource(request: Request, path: str, format: FormatParam = None) -> R
     if "name" not in jsonld:
         lab = label_of(graph, URIRef(iri))
         jsonld["name"] = str(lab) if lab is not None else view.title
+    points = await asyncio.to_thread(record_points, rel, local)
     return render_page("resource.html", request, rel, headers=headers, view=view,
-                       jsonld=Markup(script_json(jsonld)), alternates=_alternates(request))
+                       jsonld=Markup(script_json(jsonld)), alternates=_alternates(request),
+                       map=map_context(request, points) if points else None, small=True)
+
+
+def record_points(rel: ServedRelease, local: str) -> list[Point]:
+    """The record's own position, for the small map of its page (none without index)."""
+    try:
+        return BrowseIndex(rel.path).position(local)
+    except IndexMissing:
+        return []

@@ -1,0 +1,220 @@
+"""Lists of records with facets (Datasette-style), at French paths: ``/formations/``,
+``/etablissements/``, ``/partenaires/``, ``/partenariats/``, ``/adhesions/``,
+``/certifications/``, ``/chiffres/``, ``/sources/`` (one per kind of
+:data:`publisher.release.browse_index.KINDS`).
+
+Query parameters: facet filters named like the columns (``?niveau=5&voie=apprentissage``,
+repeated for OR), ``q`` (words, prefix match, within the list), ``tri`` (a column; ``-col``
+descending), ``page`` and ``par_page`` (≤ :data:`MAX_PAGE_SIZE`), ``format`` (``html``, ``csv``,
+``json``). ``/formations.csv`` and ``/formations.json`` are the same view as files. Downloads have
+**no row cap**: every selected record, streamed. Answers come from the release's browse index
+(:mod:`publisher.server.browse_query`); the cache validators are the release's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+
+from publisher.core.spreadsheet import neutralise_row
+from publisher.release.browse_index import KINDS, Kind
+from publisher.server.browse_query import BrowseIndex, ListQuery, Row, filters_of
+from publisher.server.errors import NotFound
+from publisher.server.files import CURRENT_CACHE
+from publisher.server.maps import map_context
+from publisher.server.pages import render_page, root_of
+from publisher.server.state import ServedRelease, served
+
+router = APIRouter(tags=["listes / lists"])
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+FORMATS = ("html", "csv", "json")
+
+
+def index_of(rel: ServedRelease) -> BrowseIndex:
+    return BrowseIndex(rel.path)
+
+
+def _int(text: str | None, default: int, low: int, high: int) -> int:
+    try:
+        return max(low, min(high, int(text or default)))
+    except ValueError:
+        return default
+
+
+def list_query(kind: Kind, request: Request) -> ListQuery:
+    params = {k: request.query_params.getlist(k) for k in request.query_params}
+    sort = request.query_params.get("tri", "")
+    desc = sort.startswith("-")
+    return ListQuery(kind, filters_of(kind, params), request.query_params.get("q", "").strip(),
+                     sort.removeprefix("-"), desc,
+                     _int(request.query_params.get("page"), 1, 1, 10**9),
+                     _int(request.query_params.get("par_page"), DEFAULT_PAGE_SIZE, 1,
+                          MAX_PAGE_SIZE))
+
+
+def view_params(query: ListQuery, **changes: Any) -> list[tuple[str, str]]:
+    """The query parameters of the view, with ``changes`` (``None`` removes one)."""
+    values: dict[str, Any] = {"q": query.text or None,
+                              "tri": (("-" if query.desc else "") + query.sort) or None,
+                              "par_page": query.size if query.size != DEFAULT_PAGE_SIZE else None}
+    values.update(changes)
+    out = [(k, str(v)) for k, v in values.items() if v is not None and k != "page"]
+    filters = dict(query.filters)
+    for name, codes in filters.items():
+        out += [(name, c) for c in codes]
+    page = values.get("page")
+    if page is not None and page != 1:
+        out.append(("page", str(page)))
+    return out
+
+
+def url_with(base: str, params: list[tuple[str, str]]) -> str:
+    return base + ("?" + urlencode(params) if params else "")
+
+
+def toggled(query: ListQuery, name: str, code: str) -> ListQuery:
+    """The view with one facet value added or removed (back to page 1)."""
+    filters = dict(query.filters)
+    codes = filters.get(name, ())
+    codes = tuple(c for c in codes if c != code) if code in codes else (*codes, code)
+    if codes:
+        filters[name] = codes
+    else:
+        filters.pop(name, None)
+    return ListQuery(query.kind, filters, query.text, query.sort, query.desc, 1, query.size)
+
+
+# ------------------------------------------------------------------ downloads
+
+
+def csv_lines(kind: Kind, rows: Iterator[Row], base_iri: str, root: str) -> Iterator[str]:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    header = ["iri", "page", *[c.name for c in kind.columns]]
+    header += [f"{c.name}_code" for c in kind.facets]
+    writer.writerow(header)
+    facet_at = [i for i, c in enumerate(kind.columns) if c.facet]
+    for n, row in enumerate(rows):
+        codes = [" ; ".join(c.code for c in row.cells[i]) for i in facet_at]
+        texts = neutralise_row([t or "" for t in row.texts])  # a spreadsheet opens this file
+        writer.writerow([base_iri + row.path, root + row.path, *texts, *codes])
+        if n % 500 == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
+def json_chunks(kind: Kind, rows: Iterator[Row], base_iri: str, root: str,
+                meta: dict[str, Any]) -> Iterator[str]:
+    yield json.dumps(meta, ensure_ascii=False)[:-1] + ', "rows": ['
+    for n, row in enumerate(rows):
+        item: dict[str, Any] = {"iri": base_iri + row.path, "page": root + row.path}
+        for col, cells in zip(kind.columns, row.cells, strict=True):
+            values = [{"label": c.label, "code": c.code} for c in cells]
+            item[col.name] = values[0] if len(values) == 1 else values or None
+        if row.lat is not None:
+            item["position"] = {"lat": row.lat, "lon": row.lon}
+        yield ("," if n else "") + json.dumps(item, ensure_ascii=False)
+    yield "]}"
+
+
+def download(kind: Kind, query: ListQuery, request: Request, rel: ServedRelease,
+             fmt: str) -> Response:
+    root = str(request.base_url).rstrip("/") + root_of(request)
+    rows = index_of(rel).all_rows(query)
+    headers = {"Cache-Control": CURRENT_CACHE,
+               "Content-Disposition": f'inline; filename="{kind.name}.{fmt}"'}
+    if fmt == "csv":
+        return StreamingResponse(csv_lines(kind, rows, rel.info.config.base_iri, root), headers=headers,
+                                 media_type="text/csv; charset=utf-8")
+    meta = {"kind": kind.name, "release": rel.info.release_id,
+            "filters": {k: list(v) for k, v in query.filters.items()}, "q": query.text,
+            "cap": None}
+    return StreamingResponse(json_chunks(kind, rows, rel.info.config.base_iri, root, meta),
+                             headers=headers, media_type="application/json")
+
+
+# ------------------------------------------------------------------ the page
+
+
+def page_links(query: ListQuery, total: int, base: str) -> dict[str, str | None]:
+    last = max(1, -(-total // query.size))
+    def at(p: int) -> str | None:
+        return url_with(base, view_params(query, page=p)) if 1 <= p <= last else None
+    return {"prev": at(query.page - 1) if query.page > 1 else None,
+            "next": at(query.page + 1) if query.page < last else None,
+            "first": at(1), "last": at(last), "count": str(last)}
+
+
+def show_list(kind: Kind, request: Request, fmt: str | None = None) -> Response:
+    rel = served(request)
+    query = list_query(kind, request)
+    fmt = (fmt or request.query_params.get("format") or "html").lower()
+    if fmt not in FORMATS:
+        raise NotFound(f"format inconnu / unknown format: {fmt}")
+    if fmt != "html":
+        return download(kind, query, request, rel, fmt)
+    index = index_of(rel)
+    found = index.page(query)
+    root = root_of(request)
+    base = f"{root}{kind.name}/"
+    facets: list[dict[str, Any]] = [{
+        "column": f.column, "more": f.more,
+        "values": [{"label": v.label, "code": v.code, "count": v.count, "selected": v.selected,
+                    "url": url_with(base, view_params(toggled(query, f.column.name, v.code)))}
+                   for v in f.values]} for f in found.facets]
+    chips = [(f["column"], v) for f in facets for v in f["values"] if v["selected"]]
+    shown = [(i, c) for i, c in enumerate(kind.columns) if c.shown]
+    sorts = {c.name: url_with(base, view_params(query, tri=(
+        "-" + c.name if query.sort == c.name and not query.desc else c.name))) for _, c in shown}
+    points = index.points(query) if kind.position else []
+    return render_page(
+        "list.html", request, rel, headers={"Cache-Control": CURRENT_CACHE},
+        kind=kind, kinds=KINDS, query=query, total=found.total, rows=found.rows, facets=facets,
+        shown=shown, sorts=sorts, pages=page_links(query, found.total, base),
+        csv_url=url_with(f"{root}{kind.name}.csv", view_params(query)),
+        json_url=url_with(f"{root}{kind.name}.json", view_params(query)),
+        base=base, map=map_context(request, points) if points else None,
+        chips=chips,
+    )
+
+
+def _register(kind: Kind) -> None:
+    async def as_page(request: Request) -> Response:
+        return await asyncio.to_thread(show_list, kind, request)
+
+    async def as_csv(request: Request) -> Response:
+        return await asyncio.to_thread(show_list, kind, request, "csv")
+
+    async def as_json(request: Request) -> Response:
+        return await asyncio.to_thread(show_list, kind, request, "json")
+
+    async def to_slash(request: Request) -> Response:
+        target = f"{root_of(request)}{kind.name}/"
+        if request.url.query:
+            target += "?" + request.url.query
+        return RedirectResponse(target, status_code=301)
+
+    summary = f"Liste : {kind.fr} / list: {kind.en}"
+    router.add_api_route(f"/{kind.name}/", as_page, methods=["GET", "HEAD"], summary=summary)
+    router.add_api_route(f"/{kind.name}.csv", as_csv, methods=["GET", "HEAD"],
+                         summary=summary + " (CSV)")
+    router.add_api_route(f"/{kind.name}.json", as_json, methods=["GET", "HEAD"],
+                         summary=summary + " (JSON)")
+    router.add_api_route(f"/{kind.name}", to_slash, methods=["GET", "HEAD"],
+                         include_in_schema=False)
+
+
+for _kind in KINDS:
+    _register(_kind)

@@ -1,0 +1,123 @@
+"""Lists, search and the map in a real headless Chromium (tests/chromium_cdp.py): each list opens,
+two facets applied by clicking give the row count SPARQL gives for the same question, the CSV of
+that view downloads and parses to the same records, the search box finds a record with and
+without accents, and the establishments map has one marker per positioned establishment when
+no tile server is reachable (``map_tiles`` points at a closed loopback port)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from chromium_cdp import Browser, Page, chromium_path
+from server_fixtures import LiveServer, ServedProject, free_port, start_server
+
+from publisher.release.browse_index import KINDS
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(chromium_path() is None, reason="chromium absent (Debian `chromium`)"),
+]
+
+LEVEL = "schema:educationalCredentialAwarded/schema:educationalLevel/skos:notation"
+ROUTE = "schema:educationalProgramMode/skos:notation"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    with Browser.start(tmp_path_factory.mktemp("chromium") / "profile") as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def no_tiles_server(served_project: ServedProject) -> Iterator[LiveServer]:
+    closed = f"http://127.0.0.1:{free_port()}/{{z}}/{{x}}/{{y}}.png"  # nothing listens there
+    with start_server(served_project.project.root, {"map_tiles": closed,
+                                                    "reload_interval": "0"}) as server:
+        yield server
+
+
+def sparql_count(server: LiveServer, where: str) -> int:
+    query = ("PREFIX schema: <https://schema.org/> "
+             "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+             f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}")
+    r = httpx.post(server.sparql, data={"query": query},
+                   headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    r.raise_for_status()
+    return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def click_facet(page: Page, facet: str, code: str) -> None:
+    before = page.evaluate("location.href")
+    page.evaluate(f"document.querySelector('[data-facet=\"{facet}\"] a[data-code=\"{code}\"]')"
+                  ".click()")
+    page.wait_for(f"location.href !== {before!r} && document.readyState === 'complete'",
+                  f"facet {facet}={code}")
+
+
+def table_rows(page: Page) -> int:
+    return int(page.evaluate("document.querySelectorAll('table.records tbody tr').length"))
+
+
+def test_every_list_opens(browser: Browser, no_tiles_server: LiveServer, tmp_path: Path) -> None:
+    page = browser.new_page()
+    for kind in KINDS:
+        page.navigate(f"{no_tiles_server.url}{kind.name}/")
+        assert page.evaluate("document.querySelector('article.list').dataset.kind") == kind.name
+        total = int(page.evaluate("document.getElementById('total').textContent"))
+        assert total == table_rows(page) > 0, kind.name
+        page.screenshot(tmp_path / f"{kind.name}.png")
+
+
+def test_two_facets_by_clicking_then_csv(browser: Browser, no_tiles_server: LiveServer) -> None:
+    page = browser.new_page()
+    page.navigate(no_tiles_server.url + "formations/")
+    click_facet(page, "niveau", "5")
+    click_facet(page, "voie", "apprentissage")
+    assert "niveau=5" in page.evaluate("location.search")
+    expected = sparql_count(no_tiles_server, f"?s a schema:EducationalOccupationalProgram ; "
+                            f'{LEVEL} "5" ; {ROUTE} "apprentissage" .')
+    assert int(page.evaluate("document.getElementById('total').textContent")) == expected
+    assert table_rows(page) == expected > 0
+    # the CSV of this view, fetched by the page from its own link
+    text = page.evaluate("fetch(document.getElementById('csv').href).then(r => r.text())")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == expected
+    assert all(r["niveau_code"] == "5" and "apprentissage" in r["voie_code"] for r in rows)
+    shown = page.evaluate("Array.from(document.querySelectorAll('table.records tbody tr "
+                          "td:first-child a')).map(a => a.getAttribute('href'))")
+    assert sorted(shown) == sorted("/" + r["page"].split("/", 3)[3] for r in rows)
+
+
+@pytest.mark.parametrize("text", ["Lycée professionnel Laon", "lycee professionnel laon"])
+def test_search_box_with_and_without_accents(browser: Browser, no_tiles_server: LiveServer,
+                                             text: str) -> None:
+    page = browser.new_page()
+    page.navigate(no_tiles_server.url + "ontology")  # the box is on every page
+    page.evaluate(f"(() => {{ const i = document.querySelector('form.site-search input'); "
+                  f"i.value = {text!r}; i.form.submit(); }})()")
+    page.wait_for("location.pathname", "the results page")
+    page.wait_for("location.pathname === '/recherche' && !!document.querySelector('ol.hits a')",
+                  f"search results ({page.evaluate('location.href')})")
+    first = page.evaluate("document.querySelector('ol.hits a').getAttribute('href')")
+    assert first == "/organisation/lp-exemple-laon"
+
+
+def test_map_markers_without_tile_server(browser: Browser, no_tiles_server: LiveServer,
+                                         tmp_path: Path) -> None:
+    expected = sparql_count(no_tiles_server, "?s a schema:EducationalOrganization ; "
+                            "<http://www.w3.org/ns/locn#geometry>/"
+                            "<http://www.opengis.net/ont/geosparql#asWKT> ?w .")
+    page = browser.new_page()
+    page.navigate(no_tiles_server.url + "etablissements/")
+    markers = page.wait_for("document.getElementById('map').dataset.markers", "map markers")
+    assert int(markers) == expected > 0
+    page.screenshot(tmp_path / "map.png")
+    # the landing page's map: establishments and partners
+    page.navigate(no_tiles_server.url)
+    members = page.wait_for("document.getElementById('map').dataset.markers", "landing map")
+    assert int(members) > expected

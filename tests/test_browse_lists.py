@@ -1,0 +1,154 @@
+"""Lists with facets, downloads and search (issue 13) against the real server and its endpoint:
+every facet count of a view equals the same question asked in SPARQL (``COUNT(DISTINCT ?s)``
+grouped by the value's code), the CSV and JSON of a filtered view hold exactly its records, the
+search ignores accents and case and matches word prefixes, and the 404 page suggests records."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import httpx
+import pytest
+from server_fixtures import LiveServer
+
+from publisher.release.browse_index import INDEX_FILE, KINDS_BY_NAME
+from publisher.release.folder import current_release
+from publisher.server.browse_query import BrowseIndex, ListQuery
+
+PREFIXES = """PREFIX schema: <https://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX cmq: <https://w3id.org/cmq/ontology/>
+"""
+LEVEL = "schema:educationalCredentialAwarded/schema:educationalLevel/skos:notation"
+ROUTE = "schema:educationalProgramMode/skos:notation"
+#: filters of a formations view -> the same condition in SPARQL
+FORMATION_VIEWS = [
+    ({}, ""),
+    ({"niveau": ("5",)}, f'?s {LEVEL} "5" .'),
+    ({"niveau": ("5",), "voie": ("apprentissage",)},
+     f'?s {LEVEL} "5" ; {ROUTE} "apprentissage" .'),
+    ({"voie": ("apprentissage", "formation-continue")},
+     f'?s {ROUTE} ?r0 . FILTER(?r0 IN ("apprentissage", "formation-continue"))'),
+]
+
+
+def sparql_rows(server: LiveServer, query: str) -> list[dict[str, str]]:
+    r = httpx.post(server.sparql, data={"query": PREFIXES + query},
+                   headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    r.raise_for_status()
+    return [{k: v["value"] for k, v in b.items()} for b in r.json()["results"]["bindings"]]
+
+
+def index(server: LiveServer) -> BrowseIndex:
+    folder = current_release(server.project.releases_dir)
+    assert folder is not None and (folder / INDEX_FILE).is_file()
+    return BrowseIndex(folder)
+
+
+@pytest.mark.parametrize(("filters", "condition"), FORMATION_VIEWS)
+def test_formation_facet_counts_equal_sparql(live_server: LiveServer,
+                                             filters: dict[str, tuple[str, ...]],
+                                             condition: str) -> None:
+    page = index(live_server).page(ListQuery(KINDS_BY_NAME["formations"], filters))
+    base = f"?s a schema:EducationalOccupationalProgram . {condition}"
+    total = sparql_rows(live_server, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {base} }}")
+    assert page.total == int(total[0]["n"]) > 0
+    paths = {"niveau": LEVEL, "voie": ROUTE,
+             "territoire": "schema:provider/cmq:territory"}
+    facets = {f.column.name: {v.code: v.count for v in f.values} for f in page.facets}
+    for name, path in paths.items():
+        value = "?code" if name != "territoire" else "?t"
+        extra = "" if name != "territoire" else (
+            ' BIND(REPLACE(STR(?t), "^.*/", "") AS ?code)')
+        rows = sparql_rows(live_server, f"SELECT ?code (COUNT(DISTINCT ?s) AS ?n) WHERE "
+                           f"{{ {base} ?s {path} {value} .{extra} }} GROUP BY ?code")
+        expected = {r["code"]: int(r["n"]) for r in rows}
+        assert facets[name] == expected, name
+
+
+def test_establishment_facets_equal_sparql(live_server: LiveServer) -> None:
+    kind = KINDS_BY_NAME["etablissements"]
+    page = index(live_server).page(ListQuery(kind, {"statut": ("public",)}))
+    rows = sparql_rows(live_server, """SELECT ?code (COUNT(DISTINCT ?s) AS ?n) WHERE {
+      ?s a schema:EducationalOrganization ; cmq:status/skos:notation "public" ;
+         org:classification/skos:notation ?code } GROUP BY ?code""")
+    facets = {f.column.name: {v.code: v.count for v in f.values} for f in page.facets}
+    assert facets["nature"] == {r["code"]: int(r["n"]) for r in rows}
+    assert sum(facets["statut"].values()) == page.total > 0
+
+
+def test_csv_and_json_of_a_filtered_view(live_server: LiveServer) -> None:
+    query = "niveau=5&voie=apprentissage"
+    body = httpx.get(f"{live_server.url}formations.csv?{query}", timeout=30)
+    assert body.status_code == 200 and body.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(body.text)))
+    expected = sparql_rows(live_server, f"""SELECT DISTINCT ?s WHERE {{
+      ?s a schema:EducationalOccupationalProgram ; {LEVEL} "5" ; {ROUTE} "apprentissage" }}""")
+    assert {r["iri"] for r in rows} == {e["s"] for e in expected}
+    assert all("apprentissage" in r["voie_code"].split(" ; ") for r in rows)
+    same = httpx.get(f"{live_server.url}formations/?{query}&format=json", timeout=30).json()
+    assert same["cap"] is None
+    assert {r["iri"] for r in same["rows"]} == {e["s"] for e in expected}
+    every = httpx.get(f"{live_server.url}formations.csv?par_page=1", timeout=30)
+    assert len(list(csv.DictReader(io.StringIO(every.text)))) == index(live_server).page(
+        ListQuery(KINDS_BY_NAME["formations"])).total  # downloads are not paged
+
+
+def test_list_pages_answer_for_every_kind(live_server: LiveServer) -> None:
+    for name in KINDS_BY_NAME:
+        r = httpx.get(f"{live_server.url}{name}/", timeout=30)
+        assert r.status_code == 200, name
+        n = re.search(r'<strong id="total">(\d+)</strong>', r.text)
+        assert n is not None and int(n.group(1)) > 0, name
+        moved = httpx.get(f"{live_server.url}{name}", timeout=30)
+        assert moved.status_code == 301 and moved.headers["location"].endswith(f"/{name}/")
+
+
+@pytest.mark.parametrize("text", ["lycée professionnel laon", "LYCEE PROF LAO", "lyc prof laon"])
+def test_search_ignores_accents_and_case(live_server: LiveServer, text: str) -> None:
+    hits = httpx.get(f"{live_server.url}recherche", params={"q": text, "format": "json"},
+                     timeout=30).json()["hits"]
+    assert hits[0]["page"].endswith("/organisation/lp-exemple-laon")
+
+
+def test_search_finds_national_identifiers(live_server: LiveServer) -> None:
+    uai = "0029901B"  # the fictitious UAI of data/etablissements.csv
+    hits = httpx.get(f"{live_server.url}recherche", params={"q": uai.lower(), "format": "json"},
+                     timeout=30).json()["hits"]
+    assert [h["page"].rsplit("/", 1)[-1] for h in hits] == ["lp-exemple-laon"]
+
+
+def test_not_found_page_suggests_nearest_records(live_server: LiveServer) -> None:
+    r = httpx.get(f"{live_server.url}organisation/lycee-exemple-laon", timeout=30)
+    assert r.status_code == 404
+    assert 'href="/organisation/lp-exemple-laon"' in r.text.split('class="nearest"', 1)[1]
+
+
+def test_index_file_is_read_only_and_described(live_server: LiveServer) -> None:
+    ix = index(live_server)
+    with ix.connect() as db:
+        meta = dict(db.execute("SELECT key, value FROM meta"))
+        assert meta["release_id"] == live_server.release.release_id
+        with pytest.raises(Exception, match="readonly|read-only"):
+            db.execute("DELETE FROM records")
+
+
+def test_charts_page_bars_with_their_data(live_server: LiveServer) -> None:
+    r = httpx.get(f"{live_server.url}graphiques", timeout=30)
+    assert r.status_code == 200
+    section = r.text.split('id="formations-voie"', 1)[1].split("</section>", 1)[0]
+    rows = sparql_rows(live_server, f"""SELECT ?code (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+      ?s a schema:EducationalOccupationalProgram ; {ROUTE} ?code }} GROUP BY ?code""")
+    assert section.count("<rect ") == len(rows) > 0
+    for row in rows:  # the data table beside the chart holds the same counts
+        assert re.search(rf'voie={row["code"]}">[^<]+</a></td><td class="num">{row["n"]}<',
+                         section), row
+
+
+def test_record_page_labels_reused_properties_in_french(live_server: LiveServer) -> None:
+    r = httpx.get(f"{live_server.url}formation/cap-plasturgie-lp-laon", timeout=30)
+    assert r.status_code == 200
+    assert ">dispensée par</a>" in r.text and ">durée</a>" in r.text

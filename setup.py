@@ -1,10 +1,10 @@
-"""Wheel-build hook: the front-end files the query page serves go into the package.
+"""Wheel-build hook: the front-end files the pages serve go into the package.
 
 Everything else about the package is in pyproject.toml. This only extends ``build_py`` (which
 ``pip wheel``, ``pip install <dir>`` and ``pip install git+URL`` all run): after the Python
-files, it copies YASGUI's built files from the npm dependency (package.json, package-lock.json)
-into ``publisher/_assets/yasgui/`` of the build, where ``cmq serve`` finds them in an installed
-package (publisher/project/settings.py ``yasgui_assets``). Nothing is fetched from a CDN.
+files, it copies YASGUI's and Leaflet's built files from the npm dependencies (package.json,
+package-lock.json) into ``publisher/_assets/`` of the build, where ``cmq serve`` finds them in an
+installed package (publisher/project/settings.py ``yasgui_assets``, publisher/server/maps.py). Nothing is fetched from a CDN.
 
 When ``node_modules`` is missing (a fresh clone, a ``git+`` URL) and ``npm`` is on the PATH,
 ``npm ci`` installs the locked versions first; without npm, or when npm fails, the build stops
@@ -23,10 +23,21 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-#: npm package folder → the files of it the query page serves
-ASSETS = {"@zazuko/yasgui/build": ("yasgui.min.js", "yasgui.min.css")}
+_LEAFLET_IMAGES = tuple(f"images/{n}.png" for n in (
+    "layers", "layers-2x", "marker-icon", "marker-icon-2x", "marker-shadow"))
+#: npm package folder → the files of it the pages serve (query page, maps)
+ASSETS = {
+    "@zazuko/yasgui/build": ("yasgui.min.js", "yasgui.min.css"),
+    "leaflet/dist": ("leaflet.js", "leaflet.css", *_LEAFLET_IMAGES),
+    "leaflet.markercluster/dist": ("leaflet.markercluster.js", "MarkerCluster.css",
+                                   "MarkerCluster.Default.css"),
+}
 #: where they go inside the package, by npm package folder
-TARGETS = {"@zazuko/yasgui/build": "publisher/_assets/yasgui"}
+TARGETS = {
+    "@zazuko/yasgui/build": "publisher/_assets/yasgui",
+    "leaflet/dist": "publisher/_assets/leaflet",
+    "leaflet.markercluster/dist": "publisher/_assets/leaflet.markercluster",
+}
 
 
 class AssetsMissing(RuntimeError):
@@ -67,6 +78,7 @@ class BuildPyWithAssets(build_py):
             dest = Path(self.build_lib) / TARGETS[folder]
             dest.mkdir(parents=True, exist_ok=True)
             for name in names:
+                (dest / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(HERE / "node_modules" / folder / name, dest / name)
 
 

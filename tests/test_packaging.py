@@ -106,9 +106,22 @@ def test_version_keys_and_requirement() -> None:
 # ---------------------------------------------------------------- the wheel, installed
 
 
-#: The front-end files the wheel carries (setup.py ASSETS), from the checkout's node_modules
-FRONT_END = ("node_modules/@zazuko/yasgui/build/yasgui.min.js",
-             "node_modules/@zazuko/yasgui/build/yasgui.min.css")
+#: The front-end files the wheel carries (setup.py ASSETS), from the checkout's node_modules,
+#: and the folder of the installed package they go to
+FRONT_END = {
+    "node_modules/@zazuko/yasgui/build/yasgui.min.js": "yasgui",
+    "node_modules/@zazuko/yasgui/build/yasgui.min.css": "yasgui",
+    "node_modules/leaflet/dist/leaflet.js": "leaflet",
+    "node_modules/leaflet/dist/leaflet.css": "leaflet",
+    "node_modules/leaflet/dist/images/marker-icon.png": "leaflet",
+    "node_modules/leaflet/dist/images/marker-shadow.png": "leaflet",
+    "node_modules/leaflet/dist/images/marker-icon-2x.png": "leaflet",
+    "node_modules/leaflet/dist/images/layers.png": "leaflet",
+    "node_modules/leaflet/dist/images/layers-2x.png": "leaflet",
+    "node_modules/leaflet.markercluster/dist/leaflet.markercluster.js": "leaflet.markercluster",
+    "node_modules/leaflet.markercluster/dist/MarkerCluster.css": "leaflet.markercluster",
+    "node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css": "leaflet.markercluster",
+}
 
 
 def _copy_sources(dest: Path) -> Path:
@@ -168,10 +181,10 @@ def test_the_wheel_carries_the_shipped_files(installed: Path) -> None:
                 "shapes/identifiers.ttl", "shapes/catalogue/dcat-ap.ttl", "queries/README.md",
                 "data/mapping.toml"):
         assert (Path(root) / rel).is_file(), rel
-    assets = Path(module).parent / "_assets" / "yasgui"
-    for rel in FRONT_END:
-        name = Path(rel).name
-        assert (assets / name).read_bytes() == (REPO / rel).read_bytes(), name
+    for rel, target in FRONT_END.items():
+        inside = rel.split("/build/" if "/build/" in rel else "/dist/", 1)[1]
+        packaged = Path(module).parent / "_assets" / target / inside
+        assert packaged.read_bytes() == (REPO / rel).read_bytes(), rel
 
 
 def test_the_wheel_build_fails_clearly_without_the_npm_files(tmp_path: Path) -> None:
@@ -281,7 +294,8 @@ def test_a_new_campus_in_a_new_sector_installs_builds_and_serves(
     proc = _serve(cmq, project, port, log)
     try:
         for path, needle in (("", "Campus Tourisme Exemple"), ("ontology", "secteur"),
-                             ("assets/yasgui/yasgui.min.js", "Yasgui")):
+                             ("assets/yasgui/yasgui.min.js", "Yasgui"),
+                             ("assets/leaflet/leaflet.js", "Leaflet")):
             answer = httpx.get(url + path, headers={"Accept": "text/html"}, timeout=30)
             assert answer.status_code == 200 and needle in answer.text, (path, answer.status_code)
         with Browser.start(tmp_path / "chromium") as browser:
@@ -368,7 +382,10 @@ def test_pip_install_from_a_git_url(tmp_path: Path) -> None:
         proc.wait()
         pytest.fail("pip install git+file:// did not finish:\n" + log.read_text("utf-8"))
     assert code == 0, log.read_text("utf-8", errors="replace")
-    packaged = list(venv.glob("lib/python*/site-packages/publisher/_assets/yasgui/*"))
-    assert {p.name for p in packaged} == {Path(rel).name for rel in FRONT_END}
-    assert all(p.stat().st_size > 10_000 for p in packaged)
+    assets = next(venv.glob("lib/python*/site-packages/publisher/_assets"))
+    packaged = {p.relative_to(assets).as_posix() for p in assets.rglob("*") if p.is_file()}
+    assert packaged == {f"{target}/{Path(rel).name}" if "/images/" not in rel
+                        else f"{target}/images/{Path(rel).name}"
+                        for rel, target in FRONT_END.items()}
+    assert all((assets / rel).stat().st_size > 10_000 for rel in packaged if "yasgui" in rel)
     assert list(venv.glob("lib/python*/site-packages/publisher/_shipped/ontology/cmq.ttl"))

@@ -31,11 +31,13 @@ Point = tuple[str, str, str, float, float]
 
 
 def asset_folder(settings: Settings, package: str) -> Path | None:
-    """The package's dist folder: the project's node_modules, else the repository's."""
+    """The package's dist folder: the project's node_modules, else the repository's, else the
+    copy an installed wheel carries (``publisher/_assets/<package>``, setup.py)."""
     rel = PACKAGES.get(package)
     if rel is None:
         return None
-    for candidate in (settings.project / rel, PACKAGE_ROOT / rel):
+    packaged = Path(__file__).resolve().parents[1] / "_assets" / package
+    for candidate in (settings.project / rel, PACKAGE_ROOT / rel, packaged):
         if candidate.is_dir():
             return candidate.resolve()
     return None

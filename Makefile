@@ -14,12 +14,10 @@ test: setup node system lint
 
 setup: $(VENV)/.installed
 
-# editable_mode=compat: a plain .pth to the checkout (the shipped files are found beside the
-# package, publisher/project/shipped.py), which installs without setuptools' editable warnings.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]' --config-settings editable_mode=compat
+	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
 # YASGUI, the SPARQL query page, comes from npm as a declared dependency (package.json).

@@ -29,7 +29,7 @@ from fastapi.responses import FileResponse, Response
 
 from publisher.core.errors import CmqError
 from publisher.release.failure import clear_failure, last_failure, record_failure
-from publisher.server.state import ServerState, server_state
+from publisher.server.state import ServerState, poll, server_state
 
 log = logging.getLogger("cmq.server")
 router = APIRouter()
@@ -82,12 +82,7 @@ class SourceWatcher:
     async def run(self) -> None:
         interval = max(self.state.settings.reload_interval, 0.1)
         self.seen = await asyncio.to_thread(snapshot, self.state)
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.check()
-            except Exception:
-                log.exception("rebuild failed")
+        await poll(interval, self.check, "rebuild failed")
 
     async def check(self) -> None:
         now = await asyncio.to_thread(snapshot, self.state)

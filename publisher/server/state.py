@@ -20,7 +20,7 @@ import contextlib
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +41,17 @@ from publisher.remote.serving import StoreSource
 from publisher.sparql import GraphFile, QueryEngine
 
 log = logging.getLogger("cmq.server")
+
+
+async def poll(interval: float, step: Callable[[], Awaitable[object]], failure: str) -> None:
+    """Run ``step`` every ``interval`` seconds until cancelled; a failing step is logged (with
+    ``failure``) and the next one runs as planned."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await step()
+        except Exception:
+            log.exception(failure)
 
 #: Named graphs of the store, ``{base}graph/<name>`` (docs/decisions/0002-release-layout.md).
 NAMED_GRAPHS: tuple[tuple[str, str], ...] = (
@@ -290,14 +301,8 @@ class ServerState:
     async def watch(self) -> None:
         """Check ``releases/current`` every ``reload_interval`` seconds (until cancelled)."""
         interval = self.settings.reload_interval
-        if interval <= 0:
-            return
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.refresh()
-            except Exception:
-                log.exception("release check failed")
+        if interval > 0:
+            await poll(interval, self.refresh, "release check failed")
 
     async def close(self) -> None:
         for task in list(self._retiring):

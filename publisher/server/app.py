@@ -18,6 +18,7 @@ from publisher import __version__
 from publisher.project.folder import Project
 from publisher.project.settings import Settings
 from publisher.server import (
+    catalogue,
     charts,
     endpoint,
     errors,
@@ -88,7 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
             allow_credentials=False,
             max_age=600,
         )
-    routers = (endpoint, files, rebuild, graphs, lists, maps, charts, search, pages)
+    routers = (endpoint, files, catalogue, rebuild, graphs, lists, maps, charts, search, pages)
     for module in routers:  # pages last: its catch-all route answers resource IRIs
         methods.allow_head(module.router)  # HEAD wherever GET is
         app.include_router(module.router)

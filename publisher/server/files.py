@@ -1,5 +1,6 @@
-"""Files of the releases: ``/dumps/{file}``, ``/releases/{id}/{file}``, ``/catalog``,
-``/.well-known/void`` and ``/healthz``.
+"""Files of the releases: ``/dumps/{file}``, ``/releases/{id}/{file}`` and ``/healthz``; the RDF
+side of ``/catalog`` and ``/.well-known/void`` (:func:`rdf_document`, routed by
+:mod:`publisher.server.catalogue`).
 
 Only names listed in a release's manifest are served (a whitelist: no path is ever built from
 what the client sends, so ``..`` cannot leave the release folder), and only regular files: each
@@ -13,8 +14,7 @@ and asks for ``campus.nt`` gets the precomputed ``campus.nt.gz`` with ``Content-
 (its own ETag); ``campus.nt.gz`` asked by name is the gzip file itself (``application/gzip``).
 
 The catalogue and the VoID description are converted with pyoxigraph into the RDF format the
-client negotiates (:mod:`publisher.core.conneg`: ``Accept`` with q-values, or ``?format=``); no
-format table is kept here.
+client negotiated (:mod:`publisher.server.catalogue` chooses it); no format table is kept here.
 """
 
 from __future__ import annotations
@@ -24,14 +24,11 @@ import re
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
-from typing import Annotated
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from publisher.core import conneg
-from publisher.release import model as rm
 from publisher.release.model import FileEntry
 from publisher.server.errors import NotFound, PreconditionFailed
 from publisher.server.state import ServedRelease, served
@@ -43,22 +40,6 @@ _RELEASE_ID = re.compile(r"^[0-9a-f]{16}$")
 _GZIP = "application/gzip"
 CURRENT_CACHE = "public, max-age=60, must-revalidate"
 IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
-FormatParam = Annotated[
-    str | None,
-    Query(description="Format forcé (extension `ttl`, `jsonld`, `nt`, `rdf` ou type de média) "
-          "/ format override (file extension or media type), instead of `Accept`."),
-]
-
-
-#: The RDF formats of /catalog and /.well-known/void (the linked-data pages' list, minus HTML).
-RDF_OFFERS = conneg.RDF_FORMATS
-
-
-def choose_rdf(accept: str | None, format_param: str | None) -> ox.RdfFormat:
-    """The RDF format for ``?format=`` or ``Accept`` (core.conneg's rule; 406 when none fits)."""
-    hint = f"?format={'|'.join(f.file_extension for f in RDF_OFFERS)}"
-    return conneg.pick(RDF_OFFERS, accept, format_param, hint)
-
 
 def quoted_etag(sha256: str, suffix: str = "") -> str:
     return f'"{sha256}{"-" + suffix if suffix else ""}"'
@@ -136,7 +117,7 @@ def _content_type(entry: FileEntry) -> str:
     return f"{media}; charset=utf-8"
 
 
-def _validators(etag: str, modified: datetime, cache: str, vary: str | None) -> dict[str, str]:
+def validators(etag: str, modified: datetime, cache: str, vary: str | None) -> dict[str, str]:
     headers = {"ETag": etag, "Last-Modified": http_date(modified), "Cache-Control": cache}
     if vary:
         headers["Vary"] = vary
@@ -154,12 +135,12 @@ def serve_file(
     gz = files.get(name + ".gz")
     headers: dict[str, str]
     if gz is not None and accepts_gzip(request):
-        headers = _validators(quoted_etag(gz.sha256), created, cache, "Accept-Encoding")
+        headers = validators(quoted_etag(gz.sha256), created, cache, "Accept-Encoding")
         headers["Content-Encoding"] = "gzip"
         path, media = folder / gz.name, _content_type(entry)
     else:
         vary = "Accept-Encoding" if gz is not None else None
-        headers = _validators(quoted_etag(entry.sha256), created, cache, vary)
+        headers = validators(quoted_etag(entry.sha256), created, cache, vary)
         path, media = folder / entry.name, _content_type(entry)
     check_preconditions(request, headers["ETag"], created)
     if not_modified(request, headers["ETag"], created):
@@ -214,16 +195,17 @@ async def release_file(request: Request, release_id: str, file: str) -> Response
     return serve_file(request, folder, files, file, info.created, IMMUTABLE_CACHE)
 
 
-async def rdf_document(request: Request, name: str, fmt: str | None) -> Response:
-    """A release's Turtle file in the negotiated RDF format (converted by pyoxigraph)."""
+async def rdf_document(request: Request, name: str, target: ox.RdfFormat,
+                       extra: dict[str, str] | None = None) -> Response:
+    """A release's Turtle file in the RDF format ``target`` (converted by pyoxigraph), with
+    validators, ``Vary: Accept`` and the ``extra`` headers (e.g. ``Link``)."""
     rel = served(request)
     entry = rel.files.get(name)
     if entry is None:
         raise NotFound(f"fichier absent de la version / file missing from the release: {name}")
-    target = choose_rdf(request.headers.get("accept"), fmt)
     suffix = "" if target == ox.RdfFormat.TURTLE else target.file_extension
-    headers = _validators(quoted_etag(entry.sha256, suffix), rel.info.created, CURRENT_CACHE,
-                          "Accept")
+    headers = validators(quoted_etag(entry.sha256, suffix), rel.info.created, CURRENT_CACHE,
+                         "Accept") | (extra or {})
     check_preconditions(request, headers["ETag"], rel.info.created)
     if not_modified(request, headers["ETag"], rel.info.created):
         return Response(status_code=304, headers=headers)
@@ -231,21 +213,5 @@ async def rdf_document(request: Request, name: str, fmt: str | None) -> Response
     return Response(body, media_type=f"{target.media_type}; charset=utf-8", headers=headers)
 
 
-_RDF_DESC = "Formats: " + ", ".join(f.media_type for f in RDF_OFFERS) + " (`Accept` or `format`)."
-
-
-@router.api_route("/catalog", methods=["GET", "HEAD"],
-                  summary="Catalogue DCAT-AP / DCAT-AP catalogue", description=_RDF_DESC)
-async def catalog(request: Request, format: FormatParam = None) -> Response:
-    return await rdf_document(request, rm.CATALOG_TTL, format)
-
-
-@router.api_route("/.well-known/void", methods=["GET", "HEAD"],
-                  summary="Description VoID du jeu de données / VoID dataset description",
-                  description=_RDF_DESC)
-async def void(request: Request, format: FormatParam = None) -> Response:
-    return await rdf_document(request, rm.VOID_TTL, format)
-
-
-__all__ = ["ServedRelease", "accepts_gzip", "check_preconditions", "not_modified", "router",
-           "serve_file"]
+__all__ = ["ServedRelease", "accepts_gzip", "check_preconditions", "not_modified", "rdf_document",
+           "router", "serve_file", "validators"]

@@ -2,7 +2,8 @@
 
 What is offered, not how to choose: the choice is :mod:`publisher.core.conneg`'s one rule, on
 :data:`PAGE_OFFERS` (HTML first, so ``*/*`` and a missing header give a page, then the shared
-:data:`publisher.core.conneg.RDF_FORMATS`). ``?format=`` (``html``, a file extension such as
+:data:`publisher.core.conneg.RDF_FORMATS`), or on :data:`DATA_OFFERS` for the catalogue and the
+VoID description (RDF first: ``*/*`` and a missing header give Turtle). ``?format=`` (``html``, a file extension such as
 ``ttl``, or a media type) overrides ``Accept``.
 """
 
@@ -19,6 +20,10 @@ HTML = conneg.HTML.media_type
 
 #: What every linked-data document offers, in the server's order of preference.
 PAGE_OFFERS: tuple[conneg.MediaType | RdfFormat, ...] = (conneg.HTML, *RDF_FORMATS)
+#: What the catalogue and the VoID description offer: the same, RDF first, so that ``*/*`` and a
+#: missing header (harvesters, curl) keep getting Turtle; the page only to clients that prefer
+#: HTML, as browsers do (docs/decisions/0024-catalogue-html.md).
+DATA_OFFERS: tuple[conneg.MediaType | RdfFormat, ...] = (*RDF_FORMATS, conneg.HTML)
 
 
 @dataclass(frozen=True)
@@ -41,10 +46,11 @@ def extensions() -> list[str]:
     return ["html"] + [f.file_extension for f in RDF_FORMATS]
 
 
-def choose(accept: str | None, format_param: str | None) -> Choice:
+def choose(accept: str | None, format_param: str | None,
+           offers: tuple[conneg.MediaType | RdfFormat, ...] = PAGE_OFFERS) -> Choice:
     """``?format=`` when given, else the ``Accept`` header; 406 when nothing offered fits."""
     hint = f"?format={'|'.join(extensions())}"
-    chosen = conneg.pick(PAGE_OFFERS, accept, format_param, hint)
+    chosen = conneg.pick(offers, accept, format_param, hint)
     return Choice(chosen if isinstance(chosen, RdfFormat) else None)
 
 
@@ -60,5 +66,5 @@ def link_header(path: str) -> str:
     return ", ".join(f'<{url}>; rel="alternate"; type="{media}"' for url, media in alternates(path))
 
 
-__all__ = ["HTML", "PAGE_OFFERS", "RDF_FORMATS", "Choice", "alternates", "choose", "extensions",
-           "link_header"]
+__all__ = ["DATA_OFFERS", "HTML", "PAGE_OFFERS", "RDF_FORMATS", "Choice", "alternates", "choose",
+           "extensions", "link_header"]

@@ -78,7 +78,7 @@ def test_catalogue_page_lists_the_datasets_and_their_files(live_server: LiveServ
     assert cfg.title in html and cfg.title_en in html
     assert 'href="/sparql"' in html  # the query page
     assert live_server.release.release_id in html  # the versions
-    rows = re.findall(r'<tr data-iri="([^"]+)">(.*?)</tr>', html, re.S)
+    rows = re.findall(r'<tr data-iri="([^"]+)">(.*?)</tr>', html, re.DOTALL)
     downloads = [(re.search(r'class="download" href="([^"]+)"', row),
                   re.search(r'class="checksum" title="([0-9a-f]+)"', row)) for _, row in rows]
     files = [(link.group(1), digest.group(1)) for link, digest in downloads if link and digest]

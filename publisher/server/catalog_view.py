@@ -5,109 +5,27 @@ Contract: :func:`catalog_view` reads the ``dcat:Catalog`` of the graph (the one 
 ``info.catalog_iri``, else any), each of its ``dcat:dataset`` s with their distributions (format
 label, media type, size, checksum, download link), the ``dcat:DataService`` s, and the versions of
 each dataset (``dcat:hasVersion``, newest first, with their dates and immutable files). Texts are
-French first with the English beside (:func:`fr_en`); labels of the authority concepts come from
-the graph itself (the catalogue carries them). Links to this server's files are made local
-(:meth:`Links.url`: ``{public_url}x`` → ``{root}x``) so that they work wherever the site is
-reached; the IRIs of the campus's records link to their pages (:class:`publisher.html.render.Linker`).
-Nothing is invented: a value missing from the graph is shown as missing (``None`` / empty).
+French first with the English beside (:func:`~publisher.server.graph_values.fr_en`); labels of the
+authority concepts come from the graph itself (the catalogue carries them). Links to this server's
+files are made local (:meth:`publisher.server.graph_values.Links.url`: ``{public_url}x`` →
+``{root}x``) so that they work wherever the site is reached; the IRIs of the campus's records link
+to their pages (:class:`publisher.html.render.Linker`). Nothing is invented: a value missing from
+the graph is shown as missing (``None`` / empty).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import dataclass
 
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 from rdflib.term import Node
 
 from publisher.core.namespaces import ADMS, DCAT, GEO, SPDX, VCARD
-from publisher.html.render import DESCRIPTIONS, LABELS, Linker, Renderer, Term, pick_literal
+from publisher.html.render import DESCRIPTIONS, Linker, Term, pick_literal
 from publisher.release.metadata.terms import IANA
+from publisher.server.graph_values import Href, Links, Text, fr_en, integer, show_date
 from publisher.server.landing import human_size
-
-
-@dataclass(frozen=True)
-class Href:
-    """A link: where it goes on this site, and the URL as the catalogue publishes it."""
-
-    href: str
-    text: str
-
-
-class Links:
-    """Makes this server's URLs local and builds :class:`Term` s of one graph."""
-
-    def __init__(self, graph: Graph, linker: Linker, public_url: str, page: str) -> None:
-        self.graph, self.linker, self.public_url = graph, linker, public_url
-        self.renderer = Renderer(graph, linker, page)
-
-    def url(self, node: Node | None) -> str | None:
-        """A URL of the graph as a link of this site (``{public_url}x`` → ``{root}x``)."""
-        if node is None:
-            return None
-        text = str(node)
-        if text.startswith(self.public_url):
-            return self.linker.root + text[len(self.public_url):]
-        return text
-
-    def link(self, node: Node | None) -> Href | None:
-        """The link to a URL of the graph (local) with the URL as published for its text."""
-        href = self.url(node)
-        return Href(href, str(node)) if href is not None else None
-
-    def term(self, node: Node) -> Term:
-        """The node as :class:`Term`; a link to one of this server's files is made local."""
-        t = self.renderer.term(node)
-        if t.href is not None and t.href.startswith(self.public_url):
-            return replace(t, href=self.url(URIRef(t.href)), local=True)
-        return t
-
-    def terms(self, s: Node, p: URIRef) -> tuple[Term, ...]:
-        return tuple(sorted((self.term(o) for o in self.graph.objects(s, p)),
-                            key=lambda t: t.text.casefold()))
-
-    def first(self, s: Node, p: URIRef) -> Term | None:
-        found = self.terms(s, p)
-        return found[0] if found else None
-
-
-@dataclass(frozen=True)
-class Text:
-    """A text in French with its English beside (``en`` empty when absent or the same)."""
-
-    fr: str
-    en: str = ""
-
-
-def fr_en(g: Graph, node: Node, predicates: tuple[URIRef, ...] = LABELS) -> Text:
-    fr = pick_literal(g, node, predicates, ("fr",))
-    en = pick_literal(g, node, predicates, ("en",))
-    fr_text = str(fr) if fr is not None else ""
-    en_text = str(en) if en is not None and en.language == "en" else ""
-    return Text(fr_text or en_text, en_text if en_text != fr_text else "")
-
-
-def show_date(value: Node | None) -> str | None:
-    """``2026-12-03`` for a date, ``2026-12-03 18:32 UTC`` for a date-time, else the text."""
-    if not isinstance(value, Literal):
-        return None
-    py = value.toPython()
-    if isinstance(py, datetime):
-        return py.strftime("%Y-%m-%d %H:%M UTC" if py.utcoffset() is not None else "%Y-%m-%d %H:%M")
-    if isinstance(py, date):
-        return py.isoformat()
-    return str(value)
-
-
-def integer(g: Graph, node: Node, pred: URIRef) -> int | None:
-    for o in g.objects(node, pred):
-        if isinstance(o, Literal):
-            try:
-                return int(str(o))
-            except ValueError:
-                continue
-    return None
 
 
 @dataclass(frozen=True)
@@ -193,6 +111,14 @@ class Dataset:
 
 
 @dataclass(frozen=True)
+class Source:
+    """A catalogue this one was harvested from (``dcat:catalog``) and where it was read."""
+
+    catalog: Term
+    url: Href | None
+
+
+@dataclass(frozen=True)
 class Catalog:
     iri: str
     title: Text
@@ -206,6 +132,7 @@ class Catalog:
     places: tuple[Place, ...]
     datasets: tuple[Dataset, ...]
     services: tuple[Service, ...]
+    sources: tuple[Source, ...]
 
 
 def bbox_of(wkt: str) -> tuple[float, float, float, float] | None:
@@ -334,15 +261,18 @@ def the_catalog(g: Graph, iri: str) -> Node | None:
     return min(g.subjects(RDF.type, DCAT.Catalog), key=str, default=None)
 
 
-def catalog_view(g: Graph, catalog_iri: str, linker: Linker, public_url: str) -> Catalog | None:
+def catalog_view(g: Graph, catalog_iri: str, linker: Linker, public_url: str,
+                 primary: str = "") -> Catalog | None:
     """The page of the catalogue ``catalog_iri`` (else the graph's one), or None when the graph
-    has no ``dcat:Catalog``."""
+    has no ``dcat:Catalog``. Datasets by title, the ``primary`` one (the release's own) first."""
     cat = the_catalog(g, catalog_iri)
     if cat is None:
         return None
     links = Links(g, linker, public_url, str(cat))
     sets = sorted((dataset(links, d) for d in g.objects(cat, DCAT.dataset)),
-                  key=lambda d: d.title.fr.casefold())
+                  key=lambda d: (d.iri != primary, d.title.fr.casefold()))
+    sources = [Source(links.term(c), links.link(g.value(c, RDFS.seeAlso)))
+               for c in g.objects(cat, DCAT.catalog)]
     services = [service(links, s) for s in g.objects(cat, DCAT.service)]
     homepage = g.value(cat, FOAF.homepage)
     return Catalog(
@@ -353,8 +283,9 @@ def catalog_view(g: Graph, catalog_iri: str, linker: Linker, public_url: str) ->
         languages=links.terms(cat, DCTERMS.language),
         homepage=links.link(homepage), places=places(links, cat), datasets=tuple(sets),
         services=tuple(sorted(services, key=lambda s: s.title.fr.casefold())),
+        sources=tuple(sorted(sources, key=lambda s: s.catalog.text.casefold())),
     )
 
 
-__all__ = ["Catalog", "Contact", "Dataset", "Distribution", "Href", "Links", "Place", "Service", "Text",
-           "Version", "bbox_of", "catalog_view", "fr_en", "integer", "show_date"]
+__all__ = ["Catalog", "Contact", "Dataset", "Distribution", "Place", "Service", "Source", "Version",
+           "bbox_of", "catalog_view"]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from rdflib import Graph, URIRef
@@ -29,7 +29,7 @@ from starlette.responses import Response
 from publisher.core.namespaces import VOID
 from publisher.release import model as rm
 from publisher.server import describe, representations
-from publisher.server.catalog_view import catalog_view
+from publisher.server.catalog_view import Catalog, catalog_view
 from publisher.server.errors import NotFound
 from publisher.server.files import (
     CURRENT_CACHE,
@@ -39,7 +39,8 @@ from publisher.server.files import (
     rdf_document,
     validators,
 )
-from publisher.server.pages import linker_for, local_path, render_page, root_of
+from publisher.server.maps import map_context
+from publisher.server.pages import browse_summary, linker_for, local_path, render_page, root_of
 from publisher.server.state import ServedRelease, served
 from publisher.server.void_view import void_view
 
@@ -106,6 +107,16 @@ async def negotiated(request: Request, name: str, fmt: str | None) -> Response |
     return None
 
 
+async def extent_map(request: Request, rel: ServedRelease, view: Catalog) -> dict[str, Any] | None:
+    """The map of the first dataset's extent (dashed box) over the members' positions; None
+    without positions (no browse index) or without a bounding box."""
+    box = next((p.bbox for d in view.datasets[:1] for p in d.places if p.bbox), None)
+    _, points = await asyncio.to_thread(browse_summary, rel)
+    if box is None or not points:
+        return None
+    return map_context(request, points) | {"bbox": list(box)}
+
+
 @router.api_route("/catalog", methods=["GET", "HEAD"],
                   summary="Catalogue DCAT-AP / DCAT-AP catalogue", description=_DESC)
 async def catalog(request: Request, format: FormatParam = None) -> Response:
@@ -115,11 +126,13 @@ async def catalog(request: Request, format: FormatParam = None) -> Response:
     rel = served(request)
     graph = await asyncio.to_thread(release_graph, rel, rm.CATALOG_TTL)
     info = rel.info
-    view = catalog_view(graph, info.catalog_iri, linker_for(request, rel), info.config.public_url)
+    view = catalog_view(graph, info.catalog_iri, linker_for(request, rel), info.config.public_url,
+                        info.dataset_iri)
     if view is None:
         raise NotFound("pas de dcat:Catalog dans le catalogue / no dcat:Catalog in catalog.ttl")
     return render_page("catalog.html", request, rel, headers=page_headers(request, rel, rm.CATALOG_TTL),
-                       catalog=view, rdf_links=rdf_links(request), map=None,
+                       catalog=view, rdf_links=rdf_links(request),
+                       map=await extent_map(request, rel, view),
                        alternates=representations.alternates(root_of(request) + local_path(request)))
 
 

@@ -22,7 +22,7 @@ from rdflib.term import Node
 from publisher.core.namespaces import PREFIXES, VOID
 from publisher.html.render import DESCRIPTIONS, Linker, Renderer, Term
 from publisher.release.model import ReleaseInfo
-from publisher.server.catalog_view import Href, Links, Text, fr_en, integer, show_date
+from publisher.server.graph_values import Href, Links, Text, fr_en, integer, show_date
 from publisher.server.landing import class_counts, void_dataset
 
 #: The counts of a void:Dataset, in the order shown: (property, French, English).

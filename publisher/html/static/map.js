@@ -1,6 +1,7 @@
 /* cmq-lod: the map of a page (#map), drawn from its data-* attributes with Leaflet and
    leaflet.markercluster (served by cmq from node_modules). Markers are circle markers coloured by
-   kind; the tile layer is optional (data-tiles empty) and its failure leaves the markers. */
+   kind; the tile layer is optional (data-tiles empty) and its failure leaves the markers.
+   An optional data-bbox ([west, south, east, north]) is drawn as a dashed rectangle. */
 (function () {
   "use strict";
   var el = document.getElementById("map");
@@ -23,6 +24,12 @@
     group.addLayer(marker);
   });
   var bounds = L.latLngBounds(points.map(function (p) { return [p[3], p[4]]; }));
+  var box = JSON.parse(el.dataset.bbox || "null");  /* [west, south, east, north] */
+  if (box) {
+    var corners = [[box[1], box[0]], [box[3], box[2]]];
+    L.rectangle(corners, { color: "#000091", weight: 2, dashArray: "6 4", fill: false }).addTo(map);
+    bounds.extend(corners);
+  }
   if (points.length === 1) { map.setView(bounds.getCenter(), 12); } else { map.fitBounds(bounds.pad(0.1)); }
   map.addLayer(group);  /* after the view: the cluster group needs the map's zoom */
   el.dataset.markers = String(group.getLayers().length);

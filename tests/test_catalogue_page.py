@@ -22,6 +22,7 @@ from publisher.html.render import Linker
 from publisher.release import model as rm
 from publisher.release.build import build_release
 from publisher.server.catalog_view import bbox_of, catalog_view
+from publisher.server.void_view import void_view
 
 #: What browsers send when following a link (Chromium 1xx, Firefox 1xx).
 CHROMIUM = ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
@@ -214,3 +215,26 @@ def test_bbox_of_a_polygon() -> None:
     assert bbox_of("POLYGON((2.29 49.56, 3.63 49.56, 3.63 49.895, 2.29 49.895, 2.29 49.56))") == (
         2.29, 49.56, 3.63, 49.895)
     assert bbox_of("not a polygon") is None
+
+
+def test_void_view_lists_subsets_and_linksets(live_server: LiveServer) -> None:
+    info = live_server.release
+    base = info.config.base_iri
+    version = info.version_iri
+    graph = Graph().parse(data=f"""
+        @prefix void: <http://rdfs.org/ns/void#> . @prefix dct: <http://purl.org/dc/terms/> .
+        @prefix owl: <http://www.w3.org/2002/07/owl#> .
+        <{version}> a void:Dataset ; void:triples 10 ; void:subset <{base}graph/campus/a> .
+        <{base}graph/campus/a> a void:Dataset ; dct:title "Campus A" ; void:triples 7 .
+        <{version}#wikidata> a void:Linkset ; void:linkPredicate owl:sameAs ;
+            void:subjectsTarget <{version}> ; void:objectsTarget <http://www.wikidata.org/> ;
+            void:triples 3 .
+    """, format="turtle")
+    view = void_view(graph, Graph(), info, Linker(base))
+    assert view is not None
+    assert [(s.title.fr, s.href, s.triples) for s in view.subsets] == [
+        ("Campus A", "/graph/campus/a", 7)]
+    assert len(view.linksets) == 1 and view.linksets[0].triples == 3
+    assert view.linksets[0].predicate is not None
+    assert view.linksets[0].predicate.compact == "owl:sameAs"
+    assert [c.value for c in view.counts] == [10]

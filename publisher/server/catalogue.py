@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -54,6 +55,8 @@ FormatParam = Annotated[
 #: The VoID terms whose objects the page shows with their labels (from the engine).
 LABELLED = (VOID["class"], VOID.property, VOID.rootResource, VOID.exampleResource,
             VOID.linkPredicate)
+#: Makes the page of a release file from its graph.
+PageBuilder = Callable[[Request, ServedRelease, Graph], Awaitable[Response]]
 _DESC = ("RDF: " + ", ".join(f.media_type for f in representations.RDF_FORMATS) + " (`Accept` or "
          "`format`; Turtle for `*/*` or no `Accept`). HTML page for browsers (`Accept` preferring "
          "`text/html`, or `format=html`).")
@@ -87,10 +90,14 @@ def link(request: Request) -> dict[str, str]:
     return {"Link": representations.link_header(root_of(request) + local_path(request))}
 
 
-def rdf_links(request: Request) -> list[tuple[str, str]]:
-    """(URL, media type) of the RDF representations (the page's own one left out)."""
+def page(request: Request, rel: ServedRelease, template: str, name: str,
+         **values: Any) -> Response:
+    """The HTML page of the release file ``name``: its headers, and its alternates both as
+    ``<link rel="alternate">`` and as the page's list of RDF formats (``rdf_links``)."""
     alternates = representations.alternates(root_of(request) + local_path(request))
-    return [(url, media) for url, media in alternates if media != representations.HTML]
+    rdf = [(url, media) for url, media in alternates if media != representations.HTML]
+    return render_page(template, request, rel, headers=page_headers(request, rel, name),
+                       alternates=alternates, rdf_links=rdf, **values)
 
 
 async def negotiated(request: Request, name: str, fmt: str | None) -> Response | None:
@@ -117,43 +124,48 @@ async def extent_map(request: Request, rel: ServedRelease, view: Catalog) -> dic
     return map_context(request, points) | {"bbox": list(box)}
 
 
-@router.api_route("/catalog", methods=["GET", "HEAD"],
-                  summary="Catalogue DCAT-AP / DCAT-AP catalogue", description=_DESC)
-async def catalog(request: Request, format: FormatParam = None) -> Response:
-    answer = await negotiated(request, rm.CATALOG_TTL, format)
+async def document(request: Request, name: str, fmt: str | None, build: PageBuilder) -> Response:
+    """The negotiated answer for the release file ``name``: RDF, a 304, or the page ``build``
+    makes from the file's graph."""
+    answer = await negotiated(request, name, fmt)
     if answer is not None:
         return answer
     rel = served(request)
-    graph = await asyncio.to_thread(release_graph, rel, rm.CATALOG_TTL)
+    graph = await asyncio.to_thread(release_graph, rel, name)
+    return await build(request, rel, graph)
+
+
+async def catalog_page(request: Request, rel: ServedRelease, graph: Graph) -> Response:
     info = rel.info
     view = catalog_view(graph, info.catalog_iri, linker_for(request, rel), info.config.public_url,
                         info.dataset_iri)
     if view is None:
         raise NotFound("pas de dcat:Catalog dans le catalogue / no dcat:Catalog in catalog.ttl")
-    return render_page("catalog.html", request, rel, headers=page_headers(request, rel, rm.CATALOG_TTL),
-                       catalog=view, rdf_links=rdf_links(request),
-                       map=await extent_map(request, rel, view),
-                       alternates=representations.alternates(root_of(request) + local_path(request)))
+    return page(request, rel, "catalog.html", rm.CATALOG_TTL, catalog=view,
+                map=await extent_map(request, rel, view))
 
 
-@router.api_route("/.well-known/void", methods=["GET", "HEAD"],
-                  summary="Description VoID du jeu de données / VoID dataset description",
-                  description=_DESC)
-async def void(request: Request, format: FormatParam = None) -> Response:
-    answer = await negotiated(request, rm.VOID_TTL, format)
-    if answer is not None:
-        return answer
-    rel = served(request)
-    graph = await asyncio.to_thread(release_graph, rel, rm.VOID_TTL)
+async def void_page(request: Request, rel: ServedRelease, graph: Graph) -> Response:
     wanted = {o for p in LABELLED for o in graph.objects(None, p) if isinstance(o, URIRef)}
     context = await describe.context_graph(rel.engine, wanted)
     context += await asyncio.to_thread(release_graph, rel, rm.CATALOG_TTL)  # the licence's title
     view = void_view(graph, context, rel.info, linker_for(request, rel))
     if view is None:
         raise NotFound("pas de void:Dataset dans la description / no void:Dataset in void.ttl")
-    return render_page("void.html", request, rel, headers=page_headers(request, rel, rm.VOID_TTL),
-                       void=view, rdf_links=rdf_links(request),
-                       alternates=representations.alternates(root_of(request) + local_path(request)))
+    return page(request, rel, "void.html", rm.VOID_TTL, void=view)
+
+
+@router.api_route("/catalog", methods=["GET", "HEAD"],
+                  summary="Catalogue DCAT-AP / DCAT-AP catalogue", description=_DESC)
+async def catalog(request: Request, format: FormatParam = None) -> Response:
+    return await document(request, rm.CATALOG_TTL, format, catalog_page)
+
+
+@router.api_route("/.well-known/void", methods=["GET", "HEAD"],
+                  summary="Description VoID du jeu de données / VoID dataset description",
+                  description=_DESC)
+async def void(request: Request, format: FormatParam = None) -> Response:
+    return await document(request, rm.VOID_TTL, format, void_page)
 
 
 __all__ = ["parsed", "router"]

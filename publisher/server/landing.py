@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import RDF, Graph, URIRef
 from rdflib.term import Node
 
 from publisher.core.namespaces import VOID
 from publisher.html.render import Linker, Renderer, Term
 from publisher.release.model import ReleaseInfo
+from publisher.server.graph_values import integer
 
 
 @dataclass(frozen=True)
@@ -56,23 +57,13 @@ def human_size(n: int) -> str:
     return f"{value:.1f} {unit}".replace(".", ",")
 
 
-def _int(g: Graph, node: Node, pred: URIRef) -> int | None:
-    for o in g.objects(node, pred):
-        if isinstance(o, Literal):
-            try:
-                return int(str(o))
-            except ValueError:
-                continue
-    return None
-
-
 def void_dataset(g: Graph, info: ReleaseInfo) -> Node | None:
     """The ``void:Dataset`` describing the served version (or the biggest one)."""
     datasets = set(g.subjects(RDF.type, VOID.Dataset))
     for iri in (info.version_iri, info.dataset_iri):
         if URIRef(iri) in datasets:
             return URIRef(iri)
-    return max(datasets, key=lambda d: (_int(g, d, VOID.triples) or 0, str(d)), default=None)
+    return max(datasets, key=lambda d: (integer(g, d, VOID.triples) or 0, str(d)), default=None)
 
 
 def class_counts(g: Graph, dataset: Node) -> list[tuple[URIRef, int]]:
@@ -80,7 +71,7 @@ def class_counts(g: Graph, dataset: Node) -> list[tuple[URIRef, int]]:
     out = []
     for part in g.objects(dataset, VOID.classPartition):
         cls = next(iter(g.objects(part, VOID["class"])), None)
-        n = _int(g, part, VOID.entities)
+        n = integer(g, part, VOID.entities)
         if isinstance(cls, URIRef) and n is not None:
             out.append((cls, n))
     return sorted(out, key=lambda cn: (-cn[1], str(cn[0])))
@@ -100,9 +91,9 @@ def landing_view(void: Graph, context: Graph, info: ReleaseInfo, linker: Linker)
     return Landing(
         title=cfg.title or cfg.name, title_en=cfg.title_en or cfg.name_en,
         description=cfg.description, description_en=cfg.description_en,
-        triples=_int(void, d, VOID.triples) if d is not None else info.triples,
-        entities=_int(void, d, VOID.entities) if d is not None else None,
-        classes_count=(_int(void, d, VOID.classes) if d is not None else None) or len(classes)
+        triples=integer(void, d, VOID.triples) if d is not None else info.triples,
+        entities=integer(void, d, VOID.entities) if d is not None else None,
+        classes_count=(integer(void, d, VOID.classes) if d is not None else None) or len(classes)
         or None,
         classes=tuple((r.term(c), n) for c, n in classes),
         files=files, release_id=info.release_id,

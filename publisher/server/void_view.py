@@ -58,6 +58,7 @@ class Subset:
     """A ``void:subset`` or a ``void:Linkset`` (then with its link predicate and targets)."""
 
     iri: str
+    href: str | None
     title: Text
     triples: int | None
     predicate: Term | None
@@ -101,7 +102,7 @@ def subset(links: Links, s: Node) -> Subset:
     targets = [*g.objects(s, VOID.subjectsTarget), *g.objects(s, VOID.objectsTarget),
                *g.objects(s, VOID.target)]
     pred = g.value(s, VOID.linkPredicate)
-    return Subset(str(s), fr_en(g, s), integer(g, s, VOID.triples),
+    return Subset(str(s), links.linker.href(str(s)), fr_en(g, s), integer(g, s, VOID.triples),
                   links.term(pred) if pred is not None else None,
                   tuple(links.term(t) for t in targets))
 

@@ -238,3 +238,13 @@ def test_void_view_lists_subsets_and_linksets(live_server: LiveServer) -> None:
     assert view.linksets[0].predicate is not None
     assert view.linksets[0].predicate.compact == "owl:sameAs"
     assert [c.value for c in view.counts] == [10]
+
+
+def test_void_page_links_classes_to_their_lists(live_server: LiveServer,
+                                                client: httpx.Client) -> None:
+    """A class whose list holds exactly its instances links to that list, with the same count."""
+    html = client.get(".well-known/void", headers={"Accept": CHROMIUM}).text
+    row = re.search(r'href="/formations/">.*?</a></td><td class="num">([^<]+)</td>', html)
+    assert row is not None, "no list link for the formations"
+    rows = client.get("formations.json").json()["rows"]  # every row of the list, no cap
+    assert int(row.group(1).replace("\u202f", "")) == len(rows) > 0

@@ -2,17 +2,17 @@
 as RDF for programs and as a page for people (docs/decisions/0024-catalogue-html.md).
 
 Contract: the representation is chosen by :func:`publisher.server.representations.choose` on
-:data:`~publisher.server.representations.DATA_OFFERS` — RDF first, so a missing ``Accept``,
-``*/*`` (curl, data.gouv.fr's harvester, which sends a HEAD then a GET with ``*/*``) and any RDF
-client get exactly the release's file as before (Turtle, or JSON-LD, N-Triples, RDF/XML converted
-by :func:`publisher.server.files.rdf_document`); the HTML page only when HTML is preferred, as
+:data:`~publisher.server.representations.DATA_OFFERS` — RDF first, so a missing ``Accept``, ``*/*``
+(curl, data.gouv.fr's harvester, which sends a HEAD then a GET with ``*/*``) and any RDF client get
+exactly the release's file as before (Turtle, or JSON-LD, N-Triples, RDF/XML converted by
+:func:`publisher.server.files.rdf_document`); the HTML page only when HTML is preferred, as
 browsers' ``Accept`` says; ``?format=`` (``html``, ``ttl``, ``jsonld``, ``nt``, ``rdf`` or a media
 type) wins over ``Accept``; 406 when nothing offered fits. Every answer carries ``Vary: Accept``,
-the ``Link`` alternates of the linked-data pages and validators (ETag of the file's SHA-256 and
-the representation; 304, 412). The page is built from the very file the RDF comes from (parsed
-once per release file), through :mod:`publisher.server.catalog_view` and
-:mod:`publisher.server.void_view`; the VoID page also asks the engine for the labels of its
-classes and properties.
+the ``Link`` alternates of the linked-data pages and validators (ETag of the file's SHA-256 and the
+representation, plus cmq's version for the page; 304, 412). The page is built from the very file
+the RDF comes from (parsed once per release file), through :mod:`publisher.server.catalog_view` and
+:mod:`publisher.server.void_view`; the VoID page also asks the engine for the labels of its classes
+and properties.
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ from fastapi import APIRouter, Query, Request
 from rdflib import Graph, URIRef
 from starlette.responses import Response
 
+from publisher import __version__
 from publisher.core.namespaces import VOID
 from publisher.release import model as rm
+from publisher.release.browse_index import INDEX_FILE
 from publisher.server import describe, representations
 from publisher.server.catalog_view import Catalog, catalog_view
 from publisher.server.errors import NotFound
@@ -81,8 +83,8 @@ def page_headers(request: Request, rel: ServedRelease, name: str) -> dict[str, s
     entry = rel.files.get(name)
     if entry is None:
         raise NotFound(f"fichier absent de la version / file missing from the release: {name}")
-    headers = validators(quoted_etag(entry.sha256, "html"), rel.info.created, CURRENT_CACHE,
-                         "Accept")
+    tag = quoted_etag(entry.sha256, f"html-{__version__}")  # the page changes with cmq too
+    headers = validators(tag, rel.info.created, CURRENT_CACHE, "Accept")
     return headers | link(request)
 
 
@@ -149,7 +151,8 @@ async def void_page(request: Request, rel: ServedRelease, graph: Graph) -> Respo
     wanted = {o for p in LABELLED for o in graph.objects(None, p) if isinstance(o, URIRef)}
     context = await describe.context_graph(rel.engine, wanted)
     context += await asyncio.to_thread(release_graph, rel, rm.CATALOG_TTL)  # the licence's title
-    view = void_view(graph, context, rel.info, linker_for(request, rel))
+    view = void_view(graph, context, rel.info, linker_for(request, rel),
+                     (rel.path / INDEX_FILE).is_file())
     if view is None:
         raise NotFound("pas de void:Dataset dans la description / no void:Dataset in void.ttl")
     return page(request, rel, "void.html", rm.VOID_TTL, void=view)

@@ -4,8 +4,9 @@ what a person reads (no HTTP, no store: rdflib graphs in, frozen dataclasses out
 Contract: :func:`void_view` describes the ``void:Dataset`` of the served version (else the biggest
 one, :func:`publisher.server.landing.void_dataset`): its title, counts (triples, entities,
 distinct subjects and objects, properties, classes), SPARQL endpoint, URI space, root and example
-resources, vocabularies, dump files (links made local), class partitions (most entities first)
-and property partitions (most triples first), its subsets (a national release: one per campus)
+resources, vocabularies, dump files (links made local), class partitions (most entities first,
+with the list page of the class when the site has one, :func:`class_lists`) and property
+partitions (most triples first), its subsets (a national release: one per campus)
 and the linksets of the graph (``void:Linkset``: link predicate, targets, triples). Labels of the
 classes and properties come from ``context`` (the ontology's labels, fetched by the caller);
 without one, the compact IRI (``schema:Place``) is shown.
@@ -13,6 +14,7 @@ without one, the compact IRI (``schema:Place``) is shown.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rdflib import RDF, Graph, URIRef
@@ -21,10 +23,12 @@ from rdflib.term import Node
 
 from publisher.core.namespaces import PREFIXES, VOID
 from publisher.html.render import DESCRIPTIONS, Linker, Renderer, Term
+from publisher.release.browse_index import KINDS
 from publisher.release.model import ReleaseInfo
 from publisher.server.graph_values import Href, Links, Text, fr_en, integer, show_date
 from publisher.server.landing import class_counts, void_dataset
 
+_ONE_CLASS = re.compile(r"\?s a ([A-Za-z]+:[A-Za-z0-9_]+) \.")
 #: The counts of a void:Dataset, in the order shown: (property, French, English).
 COUNTS: tuple[tuple[str, str, str], ...] = (
     ("triples", "triplets", "triples"), ("entities", "entités", "entities"),
@@ -45,6 +49,7 @@ class Count:
 class Partition:
     term: Term
     count: int
+    list_href: str | None = None  # the list page of exactly these records, if there is one
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,18 @@ class VoidPage:
     linksets: tuple[Subset, ...]
 
 
+def class_lists(root: str) -> dict[str, str]:
+    """Class IRI → its list page, for the kinds of records whose list holds exactly the class's
+    instances (a pattern ``?s a prefix:Class .`` with no filter)."""
+    out = {}
+    for kind in KINDS:
+        found = _ONE_CLASS.fullmatch(kind.pattern.strip())
+        prefix, _, local = found.group(1).partition(":") if found else ("", "", "")
+        if prefix in PREFIXES:
+            out[PREFIXES[prefix] + local] = f"{root}{kind.name}/"
+    return out
+
+
 def property_counts(g: Graph, dataset: Node) -> list[tuple[URIRef, int]]:
     """``(property, triples)`` of the property partitions, most triples first."""
     out = []
@@ -113,8 +130,10 @@ def vocabularies(g: Graph, d: Node) -> tuple[Vocabulary, ...]:
     return tuple(sorted(found, key=lambda v: (v.prefix is None, v.prefix or "", v.iri)))
 
 
-def void_view(void: Graph, context: Graph, info: ReleaseInfo, linker: Linker) -> VoidPage | None:
-    """The VoID page of ``info``'s version, or None when the graph has no ``void:Dataset``."""
+def void_view(void: Graph, context: Graph, info: ReleaseInfo, linker: Linker,
+              with_lists: bool = False) -> VoidPage | None:
+    """The VoID page of ``info``'s version, or None when the graph has no ``void:Dataset``;
+    ``with_lists``: the site has list pages (the release has its browse index)."""
     d = void_dataset(void, info)
     if d is None:
         return None
@@ -124,6 +143,7 @@ def void_view(void: Graph, context: Graph, info: ReleaseInfo, linker: Linker) ->
     counts = tuple(Count(fr, en, n) for name, fr, en in COUNTS
                    if (n := integer(void, d, VOID[name])) is not None)
     linksets = [s for s in void.subjects(RDF.type, VOID.Linkset)]
+    lists = class_lists(linker.root) if with_lists else {}
     return VoidPage(
         iri=str(d), title=fr_en(void, d), description=fr_en(void, d, DESCRIPTIONS),
         created=show_date(void.value(d, DCTERMS.created)),
@@ -134,7 +154,8 @@ def void_view(void: Graph, context: Graph, info: ReleaseInfo, linker: Linker) ->
         vocabularies=vocabularies(void, d), features=links.terms(d, VOID.feature),
         dumps=tuple(sorted((str(u).rsplit("/", 1)[-1], links.url(u) or str(u))
                            for u in void.objects(d, VOID.dataDump))),
-        classes=tuple(Partition(r.term(c), n) for c, n in class_counts(void, d)),
+        classes=tuple(Partition(r.term(c), n, lists.get(str(c)))
+                      for c, n in class_counts(void, d)),
         properties=tuple(Partition(r.term(p), n) for p, n in property_counts(void, d)),
         subsets=tuple(sorted((subset(links, s) for s in void.objects(d, VOID.subset)),
                              key=lambda s: s.title.fr.casefold())),
@@ -142,5 +163,5 @@ def void_view(void: Graph, context: Graph, info: ReleaseInfo, linker: Linker) ->
     )
 
 
-__all__ = ["Count", "Partition", "Subset", "Vocabulary", "VoidPage", "property_counts",
-           "void_view"]
+__all__ = ["Count", "Partition", "Subset", "Vocabulary", "VoidPage", "class_lists",
+           "property_counts", "void_view"]

@@ -51,6 +51,20 @@
     return iri;
   }
 
+  // A 16×16 SVG icon for YASR's view buttons, drawn from one path.
+  function icon(d) {
+    const svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 16 16");
+    svg.setAttribute("aria-hidden", "true");
+    const path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("d", d);
+    path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    const box = document.createElement("div");
+    box.appendChild(svg);
+    return box;
+  }
+
   function isNumeric(b) {
     return b && (b.type === "literal" || b.type === "typed-literal") && NUMERIC.has(b.datatype) &&
       isFinite(Number(b.value));
@@ -130,11 +144,7 @@
 
     canHandleResults() { return !!window.L && this.points().length > 0; }
 
-    getIcon() {
-      const icon = document.createElement("span");
-      icon.textContent = "⌖";
-      return icon;
-    }
+    getIcon() { return icon("M8 1a5 5 0 0 0-5 5c0 4 5 9 5 9s5-5 5-9a5 5 0 0 0-5-5zm0 7a2 2 0 1 1 0-4 2 2 0 0 1 0 4z"); }
 
     popup(p) {
       const box = document.createElement("div");
@@ -183,7 +193,7 @@
 
   // ------------------------------------------------------------------ bar chart of counts
 
-  const BAR_H = 22, GAP = 6, LABEL_W = 260, BAR_W = 320, MAX_BARS = 200;
+  const BAR_H = 22, GAP = 6, LABEL_W = 380, BAR_W = 320, MAX_BARS = 200, MAX_LABEL = 52;
 
   class ChartView {
     constructor(yasr) {
@@ -218,11 +228,7 @@
       return c.rows.length > 0 && c.rows.length <= MAX_BARS && c.numeric.length > 0 && c.labels.length > 0;
     }
 
-    getIcon() {
-      const icon = document.createElement("span");
-      icon.textContent = "▤";
-      return icon;
-    }
+    getIcon() { return icon("M1 2h9v3H1zm0 5h14v3H1zm0 5h6v3H1z"); }
 
     // The default value column: the one with the largest total (a "total" over its parts).
     defaultValue(c) {
@@ -253,7 +259,7 @@
       }
       const g = node("g", { class: "cmq-bar" });
       g.appendChild(node("title", {}, `${text} : ${value}`));
-      const shown = text.length > 38 ? text.slice(0, 37) + "…" : text;
+      const shown = text.length > MAX_LABEL ? text.slice(0, MAX_LABEL - 1) + "…" : text;
       g.appendChild(node("text", { x: LABEL_W - 8, y: y + BAR_H - 6, "text-anchor": "end", "font-size": 13 }, shown));
       g.appendChild(node("rect", { x: LABEL_W, y: y, width: width, height: BAR_H, fill: "#000091" }));
       g.appendChild(node("text", { x: LABEL_W + width + 6, y: y + BAR_H - 6, "font-size": 13 }, String(value)));

@@ -225,7 +225,7 @@
 
     canHandleResults() {
       const c = this.columns();
-      return c.rows.length > 0 && c.rows.length <= MAX_BARS && c.numeric.length > 0 && c.labels.length > 0;
+      return c.rows.length > 1 && c.rows.length <= MAX_BARS && c.numeric.length > 0 && c.labels.length > 0;
     }
 
     getIcon() { return icon("M1 2h9v3H1zm0 5h14v3H1zm0 5h6v3H1z"); }

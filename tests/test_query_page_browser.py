@@ -1,8 +1,8 @@
 """The query page in a real headless Chromium (tests/chromium_cdp.py): a named query picked from
 the picker opens in its own tab and runs; result cells show plain values (an integer, not
 ``"2"^^xsd:integer``); the campus's IRIs link to pages of this server and other IRIs stay
-external; the map query (13) shows one marker per row with a position, with no tile server;
-a count query (02) draws one SVG bar per row. Every request stays on our server."""
+external; the map query (13) shows one marker per row with a position, with no tile server reachable;
+a count query (02) draws one SVG bar per row. Every request stays on loopback."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 from chromium_cdp import Browser, Page, chromium_path
-from server_fixtures import LiveServer
+from server_fixtures import LiveServer, ServedProject, free_port, start_server
 
 from publisher.project.queries import load_queries
 
@@ -40,6 +40,15 @@ ROWS = results("r.querySelectorAll('table.dataTable tbody tr').length")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     with Browser.start(tmp_path_factory.mktemp("chromium") / "profile") as b:
         yield b
+
+
+@pytest.fixture(scope="module")
+def no_tiles_server(served_project: ServedProject) -> Iterator[LiveServer]:
+    """Maps with a tile server that cannot be reached (a closed loopback port)."""
+    closed = f"http://127.0.0.1:{free_port()}/{{z}}/{{x}}/{{y}}.png"  # nothing listens there
+    with start_server(served_project.project.root, {"map_tiles": closed,
+                                                    "reload_interval": "0"}) as server:
+        yield server
 
 
 def solutions(server: LiveServer, query: str) -> list[dict[str, Any]]:
@@ -69,10 +78,11 @@ def column(page: Page, name: str) -> list[str]:
 
 
 def local_only(page: Page, server: LiveServer) -> None:
-    ours = urlsplit(server.url).netloc
+    """Every request went to our server (or to the closed loopback port of the tiles)."""
+    ours = urlsplit(server.url).hostname
     for url in page.requested_urls():
         parts = urlsplit(url)
-        assert parts.scheme in {"data", "blob", "about"} or parts.netloc == ours, url
+        assert parts.scheme in {"data", "blob", "about"} or parts.hostname == ours, url
 
 
 def test_pick_run_plain_integers_and_a_bar_chart(browser: Browser, live_server: LiveServer,
@@ -129,11 +139,12 @@ def test_campus_iris_link_to_local_pages(browser: Browser, live_server: LiveServ
     local_only(page, live_server)
 
 
-def test_map_query_one_marker_per_position(browser: Browser, live_server: LiveServer,
+def test_map_query_one_marker_per_position(browser: Browser, no_tiles_server: LiveServer,
                                            tmp_path: Path) -> None:
-    expected = [row for row in solutions(live_server, QUERIES[MAP].text) if "wkt" in row]
+    server = no_tiles_server
+    expected = [row for row in solutions(server, QUERIES[MAP].text) if "wkt" in row]
     page = browser.new_page()
-    page.navigate(live_server.url + "query?q=" + MAP)  # the deep link, through /query
+    page.navigate(server.url + "query?q=" + MAP)  # the deep link, through /query
     page.wait_for(READY, "YASGUI ready")
     assert page.evaluate("window.cmqYasgui.getTab().getId()") == "q-" + MAP
     assert page.evaluate("document.getElementById('query-choice').value") == MAP
@@ -143,7 +154,8 @@ def test_map_query_one_marker_per_position(browser: Browser, live_server: LiveSe
     drawn = page.evaluate(results("r.querySelectorAll('.cmq-map path.leaflet-interactive')"
                                   ".length"))
     assert int(markers) == drawn == len(expected) > 1
+    assert page.evaluate(results("r.querySelectorAll('.cmq-map img.leaflet-tile').length"))  # asked
     assert page.evaluate("window.cmqYasgui.getTab().getYasr().getSelectedPluginName()") == (
         "cmqMap")
     page.screenshot(tmp_path / "map.png")
-    local_only(page, live_server)
+    local_only(page, server)

@@ -122,6 +122,7 @@ def test_without_yasgui_the_notice_and_the_plain_list(without_yasgui: LiveServer
                      timeout=30).text
     page = QueryPage(text)
     assert "n'est pas installé" in text and not page.options  # the notice, no picker
+    assert "yasgui" not in page.by_id  # nor the editor's empty box
     for q in QUERIES:
         assert f"q-{q.name}" in page.by_id  # the anchors of the plain list
         assert q.description_fr in flat(page.by_id[f"q-{q.name}"])

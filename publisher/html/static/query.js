@@ -35,7 +35,7 @@
   // The local page of an IRI this server answers for (campus records, ontology), or null.
   function localHref(iri) {
     for (const [prefix, path] of cfg.local) {
-      if (iri === prefix || (iri.startsWith(prefix) && prefix.slice(-1) === "/")) {
+      if (iri === prefix || (iri.startsWith(prefix) && /[/#]$/.test(prefix))) {
         return path + iri.slice(prefix.length);
       }
     }

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 FLAGS = (
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -201,6 +202,13 @@ class Page:
     def requested_urls(self) -> list[str]:
         return [e["params"]["request"]["url"]
                 for e in self.browser.events_named("Network.requestWillBeSent", self.session)]
+
+    def foreign_requests(self, host: str) -> list[str]:
+        """The URLs the page asked for elsewhere than ``host`` (``data:``, ``blob:`` and
+        ``about:`` stay inside the browser and are not counted)."""
+        return [url for url in self.requested_urls()
+                if urlsplit(url).scheme not in {"data", "blob", "about"}
+                and urlsplit(url).hostname != host]
 
     def screenshot(self, path: Path) -> Path:
         data = self.send("Page.captureScreenshot", {"format": "png"})["data"]

@@ -19,6 +19,9 @@ Fixtures (session scope: one build and one server for the whole run):
     ``/healthz`` answers. :class:`LiveServer` gives ``url`` (ends with ``/``), ``sparql``,
     ``project``, ``release`` and the server's ``log`` file. Stopped (SIGINT, then SIGKILL after
     15 s) at the end of the session.
+``no_tiles_server``
+    the same project served with ``map_tiles`` on a closed loopback port: the map tests check
+    that markers show when no tile server can be reached.
 
 To run another server with other settings (e.g. a different row cap), use
 ``with start_server(project_root, {"max_rows": "5"}) as server:`` in a module-scoped fixture.
@@ -156,4 +159,14 @@ def served_project(tmp_path_factory: pytest.TempPathFactory) -> ServedProject:
 @pytest.fixture(scope="session")
 def live_server(served_project: ServedProject) -> Iterator[LiveServer]:
     with start_server(served_project.project.root, LIVE_SETTINGS) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def no_tiles_server(served_project: ServedProject) -> Iterator[LiveServer]:
+    """The served project with a map tile server that cannot be reached (a closed loopback
+    port): maps must still show their markers."""
+    closed = f"http://127.0.0.1:{free_port()}/{{z}}/{{x}}/{{y}}.png"  # nothing listens there
+    with start_server(served_project.project.root, {"map_tiles": closed,
+                                                    "reload_interval": "0"}) as server:
         yield server

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from chromium_cdp import Browser, Page, chromium_path
-from server_fixtures import LiveServer, ServedProject, free_port, start_server
+from server_fixtures import LiveServer
 
 from publisher.release.browse_index import KINDS
 
@@ -31,14 +31,6 @@ ROUTE = "schema:educationalProgramMode/skos:notation"
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     with Browser.start(tmp_path_factory.mktemp("chromium") / "profile") as b:
         yield b
-
-
-@pytest.fixture(scope="module")
-def no_tiles_server(served_project: ServedProject) -> Iterator[LiveServer]:
-    closed = f"http://127.0.0.1:{free_port()}/{{z}}/{{x}}/{{y}}.png"  # nothing listens there
-    with start_server(served_project.project.root, {"map_tiles": closed,
-                                                    "reload_interval": "0"}) as server:
-        yield server
 
 
 def sparql_count(server: LiveServer, where: str) -> int:

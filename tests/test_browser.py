@@ -1,7 +1,8 @@
 """The pages in a real headless Chromium (Debian ``chromium``), driven over the DevTools
 protocol (tests/chromium_cdp.py): the landing page with its counts, a resource page with its
-French label and links, and the YASGUI query page — its files from our server only, one tab per
-named query on a fresh browser, a query run from the page showing its results."""
+French label and links, and the YASGUI query page — its files from our server only, the first
+named query as the one tab of a fresh browser (the others in the picker), a query run from the
+page showing its results (more in test_query_page_browser.py)."""
 
 from __future__ import annotations
 
@@ -36,10 +37,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
 
 def local_only(page: Page, server: LiveServer) -> None:
     """Every request the page made went to our server (or stayed inside the browser)."""
-    ours = urlsplit(server.url).netloc
-    for url in page.requested_urls():
-        parts = urlsplit(url)
-        assert parts.scheme in {"data", "blob", "about"} or parts.netloc == ours, url
+    assert page.foreign_requests(str(urlsplit(server.url).hostname)) == []
 
 
 def test_landing_page_shows_counts(browser: Browser, live_server: LiveServer,
@@ -82,10 +80,14 @@ def test_query_page_tabs_and_run(browser: Browser, live_server: LiveServer,
     named = load_queries(QUERIES)
     page = browser.new_page()
     page.navigate(live_server.url + "sparql")
-    # YASGUI's script ran (from our server) and built one tab per named query
+    # YASGUI's script ran (from our server): a fresh browser gets the first named query as its
+    # one tab, the others wait in the picker
     tabs = page.wait_for("document.querySelector('#yasgui[data-ready]') && " + TAB_NAMES,
                          "YASGUI tabs")
-    assert tabs == [q.title_fr for q in named]
+    assert tabs == [named[0].title_fr]
+    options = page.evaluate("Array.from(document.querySelectorAll('#query-choice option'))"
+                            ".map(o => o.value)")
+    assert options == [q.name for q in named]
     assert page.evaluate("!!document.querySelector('#yasgui .yasgui .yasqe')")
     assert page.evaluate("window.cmqYasgui.getTab().getEndpoint()") == (
         live_server.url + "sparql")

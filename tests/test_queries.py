@@ -646,6 +646,7 @@ def test_every_query_is_documented(query: NamedQuery, shipped: Shipped) -> None:
     assert lines[0] == f"# title: {query.title_fr}"
     assert query.title_en and query.title_en != query.title_fr
     assert len(query.description) > 150  # a question, the identifiers used, how to adapt it
+    assert len(query.description_fr) > 150 and query.description_fr != query.description
     assert query.form in {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
     assert all(len(line) <= 100 for line in lines), "lines of at most 100 characters"
     declared = _PREFIX.findall(query.text)
@@ -705,6 +706,7 @@ def _rows(result: Result) -> Iterable[Mapping[str, Node]]:
 
 HEADER = """# title: Formations par voie
 # title_en: Formations by route
+# description_fr: Compte les formations par voie.
 # description: Counts formations per route;
 #   continued on an indented line.
 #
@@ -717,7 +719,12 @@ SELECT ?v (COUNT(*) AS ?n) WHERE { ?f schema:educationalProgramMode ?v } GROUP B
 def test_parse_query_reads_the_header() -> None:
     q = parse_query("par-voie", HEADER)
     assert q == NamedQuery("par-voie", "Formations par voie", "Formations by route",
-                           "Counts formations per route; continued on an indented line.", HEADER)
+                           "Counts formations per route; continued on an indented line.", HEADER,
+                           "Compte les formations par voie.")
+    # description_fr is optional (project queries written before it)
+    older = parse_query("par-voie", HEADER.replace("# description_fr: Compte les formations par "
+                                                   "voie.\n", ""))
+    assert older.description_fr == "" and older.description == q.description
     assert q.form == "SELECT"
 
 

@@ -4,6 +4,8 @@ Each file opens with a header of comment lines, then the query itself::
 
     # title: Formations par niveau et par voie          (French title, the first line)
     # title_en: Formations by level and route
+    # description_fr: La question en français (facultatif, conseillé) ; lignes suivantes
+    #   indentées comme ci-dessous.
     # description: What the question is, which national identifiers it uses, how to adapt it;
     #   continued on indented comment lines ("#" and at least two spaces).
     PREFIX schema: <https://schema.org/>
@@ -11,7 +13,9 @@ Each file opens with a header of comment lines, then the query itself::
 
 The header ends at the first line that is not a comment. ``name`` is the file name without
 ``.rq``; ``text`` is the whole file, header included, so that a query editor shows the
-documentation with the query. The web server pre-loads its query page with one tab per query.
+documentation with the query. ``description`` is English; ``description_fr``, the French one, is
+optional (older project queries have none) and shown first where present. The web server's query
+page offers every query in a picker and opens the chosen one in the editor.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from publisher.project.folder import PACKAGE_ROOT
 QUERIES_DIR = PACKAGE_ROOT / "queries"
 
 _KEYS = ("title", "title_en", "description")
+_OPTIONAL = ("description_fr",)
 _KEY_LINE = re.compile(r"^# ([a-z_]+):(.*)$")
 _MORE_LINE = re.compile(r"^#  +(\S.*)$")
 _FORM = re.compile(r"\b(SELECT|CONSTRUCT|DESCRIBE|ASK)\b", re.IGNORECASE)
@@ -39,13 +44,15 @@ class QueryFileError(ProjectError):
 
 @dataclass(frozen=True)
 class NamedQuery:
-    """One documented query: ``title_fr`` (first header line), ``title_en``, ``description``."""
+    """One documented query: ``title_fr`` (first header line), ``title_en``, ``description``
+    (English) and ``description_fr`` (French, empty when the header has none)."""
 
     name: str
     title_fr: str
     title_en: str
     description: str
     text: str
+    description_fr: str = ""
 
     @property
     def form(self) -> str:
@@ -77,9 +84,9 @@ def parse_query(name: str, text: str) -> NamedQuery:
         more_match = _MORE_LINE.match(line)
         if key_match:
             current = key_match.group(1)
-            if current not in _KEYS:
+            if current not in _KEYS + _OPTIONAL:
                 raise fail(f"ligne/line {number}: clé inconnue / unknown key {current!r} "
-                           f"(attendu / expected: {', '.join(_KEYS)})")
+                           f"(attendu / expected: {', '.join(_KEYS + _OPTIONAL)})")
             if current in fields:
                 raise fail(f"ligne/line {number}: clé répétée / repeated key {current!r}")
             fields[current] = [key_match.group(2).strip()]
@@ -90,14 +97,15 @@ def parse_query(name: str, text: str) -> NamedQuery:
         if number == 1 and not line.startswith("# title:"):
             raise fail("la première ligne doit être « # title: … » / "
                        "the first line must be '# title: …'")
-    values = {k: " ".join(v for v in fields.get(k, []) if v) for k in _KEYS}
+    values = {k: " ".join(v for v in fields.get(k, []) if v) for k in _KEYS + _OPTIONAL}
     missing = [k for k in _KEYS if not values[k]]
     if missing:
         raise fail(f"en-tête incomplet / incomplete header: {', '.join(missing)} "
                    "manquant(s) / missing")
     if not query_form(text):
         raise fail("pas de requête SELECT, CONSTRUCT, DESCRIBE ou ASK / no query found")
-    return NamedQuery(name, values["title"], values["title_en"], values["description"], text)
+    return NamedQuery(name, values["title"], values["title_en"], values["description"], text,
+                      values["description_fr"])
 
 
 def load_queries(folder: Path | str = QUERIES_DIR) -> list[NamedQuery]:

@@ -28,6 +28,7 @@ from publisher.server import (
     maps,
     methods,
     pages,
+    query_page,
     rebuild,
     search,
 )
@@ -89,7 +90,8 @@ def create_app(settings: Settings) -> FastAPI:
             allow_credentials=False,
             max_age=600,
         )
-    routers = (endpoint, files, catalogue, rebuild, graphs, lists, maps, charts, search, pages)
+    routers = (endpoint, files, catalogue, rebuild, graphs, lists, maps, charts, search,
+               query_page, pages)
     for module in routers:  # pages last: its catch-all route answers resource IRIs
         methods.allow_head(module.router)  # HEAD wherever GET is
         app.include_router(module.router)

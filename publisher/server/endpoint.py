@@ -30,7 +30,7 @@ from starlette.responses import Response
 from publisher.core.namespaces import SD, VOID
 from publisher.project.settings import Settings
 from publisher.release.model import ReleaseInfo
-from publisher.server import pages, representations
+from publisher.server import query_page, representations
 from publisher.server.errors import PayloadTooLarge, UnsupportedMediaType
 from publisher.server.graphs import COMMENT, RDF_TYPE, SEE_ALSO, named_graphs
 from publisher.server.state import served
@@ -219,7 +219,7 @@ def service_description(endpoint: str, info: ReleaseInfo, settings: Settings,
 async def describe_service(request: Request, format_param: str | None) -> Response:
     choice = representations.choose(request.headers.get("accept"), format_param)
     if choice.rdf is None:
-        page: Response = await pages.query_page(request)
+        page: Response = await query_page.query_page(request)
         page.headers.setdefault("Vary", "Accept")
         return page
     rel = served(request)

@@ -1,4 +1,4 @@
-"""Linked-data pages: dereferenceable IRIs, the landing page, the ontology and the query page.
+"""Linked-data pages: dereferenceable IRIs, the landing page, the ontology, static files.
 
 - ``GET /{path}`` — the IRI ``{base_iri}{path}`` (``{base}organisation/x`` ↔ ``/organisation/x``;
   hash sub-resources come with their document); ``/ontology`` and ``/ontology/{term}`` — the
@@ -10,9 +10,8 @@
   format is acceptable. Every lookup is a SPARQL query sent to the engine
   (:mod:`publisher.server.describe`).
 - ``GET /`` — the landing page (RDF clients are sent to ``/catalog`` with 303).
-- :func:`query_page` — the YASGUI page ``GET /sparql`` answers browsers with; YASGUI's files are
-  served from the ``yasgui_dir`` setting under ``/assets/yasgui/``, the page's own CSS/JS under
-  ``/static/``.
+- YASGUI's files (for the query page, :mod:`publisher.server.query_page`) are served from the
+  ``yasgui_dir`` setting under ``/assets/yasgui/``, the pages' own CSS/JS under ``/static/``.
 
 The catch-all route is the router's last: the app includes this router after the others.
 """
@@ -20,8 +19,6 @@ The catch-all route is the router's last: the app includes this router after the
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,7 +31,6 @@ from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI
 from publisher.html.environment import STATIC_DIR, environment
 from publisher.html.render import Linker, Renderer, Term, label_of, render_resource
 from publisher.ontology.docs import SERVER_LAYOUT, render_html
-from publisher.project.queries import QUERIES_DIR, load_queries
 from publisher.release.browse_index import KINDS, Kind
 from publisher.release.metadata.catalog import LICENCE
 from publisher.release.model import DATA_JSONLD, DATA_NT, DATA_TTL
@@ -42,7 +38,7 @@ from publisher.server import describe, representations
 from publisher.server.browse_query import BrowseIndex, Hit, IndexMissing
 from publisher.server.errors import NotFound, error_response
 from publisher.server.files import CURRENT_CACHE, not_modified
-from publisher.server.jsonld_schema import dataset, schema_org, script_json, web_page
+from publisher.server.jsonld_schema import dataset, schema_org, script_json
 from publisher.server.landing import landing_view
 from publisher.server.maps import Point, map_context
 from publisher.server.ontology_doc import ontology_view
@@ -132,33 +128,6 @@ async def yasgui_asset(request: Request, name: str) -> FileResponse:
     folder = server_state(request).settings.yasgui_assets()
     path = _file_in(folder, name, ASSET_SUFFIXES)
     return FileResponse(path, headers={"Cache-Control": ASSET_CACHE})
-
-
-# ------------------------------------------------------------------ query page
-
-
-def queries_folder(request: Request) -> Path:
-    own = server_state(request).project.root / "queries"
-    return own if own.is_dir() else QUERIES_DIR
-
-
-async def query_page(request: Request) -> HTMLResponse:
-    """The YASGUI page, pre-loaded with one tab per named query, querying our ``/sparql``."""
-    rel = served(request)
-    queries = load_queries(queries_folder(request))
-    endpoint = root_of(request) + "sparql"
-    tabs = [{"name": q.name, "title": q.title_fr, "text": q.text} for q in queries]
-    digest = hashlib.sha256(json.dumps([endpoint, tabs], sort_keys=True).encode()).hexdigest()
-    config = {"endpoint": endpoint, "storageKey": f"cmq-{digest[:12]}", "queries": tabs}
-    assets = server_state(request).settings.yasgui_assets()
-    about = web_page("Requêtes SPARQL / SPARQL queries", rel.info.sparql_url,
-                     rel.info.dataset_iri)
-    return render_page(
-        "query.html", request, rel, headers={"Cache-Control": "no-cache"},
-        jsonld=Markup(script_json(about)),
-        queries=queries, endpoint=endpoint, config_json=Markup(script_json(config)),
-        assets=assets is not None and (assets / "yasgui.min.js").is_file(),
-    )
 
 
 # ------------------------------------------------------------------ landing

@@ -1,38 +1,370 @@
-// cmq-lod query page: YASGUI (served by this server) pre-loaded with the named queries.
-// Tabs have fixed ids ("q-<name>"), so a returning browser keeps its edits and a fresh one (or a
-// new set of queries: the storage key carries their hash) gets every named query as a tab.
+// cmq-lod query page: YASGUI (served by this server) with the named queries in a picker.
+// - The picker (#query-choice) opens the chosen query in its own tab (fixed id "q-<name>"): a
+//   returning browser finds its edits again, a fresh one (or a new set of queries: the storage
+//   key carries their hash) starts with the query of ?q=<name>, else the first one.
+// - YASR plugins, registered through YASR's own plugin API before YASGUI starts:
+//   "table"    YASR's table, with plain values (language and uncommon datatypes as small
+//              marks) and the IRIs this server has pages for linked to those pages;
+//   "cmqMap"   a Leaflet map of results with WKT points (geo:wktLiteral "POINT(lon lat)");
+//   "cmqChart" an SVG bar chart of results with a label and a number per row.
+// YASGUI 4 is modern JavaScript (classes): this file may be too.
 (function () {
   "use strict";
-  var root = document.getElementById("yasgui");
-  var configEl = document.getElementById("cmq-query-config");
+  const root = document.getElementById("yasgui");
+  const configEl = document.getElementById("cmq-query-config");
   if (!root || !configEl || typeof window.Yasgui === "undefined") { return; }
-  var cfg = JSON.parse(configEl.textContent);
+  const cfg = JSON.parse(configEl.textContent);
   cfg.endpoint = new URL(cfg.endpoint, window.location.href).href;
-  var Yasgui = window.Yasgui;
+  const Yasgui = window.Yasgui;
+  const Yasr = Yasgui.Yasr;
+  const XSD = "http://www.w3.org/2001/XMLSchema#";
+  const WKT = "http://www.opengis.net/ont/geosparql#wktLiteral";
+  const PLAIN = new Set(["string", "integer", "decimal", "double", "float", "boolean", "int",
+    "long", "short", "nonNegativeInteger", "positiveInteger"].map(function (t) { return XSD + t; }));
+  const NUMERIC = new Set(["integer", "decimal", "double", "float", "int", "long", "short",
+    "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
+    "unsignedInt", "unsignedLong"].map(function (t) { return XSD + t; }));
+  const SVG_NS = "http://www.w3.org/2000/svg";
+
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  // The local page of an IRI this server answers for (campus records, ontology), or null.
+  function localHref(iri) {
+    for (const [prefix, path] of cfg.local) {
+      if (iri === prefix || (iri.startsWith(prefix) && /[/#]$/.test(prefix))) {
+        return path + iri.slice(prefix.length);
+      }
+    }
+    return null;
+  }
+
+  function shortName(iri, prefixes) {
+    for (const name in prefixes || {}) {
+      if (prefixes[name] && iri.startsWith(prefixes[name])) {
+        return name + ":" + iri.slice(prefixes[name].length);
+      }
+    }
+    return iri;
+  }
+
+  // A 16×16 SVG icon for YASR's view buttons, drawn from one path.
+  function icon(d) {
+    const svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 16 16");
+    svg.setAttribute("aria-hidden", "true");
+    const path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("d", d);
+    path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    const box = document.createElement("div");
+    box.appendChild(svg);
+    return box;
+  }
+
+  function isNumeric(b) {
+    return b && (b.type === "literal" || b.type === "typed-literal") && NUMERIC.has(b.datatype) &&
+      isFinite(Number(b.value));
+  }
+
+  // ------------------------------------------------------------------ table: plain values
+
+  class PlainTable extends Yasr.plugins.table {
+    getUriLinkFromBinding(binding, prefixes) {
+      const iri = binding.value;
+      const local = localHref(iri);
+      const text = esc(shortName(iri, prefixes));
+      if (local !== null) {
+        return `<a class="iri cmq-local" href="${esc(local)}" title="${esc(iri)}">${text}</a>`;
+      }
+      return `<a class="iri" href="${esc(iri)}" target="_blank" rel="noopener noreferrer">${text}</a>`;
+    }
+
+    formatLiteral(binding, prefixes) {
+      const text = esc(binding.value);
+      if (this.persistentConfig.compact) { return text; }
+      const lang = binding["xml:lang"];
+      if (lang) { return `${text} <span class="cmq-mark" title="langue / language">${esc(lang)}</span>`; }
+      const type = binding.datatype;
+      if (type && !PLAIN.has(type)) {
+        const name = shortName(type, Object.assign({ xsd: XSD }, prefixes)).replace(/^xsd:/, "");
+        return `${text} <span class="cmq-mark" title="${esc(type)}">${esc(name)}</span>`;
+      }
+      return text;
+    }
+  }
+  Yasr.registerPlugin("table", PlainTable);
+
+  // ------------------------------------------------------------------ map of WKT points
+
+  // [lon, lat] of a WKT point ("POINT(3.2 49.6)", optionally after a CRS IRI), or null.
+  function wktPoint(b) {
+    if (!b || b.type === "uri" || b.type === "bnode") { return null; }
+    const m = /^\s*(?:<[^>]*>\s*)?POINT\s*\(\s*(-?[\d.]+(?:e-?\d+)?)\s+(-?[\d.]+(?:e-?\d+)?)\s*\)\s*$/i
+      .exec(b.value);
+    if (!m || (b.datatype && b.datatype !== WKT && b.datatype !== XSD + "string")) { return null; }
+    const lon = Number(m[1]), lat = Number(m[2]);
+    return Math.abs(lat) <= 90 && Math.abs(lon) <= 180 ? [lon, lat] : null;
+  }
+
+  // What a row is called: its first literal that is not a position or a number.
+  function rowTitle(row, vars) {
+    for (const v of vars) {
+      const b = row[v];
+      if (b && b.type !== "uri" && b.type !== "bnode" && !wktPoint(b) && !isNumeric(b)) { return b.value; }
+    }
+    const iri = vars.map(function (v) { return row[v]; }).find(function (b) { return b && b.type === "uri"; });
+    return iri ? iri.value : "";
+  }
+
+  class MapView {
+    constructor(yasr) {
+      this.yasr = yasr;
+      this.priority = 5;
+      this.label = "Carte / Map";
+    }
+
+    points() {
+      const results = this.yasr.results;
+      if (!results || !results.getBindings()) { return []; }
+      const vars = results.getVariables();
+      const out = [];
+      for (const row of results.getBindings()) {
+        const pos = vars.map(function (v) { return wktPoint(row[v]); }).find(Boolean);
+        if (!pos) { continue; }
+        const iri = vars.map(function (v) { return row[v]; })
+          .find(function (b) { return b && b.type === "uri"; });
+        out.push({ lon: pos[0], lat: pos[1], title: rowTitle(row, vars), iri: iri ? iri.value : null });
+      }
+      return out;
+    }
+
+    canHandleResults() { return !!window.L && this.points().length > 0; }
+
+    getIcon() { return icon("M8 1a5 5 0 0 0-5 5c0 4 5 9 5 9s5-5 5-9a5 5 0 0 0-5-5zm0 7a2 2 0 1 1 0-4 2 2 0 0 1 0 4z"); }
+
+    popup(p) {
+      const box = document.createElement("div");
+      const local = p.iri && localHref(p.iri);
+      const link = document.createElement(p.iri ? "a" : "strong");
+      if (p.iri) { link.href = local || p.iri; }
+      link.textContent = p.title || p.iri || "";
+      box.appendChild(link);
+      return box;
+    }
+
+    draw() {
+      const L = window.L;
+      const el = document.createElement("div");
+      el.className = "cmq-map map";
+      el.setAttribute("role", "region");
+      el.setAttribute("aria-label", "Carte des résultats / map of the results");
+      this.yasr.resultsEl.appendChild(el);
+      this.map = L.map(el, { scrollWheelZoom: false, maxZoom: 18 });
+      if (cfg.tiles) {
+        L.tileLayer(cfg.tiles, { maxZoom: 18, attribution: esc(cfg.attribution || "") }).addTo(this.map);
+      }
+      const points = this.points();
+      const group = L.featureGroup();
+      for (const p of points) {
+        L.circleMarker([p.lat, p.lon], { radius: 7, weight: 1, color: "#fff", fillOpacity: 0.9,
+          fillColor: "#000091" }).bindPopup(this.popup(p)).addTo(group);
+      }
+      group.addTo(this.map);
+      const bounds = group.getBounds();
+      if (points.length === 1) { this.map.setView(bounds.getCenter(), 12); } else { this.map.fitBounds(bounds.pad(0.1)); }
+      el.dataset.markers = String(points.length);
+      const note = document.createElement("p");
+      note.className = "cmq-note";
+      const skipped = this.yasr.results.getBindings().length - points.length;
+      note.textContent = `${points.length} position(s)` +
+        (skipped ? ` · ${skipped} ligne(s) sans position / row(s) without a position` : "");
+      this.yasr.resultsEl.appendChild(note);
+    }
+
+    destroy() {
+      if (this.map) { this.map.remove(); this.map = null; }
+    }
+  }
+  Yasr.registerPlugin("cmqMap", MapView);
+
+  // ------------------------------------------------------------------ bar chart of counts
+
+  const BAR_H = 22, GAP = 6, LABEL_W = 380, BAR_W = 320, MAX_BARS = 200, MAX_LABEL = 52;
+
+  class ChartView {
+    constructor(yasr) {
+      this.yasr = yasr;
+      this.priority = 4;
+      this.label = "Graphique / Chart";
+      this.valueVar = null;
+    }
+
+    // Numeric columns (every bound value a number) and label columns (other literals).
+    columns() {
+      const results = this.yasr.results;
+      const rows = (results && results.getBindings()) || [];
+      const vars = rows.length ? results.getVariables() : [];
+      const numeric = vars.filter(function (v) {
+        const bound = rows.filter(function (r) { return r[v]; });
+        return bound.length && bound.every(function (r) { return isNumeric(r[v]); });
+      });
+      const literal = vars.filter(function (v) {
+        return numeric.indexOf(v) < 0 && rows.some(function (r) { return r[v]; }) &&
+          rows.every(function (r) { return !r[v] || (r[v].type !== "uri" && r[v].type !== "bnode" && !wktPoint(r[v])); });
+      });
+      // names over codes, short texts over joined lists
+      const readable = literal.filter(function (v) {
+        return !/_code$/.test(v) && rows.every(function (r) { return !r[v] || r[v].value.length <= 60; });
+      });
+      return { rows: rows, numeric: numeric, labels: readable.length ? readable : literal.slice(0, 1) };
+    }
+
+    canHandleResults() {
+      const c = this.columns();
+      return c.rows.length > 1 && c.rows.length <= MAX_BARS && c.numeric.length > 0 && c.labels.length > 0;
+    }
+
+    getIcon() { return icon("M1 2h9v3H1zm0 5h14v3H1zm0 5h6v3H1z"); }
+
+    // The default value column: the one with the largest total (a "total" over its parts).
+    defaultValue(c) {
+      function sum(v) { return c.rows.reduce(function (s, r) { return s + (r[v] ? Number(r[v].value) : 0); }, 0); }
+      return c.numeric.reduce(function (best, v) { return sum(v) > sum(best) ? v : best; });
+    }
+
+    picker(c) {
+      const label = document.createElement("label");
+      label.className = "cmq-chart-value";
+      label.append("Valeur / value ");
+      const select = document.createElement("select");
+      for (const v of c.numeric) {
+        const option = new Option("?" + v, v, false, v === this.valueVar);
+        select.appendChild(option);
+      }
+      select.addEventListener("change", () => { this.valueVar = select.value; this.yasr.draw(); });
+      label.appendChild(select);
+      return label;
+    }
+
+    bar(svg, y, text, value, width) {
+      function node(name, attrs, content) {
+        const n = document.createElementNS(SVG_NS, name);
+        for (const k in attrs) { n.setAttribute(k, attrs[k]); }
+        if (content !== undefined) { n.textContent = content; }
+        return n;
+      }
+      const g = node("g", { class: "cmq-bar" });
+      g.appendChild(node("title", {}, `${text} : ${value}`));
+      const shown = text.length > MAX_LABEL ? text.slice(0, MAX_LABEL - 1) + "…" : text;
+      g.appendChild(node("text", { x: LABEL_W - 8, y: y + BAR_H - 6, "text-anchor": "end", "font-size": 13 }, shown));
+      g.appendChild(node("rect", { x: LABEL_W, y: y, width: width, height: BAR_H, fill: "#000091" }));
+      g.appendChild(node("text", { x: LABEL_W + width + 6, y: y + BAR_H - 6, "font-size": 13 }, String(value)));
+      svg.appendChild(g);
+    }
+
+    draw() {
+      const c = this.columns();
+      if (c.numeric.indexOf(this.valueVar) < 0) { this.valueVar = this.defaultValue(c); }
+      const v = this.valueVar;
+      const values = c.rows.map(function (r) { return r[v] ? Number(r[v].value) : 0; });
+      const top = Math.max.apply(null, values.map(Math.abs).concat([1]));
+      const height = c.rows.length * (BAR_H + GAP);
+      const svg = document.createElementNS(SVG_NS, "svg");
+      svg.setAttribute("class", "cmq-chart");
+      svg.setAttribute("role", "img");
+      svg.setAttribute("aria-label", `?${v} par / by ${c.labels.map(function (l) { return "?" + l; }).join(", ")}`);
+      svg.setAttribute("width", LABEL_W + BAR_W + 60);
+      svg.setAttribute("height", height);
+      svg.setAttribute("viewBox", `0 0 ${LABEL_W + BAR_W + 60} ${height}`);
+      c.rows.forEach((r, i) => {
+        const text = c.labels.map(function (l) { return r[l] ? r[l].value : "—"; }).join(" · ");
+        this.bar(svg, i * (BAR_H + GAP), text, values[i], Math.max(1, Math.round(BAR_W * Math.abs(values[i]) / top)));
+      });
+      if (c.numeric.length > 1) { this.yasr.resultsEl.appendChild(this.picker(c)); }
+      this.yasr.resultsEl.appendChild(svg);
+    }
+  }
+  Yasr.registerPlugin("cmqChart", ChartView);
+  Yasr.defaults.pluginOrder = ["table", "cmqMap", "cmqChart", "response"];
+
+  // ------------------------------------------------------------------ the editor and the picker
+
   // No lookups on third-party services: keep only the local autocompleters.
   if (Yasgui.defaults && Yasgui.defaults.yasqe && Yasgui.defaults.yasqe.autocompleters) {
     Yasgui.defaults.yasqe.autocompleters = Yasgui.defaults.yasqe.autocompleters.filter(
       function (name) { return name === "prefixes" || name === "variables"; });
   }
-  var yasgui = new Yasgui(root, {
+  const yasgui = new Yasgui(root, {
     requestConfig: { endpoint: cfg.endpoint, method: "POST" },
     copyEndpointOnNewTab: true,
     autoAddOnInit: false,
     persistenceId: cfg.storageKey,
     endpointCatalogueOptions: { getData: function () { return [{ endpoint: cfg.endpoint }]; } }
   });
-  // A fresh browser has no active tab: the first named query becomes the active one.
-  var active = yasgui.persistentConfig.getActiveId();
-  cfg.queries.forEach(function (q) {
-    var id = "q-" + q.name;
-    if (yasgui.getTab(id)) { return; }
-    yasgui.addTab(!active, {
-      id: id,
-      name: q.title,
-      yasqe: { value: q.text },
-      requestConfig: { endpoint: cfg.endpoint, method: "POST" }
+  const byName = new Map(cfg.queries.map(function (q) { return [q.name, q]; }));
+  const choice = document.getElementById("query-choice");
+  const picker = document.getElementById("query-picker");
+
+  function describe(q) {
+    const fr = document.getElementById("query-description-fr");
+    const en = document.getElementById("query-description-en");
+    if (fr) { fr.textContent = q.description_fr || ""; fr.hidden = !q.description_fr; }
+    if (en) { en.textContent = q.description; }
+    if (choice) { choice.value = q.name; }
+  }
+
+  // The named query's tab, made if it is missing (a returning browser keeps its edits there).
+  function open(name) {
+    const q = byName.get(name);
+    if (!q) { return; }
+    const id = "q-" + q.name;
+    if (yasgui.getTab(id)) {
+      yasgui.selectTabId(id);
+    } else {
+      yasgui.addTab(true, { id: id, name: q.title, yasqe: { value: q.text },
+        requestConfig: { endpoint: cfg.endpoint, method: "POST" } });
+    }
+    describe(q);
+  }
+
+  const asked = new URL(window.location.href).searchParams.get("q");
+  if (asked && byName.has(asked)) {
+    open(asked);
+  } else if (!yasgui.persistentConfig.getActiveId() && cfg.queries.length) {
+    open(cfg.queries[0].name);  // a fresh browser: the first named query
+  } else {
+    const active = yasgui.persistentConfig.getActiveId();
+    if (active && byName.has(active.slice(2))) { describe(byName.get(active.slice(2))); }
+  }
+  if (choice) {
+    choice.addEventListener("change", function () {
+      open(choice.value);
+      const url = new URL(window.location.href);
+      url.searchParams.set("q", choice.value);
+      window.history.replaceState(null, "", url.href);
     });
-    if (!active) { active = id; }
+  }
+  if (picker) {
+    picker.addEventListener("submit", function (event) { event.preventDefault(); open(choice.value); });
+  }
+  yasgui.on("tabSelect", function (_y, id) {
+    if (id.startsWith("q-") && byName.has(id.slice(2))) { describe(byName.get(id.slice(2))); }
+  });
+  // The first results with positions in a tab show as a map (the table is one click away).
+  const mapped = new Set();
+  yasgui.on("queryResponse", function (_y, tab) {
+    window.setTimeout(function () {
+      const yasr = tab.getYasr();
+      const map = yasr && yasr.plugins.cmqMap;
+      if (map && !mapped.has(tab.getId()) && map.canHandleResults()) {
+        mapped.add(tab.getId());
+        yasr.selectPlugin("cmqMap");
+      }
+    }, 0);
   });
   window.cmqYasgui = yasgui;
   root.setAttribute("data-ready", "true");

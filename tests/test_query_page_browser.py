@@ -1,0 +1,149 @@
+"""The query page in a real headless Chromium (tests/chromium_cdp.py): a named query picked from
+the picker opens in its own tab and runs; result cells show plain values (an integer, not
+``"2"^^xsd:integer``); the campus's IRIs link to pages of this server and other IRIs stay
+external; the map query (13) shows one marker per row with a position, with no tile server reachable;
+a count query (02) draws one SVG bar per row. Every request stays on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import pytest
+from chromium_cdp import Browser, Page, chromium_path
+from server_fixtures import LiveServer
+
+from publisher.project.queries import load_queries
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(chromium_path() is None, reason="chromium absent (Debian `chromium`)"),
+]
+
+QUERIES = {q.name: q for q in load_queries(Path(__file__).resolve().parents[1] / "queries")}
+COUNTS, MAP = "02-formations-par-niveau-et-voie", "13-carte-apprentissage"
+READY = "!!(document.querySelector('#yasgui[data-ready]') && window.cmqYasgui.getTab())"
+
+
+def results(expression: str) -> str:
+    """``expression`` about ``r``, the results element of the active tab (each tab has one)."""
+    return f"(r => {expression})(window.cmqYasgui.getTab().getYasr().rootEl)"
+
+
+ROWS = results("r.querySelectorAll('table.dataTable tbody tr').length")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    with Browser.start(tmp_path_factory.mktemp("chromium") / "profile") as b:
+        yield b
+
+
+def solutions(server: LiveServer, query: str) -> list[dict[str, Any]]:
+    r = httpx.post(server.sparql, data={"query": query},
+                   headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    r.raise_for_status()
+    rows: list[dict[str, Any]] = r.json()["results"]["bindings"]
+    return rows
+
+
+def pick(page: Page, name: str) -> None:
+    page.evaluate(f"(() => {{ const s = document.getElementById('query-choice'); "
+                  f"s.value = {name!r}; s.dispatchEvent(new Event('change')); }})()")
+
+
+def run(page: Page) -> None:
+    page.evaluate("window.cmqYasgui.getTab().query().then(() => true)")
+
+
+def column(page: Page, name: str) -> list[str]:
+    """The text of the cells of one column of the result table."""
+    return list(page.evaluate(results(
+        "(() => { const heads = Array.from(r.querySelectorAll('table.dataTable thead th'))"
+        f".map(th => th.textContent.trim()); const i = heads.indexOf({name!r}); "
+        "return Array.from(r.querySelectorAll('table.dataTable tbody tr'))"
+        ".map(tr => tr.children[i].innerText.trim()); })()")))
+
+
+def loopback_only(page: Page) -> None:
+    """Every request went to loopback: our server (or the closed port of the tiles)."""
+    assert page.foreign_requests("127.0.0.1") == []
+
+
+def test_pick_run_plain_integers_and_a_bar_chart(browser: Browser, live_server: LiveServer,
+                                                 tmp_path: Path) -> None:
+    page = browser.new_page()
+    page.navigate(live_server.url + "sparql")
+    page.wait_for(READY, "YASGUI ready")
+    page.screenshot(tmp_path / "picker.png")
+    pick(page, COUNTS)
+    assert page.evaluate("window.cmqYasgui.getTab().getId()") == "q-" + COUNTS
+    assert page.evaluate("window.cmqYasgui.getTab().getQuery()") == QUERIES[COUNTS].text
+    assert page.evaluate("new URL(location.href).searchParams.get('q')") == COUNTS
+    described = page.evaluate("document.getElementById('query-description-fr').textContent")
+    assert described == QUERIES[COUNTS].description_fr
+    run(page)
+    expected = solutions(live_server, QUERIES[COUNTS].text)
+    assert page.wait_for(ROWS, "result rows") == len(expected) > 1
+    # plain values: the count is an integer, no datatype IRI anywhere in the table
+    assert column(page, "formations") == [row["formations"]["value"] for row in expected]
+    assert all(cell.isdigit() for cell in column(page, "formations"))
+    assert "XMLSchema" not in page.evaluate(results("r.querySelector('table').innerText"))
+    page.screenshot(tmp_path / "table.png")
+    # the chart view: one bar per row, the counts written beside the bars
+    page.evaluate(results("r.querySelector('.select_cmqChart').click()"))
+    bars = page.wait_for(results("r.querySelectorAll('svg.cmq-chart rect').length"), "bars")
+    assert bars == len(expected)
+    values = page.evaluate(results("Array.from(r.querySelectorAll('svg.cmq-chart "
+                                   ".cmq-bar text:last-of-type')).map(t => t.textContent)"))
+    assert values == [row["formations"]["value"] for row in expected]
+    page.screenshot(tmp_path / "chart.png")
+    loopback_only(page)
+
+
+def test_campus_iris_link_to_local_pages(browser: Browser, live_server: LiveServer) -> None:
+    base = live_server.release.config.base_iri
+    page = browser.new_page()
+    page.navigate(live_server.url + "sparql")
+    page.wait_for(READY, "YASGUI ready")
+    query = ("SELECT ?x WHERE { VALUES ?x { <https://schema.org/Thing> "
+             f"<{base}organisation/lycee-condorcet> }} }}")
+    page.evaluate(f"window.cmqYasgui.getTab().setQuery({query!r}); true")
+    run(page)
+    page.wait_for(results("Array.from(r.querySelectorAll('table.dataTable tbody a'))"
+                          ".some(a => a.href.endsWith('lycee-condorcet'))"), "the new results")
+    links = page.evaluate(results("Array.from(r.querySelectorAll('table.dataTable tbody a'))"
+                                  ".map(a => [a.textContent, a.getAttribute('href'), a.target])"))
+    by_text = {text: (href, target) for text, href, target in links}
+    href, target = by_text[f"{base}organisation/lycee-condorcet"]
+    assert href == "/organisation/lycee-condorcet" and target in ("", "_self")
+    assert urlsplit(urljoin(live_server.url, href)).netloc == urlsplit(live_server.url).netloc
+    assert httpx.get(urljoin(live_server.url, href), headers={"Accept": "text/html"},
+                     timeout=30).status_code == 200
+    assert by_text["https://schema.org/Thing"] == ("https://schema.org/Thing", "_blank")
+    loopback_only(page)
+
+
+def test_map_query_one_marker_per_position(browser: Browser, no_tiles_server: LiveServer,
+                                           tmp_path: Path) -> None:
+    server = no_tiles_server
+    expected = [row for row in solutions(server, QUERIES[MAP].text) if "wkt" in row]
+    page = browser.new_page()
+    page.navigate(server.url + "query?q=" + MAP)  # the deep link, through /query
+    page.wait_for(READY, "YASGUI ready")
+    assert page.evaluate("window.cmqYasgui.getTab().getId()") == "q-" + MAP
+    assert page.evaluate("document.getElementById('query-choice').value") == MAP
+    run(page)
+    markers = page.wait_for(results("r.querySelector('.cmq-map') && "
+                                    "r.querySelector('.cmq-map').dataset.markers"), "map")
+    drawn = page.evaluate(results("r.querySelectorAll('.cmq-map path.leaflet-interactive')"
+                                  ".length"))
+    assert int(markers) == drawn == len(expected) > 1
+    assert page.evaluate(results("r.querySelectorAll('.cmq-map img.leaflet-tile').length"))  # asked
+    assert page.evaluate("window.cmqYasgui.getTab().getYasr().getSelectedPluginName()") == (
+        "cmqMap")
+    page.screenshot(tmp_path / "map.png")
+    loopback_only(page)

@@ -41,7 +41,7 @@ FORMATS = ("html", "csv", "json")
 
 
 def index_of(rel: ServedRelease) -> BrowseIndex:
-    return BrowseIndex(rel.path)
+    return rel.browse  # the served release's: postings in memory, pages cached
 
 
 def _int(text: str | None, default: int, low: int, high: int) -> int:

@@ -1,7 +1,8 @@
 """The release being served and its query engine, swapped atomically when ``current`` moves.
 
 :class:`ServerState` holds one :class:`ServedRelease` (the release read from its manifest, its
-folder and the :class:`~publisher.sparql.QueryEngine` loaded from it). A background task checks
+folder, the :class:`~publisher.sparql.QueryEngine` loaded from it and its browse index with the
+facet postings read in memory, :class:`~publisher.server.browse_query.BrowseIndex`). A background task checks
 the target of ``releases/current`` every ``reload_interval`` seconds; when it changed, the new
 release is read and its engine started in a thread (requests keep being answered from the old
 one meanwhile), then one assignment makes it the served release. The server's
@@ -38,6 +39,7 @@ from publisher.release.manifest import file_entry, read_release, verify_files
 from publisher.release.model import FileEntry, ReleaseInfo
 from publisher.remote.engine import RemoteEngine
 from publisher.remote.serving import StoreSource
+from publisher.server.browse_query import BrowseIndex, IndexMissing
 from publisher.sparql import GraphFile, QueryEngine
 
 log = logging.getLogger("cmq.server")
@@ -158,10 +160,14 @@ class ServedRelease:
     _converted: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
     _kept: dict[str, KeptRelease] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: its browse index, facet postings in memory and list pages cached: dropped with the
+    #: release when another one is served
+    browse: BrowseIndex = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.files:
             self.files = release_files(self.path, self.info)
+        self.browse = BrowseIndex(self.path)
 
     def converted(self, name: str, target: ox.RdfFormat) -> bytes:
         """A Turtle file of the release in another RDF format (cached; the files never change)."""
@@ -231,7 +237,12 @@ class ServerState:
             info, engine = self._store.engine(info)
         else:
             engine = start_engine(self.settings, info, folder)
-        return ServedRelease(info, folder, engine, self.project.releases_dir, files)
+        served = ServedRelease(info, folder, engine, self.project.releases_dir, files)
+        try:  # before it is served: its first list pages do not wait for the postings
+            served.browse.warm()
+        except IndexMissing:
+            log.info("release %s has no browse index", info.release_id)
+        return served
 
     def _target(self) -> Path | None:
         if self._store is not None:

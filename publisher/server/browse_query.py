@@ -28,7 +28,7 @@ from publisher.release.browse_index import INDEX_FILE, KINDS_BY_NAME, Column, Ki
 from publisher.server.browse_postings import KindPostings, ordinals
 
 MAX_FACET_VALUES = 30
-CACHED_PAGES = 256  # list pages kept per release (LRU)
+CACHED_PAGES = 256  # list pages and searches kept per release (LRU)
 FETCH_BATCH = 500  # rows read per statement by downloads
 SEARCH_WEIGHTS = (10.0, 6.0, 2.0)  # bm25 weights of title, ids, place
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -115,6 +115,31 @@ def filters_of(kind: Kind, params: Mapping[str, list[str]]) -> dict[str, tuple[s
     return out
 
 
+class Recent:
+    """A bounded map of the answers asked last (least recently used dropped), thread-safe."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[object, ...], object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> object | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[object, ...], value: object) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 def page_key(query: ListQuery) -> tuple[object, ...]:
     """The view's identity: the same key, the same answer (filters in any order, the text as
     searched)."""
@@ -164,12 +189,11 @@ class BrowseIndex:
     """The index file of one release, with its facet postings in memory once read (the served
     release keeps one: :attr:`publisher.server.state.ServedRelease.browse`)."""
 
-    def __init__(self, folder: Path, cached_pages: int = CACHED_PAGES) -> None:
+    def __init__(self, folder: Path, cached: int = CACHED_PAGES) -> None:
         self.path = folder / INDEX_FILE
         self._kinds: dict[str, KindPostings] = {}
         self._lock = threading.Lock()
-        self._pages: OrderedDict[tuple[object, ...], ListPage] = OrderedDict()
-        self._cached_pages = cached_pages
+        self._cache = Recent(cached)
         self._positions: dict[str, dict[int, tuple[str, str, float, float]]] = {}
 
     def connect(self) -> sqlite3.Connection:
@@ -226,11 +250,10 @@ class BrowseIndex:
         """One page of the view with its total and facet counts (cached: the file never
         changes, so a view's answer neither)."""
         key = page_key(query)
-        with self._lock:
-            hit = self._pages.get(key)
-            if hit is not None:
-                self._pages.move_to_end(key)
-                return hit
+        hit = self._cache.get(key)
+        if hit is not None:
+            assert isinstance(hit, ListPage)
+            return hit
         postings = self.postings(query.kind)
         with closing(self.connect()) as db:
             bits, chosen = self._chosen(db, query, postings)
@@ -238,10 +261,7 @@ class BrowseIndex:
             rows = tuple(fetch_rows(db, query.kind, ids))
         total = postings.size if chosen is None else len(chosen)
         found = ListPage(total, rows, facets_of(query, postings, postings.counts(bits, chosen)))
-        with self._lock:
-            self._pages[key] = found
-            while len(self._pages) > self._cached_pages:
-                self._pages.popitem(last=False)
+        self._cache.put(key, found)
         return found
 
     def all_rows(self, query: ListQuery) -> Iterator[Row]:
@@ -302,17 +322,35 @@ class BrowseIndex:
 
     def search(self, text: str, limit: int = 50, kind: str | None = None) -> list[Hit]:
         """Records whose title, identifiers or commune match every word's prefix, best first
-        (bm25)."""
+        (bm25, then id); ranked in the FTS table, only the ``limit`` best joined to their
+        records (cached per release, like the list pages)."""
         expr = match_expression(text)
         if not expr:
             return []
+        key = ("search", expr, limit, kind)
+        hit = self._cache.get(key)
+        if hit is not None:
+            assert isinstance(hit, list)
+            return hit
         w = SEARCH_WEIGHTS
-        sql = ("SELECT r.kind, r.path, r.title FROM search JOIN records r ON r.id = search.rowid "
-               "WHERE search MATCH ?" + (" AND r.kind = ?" if kind else "") +
-               f" ORDER BY bm25(search, {w[0]}, {w[1]}, {w[2]}), r.id LIMIT ?")
-        args: list[object] = [expr, *([kind] if kind else []), limit]
+        where = "search MATCH ?"
+        args: list[object] = [expr]
+        if kind is not None:
+            ids = self.postings(KINDS_BY_NAME[kind]).ids if kind in KINDS_BY_NAME else []
+            if not ids:
+                return []
+            where += " AND rowid BETWEEN ? AND ?"
+            args += [ids[0], ids[-1]]
+        sql = ("SELECT r.kind, r.path, r.title FROM (SELECT rowid AS id, "
+               f"bm25(search, {w[0]}, {w[1]}, {w[2]}) AS score FROM search WHERE {where} "
+               "ORDER BY score, rowid LIMIT ?) h JOIN records r ON r.id = h.id "
+               "ORDER BY h.score, h.id")
         with closing(self.connect()) as db:
-            return [Hit(k, p, t) for k, p, t in db.execute(sql, args)]
+            found = [Hit(k, p, t) for k, p, t in db.execute(sql, [*args, limit])]
+            if kind is not None:
+                found = [h for h in found if h.kind == kind]
+        self._cache.put(key, found)
+        return found
 
     def nearest(self, path: str, limit: int = 10) -> list[Hit]:
         """Records to suggest for an unknown local path: a search on its words, any word."""

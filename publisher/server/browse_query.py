@@ -19,7 +19,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
-from contextlib import closing
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -192,8 +192,10 @@ class BrowseIndex:
     def __init__(self, folder: Path, cached: int = CACHED_PAGES) -> None:
         self.path = folder / INDEX_FILE
         self._kinds: dict[str, KindPostings] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the idle connections
+        self._loading = threading.Lock()  # one kind's postings read at a time
         self._cache = Recent(cached)
+        self._idle: list[sqlite3.Connection] = []  # at most one per thread that used it
         self._positions: dict[str, dict[int, tuple[str, str, float, float]]] = {}
 
     def connect(self) -> sqlite3.Connection:
@@ -203,22 +205,37 @@ class BrowseIndex:
         uri = self.path.resolve().as_uri() + "?mode=ro&immutable=1"
         return sqlite3.connect(uri, uri=True, check_same_thread=False)
 
+    @contextmanager
+    def borrow(self) -> Iterator[sqlite3.Connection]:
+        """A connection of this index's pool (opening one and reading the schema costs
+        10–30 ms at 1M triples; a connection is used by one thread at a time, and kept for
+        the next call)."""
+        with self._lock:
+            db = self._idle.pop() if self._idle else None
+        if db is None:
+            db = self.connect()
+        try:
+            yield db
+        finally:
+            with self._lock:
+                self._idle.append(db)
+
     # ------------------------------------------------------------ selections
 
     def postings(self, kind: Kind) -> KindPostings:
         """The kind's facet postings, read from the file on first use."""
         found = self._kinds.get(kind.name)
         if found is None:
-            with self._lock:
+            with self._loading:
                 found = self._kinds.get(kind.name)
                 if found is None:
-                    with closing(self.connect()) as db:
+                    with self.borrow() as db:
                         found = self._kinds[kind.name] = KindPostings.load(db, kind)
         return found
 
     def warm(self) -> None:
         """Read every kind's postings and default sort order now (when a release is opened)."""
-        with closing(self.connect()) as db:
+        with self.borrow() as db:
             for kind in KINDS_BY_NAME.values():
                 self.postings(kind).sort_order(db, kind.columns[0].name)
 
@@ -255,7 +272,7 @@ class BrowseIndex:
             assert isinstance(hit, ListPage)
             return hit
         postings = self.postings(query.kind)
-        with closing(self.connect()) as db:
+        with self.borrow() as db:
             bits, chosen = self._chosen(db, query, postings)
             ids = self._sorted_ids(db, query, postings, chosen, paged=True)
             rows = tuple(fetch_rows(db, query.kind, ids))
@@ -267,14 +284,11 @@ class BrowseIndex:
     def all_rows(self, query: ListQuery) -> Iterator[Row]:
         """Every selected row, sorted (downloads: no cap), read in batches."""
         postings = self.postings(query.kind)
-        db = self.connect()
-        try:
+        with self.borrow() as db:
             _, chosen = self._chosen(db, query, postings)
             ids = self._sorted_ids(db, query, postings, chosen, paged=False)
             for start in range(0, len(ids), FETCH_BATCH):
                 yield from fetch_rows(db, query.kind, ids[start:start + FETCH_BATCH])
-        finally:
-            db.close()
 
     # ------------------------------------------------------------ map, charts, search
 
@@ -282,7 +296,7 @@ class BrowseIndex:
         """(kind, path, title, lat, lon) of the selected records that have a position."""
         kind = query.kind
         postings = self.postings(kind)
-        with closing(self.connect()) as db:
+        with self.borrow() as db:
             where = self._positions.get(kind.name)
             if where is None:
                 found = db.execute("SELECT id, path, title, lat, lon FROM records WHERE kind = ? "
@@ -296,27 +310,27 @@ class BrowseIndex:
 
     def members(self) -> list[tuple[str, str, str, float, float]]:
         """Every positioned establishment and partner (the landing page's map)."""
-        with closing(self.connect()) as db:
+        with self.borrow() as db:
             found = db.execute("SELECT kind, path, title, lat, lon FROM records WHERE kind IN "
                                "('etablissements', 'partenaires') AND lat IS NOT NULL ORDER BY id")
             return [(k, p, t, float(a), float(o)) for k, p, t, a, o in found]
 
     def position(self, path: str) -> list[tuple[str, str, str, float, float]]:
         """The record at ``path`` as a map point, if it has a position."""
-        with closing(self.connect()) as db:
+        with self.borrow() as db:
             found = db.execute("SELECT kind, path, title, lat, lon FROM records WHERE path = ? "
                                "AND lat IS NOT NULL", (path,))
             return [(k, p, t, float(a), float(o)) for k, p, t, a, o in found]
 
     def counts(self, kind: str, col: str) -> list[tuple[str, str, int]]:
         """(code, label, records) of one facet column over the whole kind, by code."""
-        with closing(self.connect()) as db:
+        with self.borrow() as db:
             found = db.execute("SELECT code, label, n FROM facet_values WHERE kind = ? "
                                "AND col = ? ORDER BY code", (kind, col))
             return [(c, lab, int(n)) for c, lab, n in found]
 
     def kind_totals(self) -> dict[str, int]:
-        with closing(self.connect()) as db:
+        with self.borrow() as db:
             found = db.execute("SELECT kind, COUNT(*) FROM records GROUP BY kind")
             return {k: int(n) for k, n in found}
 
@@ -345,7 +359,7 @@ class BrowseIndex:
                f"bm25(search, {w[0]}, {w[1]}, {w[2]}) AS score FROM search WHERE {where} "
                "ORDER BY score, rowid LIMIT ?) h JOIN records r ON r.id = h.id "
                "ORDER BY h.score, h.id")
-        with closing(self.connect()) as db:
+        with self.borrow() as db:
             found = [Hit(k, p, t) for k, p, t in db.execute(sql, [*args, limit])]
             if kind is not None:
                 found = [h for h in found if h.kind == kind]
@@ -362,7 +376,7 @@ class BrowseIndex:
         w = SEARCH_WEIGHTS
         sql = ("SELECT r.kind, r.path, r.title FROM search JOIN records r ON r.id = search.rowid "
                f"WHERE search MATCH ? ORDER BY bm25(search, {w[0]}, {w[1]}, {w[2]}) LIMIT ?")
-        with closing(self.connect()) as db:
+        with self.borrow() as db:
             return [Hit(k, p, t) for k, p, t in db.execute(sql, (expr, limit))]
 
 

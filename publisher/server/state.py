@@ -39,10 +39,12 @@ from publisher.release.manifest import file_entry, read_release, verify_files
 from publisher.release.model import FileEntry, ReleaseInfo
 from publisher.remote.engine import RemoteEngine
 from publisher.remote.serving import StoreSource
-from publisher.server.browse_query import BrowseIndex, IndexMissing
+from publisher.server.browse_query import BrowseIndex, IndexMissing, Recent
 from publisher.sparql import GraphFile, QueryEngine
 
 log = logging.getLogger("cmq.server")
+
+RENDERED_PAGES = 128
 
 
 async def poll(interval: float, step: Callable[[], Awaitable[object]], failure: str) -> None:
@@ -163,6 +165,8 @@ class ServedRelease:
     #: its browse index, facet postings in memory and list pages cached: dropped with the
     #: release when another one is served
     browse: BrowseIndex = field(init=False, repr=False)
+    #: rendered list pages (HTML bytes), least recently used dropped
+    rendered: Recent = field(default_factory=lambda: Recent(RENDERED_PAGES), repr=False)
 
     def __post_init__(self) -> None:
         if not self.files:

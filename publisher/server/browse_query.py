@@ -2,13 +2,19 @@
 a filtered, sorted page of a list with its facet counts, every row of a list (downloads), the
 positions for the map, the counts for the charts, and the full-text search.
 
-The file is opened read-only and immutable, one connection per call (cheap, thread-safe: views
-call this from worker threads). Filters are ``{column: codes}``: a record is selected when, for
-every filtered column, it has one of the codes (OR within a column, AND across columns); a facet
-count is the number of selected records having the value — what
-``SELECT ?code (COUNT(DISTINCT ?s) AS ?n) … GROUP BY ?code`` answers on the endpoint. Nothing
-here builds SQL from a client's text: column names are checked against :data:`KINDS`, values are
-bound parameters, search text is reduced to quoted word prefixes.
+The file is opened read-only and immutable, through a small pool of connections (one thread
+at a time each: views call this from worker threads). Filters are ``{column: codes}``: a record
+is selected when, for every filtered column, it has one of the codes (OR within a column, AND
+across columns); a facet count is the number of selected records having the value — what
+``SELECT ?code (COUNT(DISTINCT ?s) AS ?n) … GROUP BY ?code`` answers on the endpoint.
+
+Selections, facet counts and sort orders are computed in memory from each kind's facet
+postings (:mod:`publisher.server.browse_postings`, read once per :class:`BrowseIndex`; the served
+release keeps one, docs/decisions/0025-browse-in-memory.md); SQLite gives only the rows of the
+page, the text search (FTS5) and the small lookups of the other pages. Answers of list pages and
+searches are kept in a bounded LRU (:class:`Recent`): the file never changes. Nothing here builds
+SQL from a client's text: column names are checked against :data:`KINDS`, values are bound
+parameters, search text is reduced to quoted word prefixes.
 """
 
 from __future__ import annotations

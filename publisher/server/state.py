@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import sqlite3
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -246,6 +247,8 @@ class ServerState:
             served.browse.warm()
         except IndexMissing:
             log.info("release %s has no browse index", info.release_id)
+        except sqlite3.Error:  # the lists will answer the error; the rest is served
+            log.exception("browse index of release %s unreadable", info.release_id)
         return served
 
     def _target(self) -> Path | None:

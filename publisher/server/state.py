@@ -1,11 +1,12 @@
 """The release being served and its query engine, swapped atomically when ``current`` moves.
 
 :class:`ServerState` holds one :class:`ServedRelease` (the release read from its manifest, its
-folder, the :class:`~publisher.sparql.QueryEngine` loaded from it and its browse index with the
-facet postings read in memory, :class:`~publisher.server.browse_query.BrowseIndex`). A background task checks
-the target of ``releases/current`` every ``reload_interval`` seconds; when it changed, the new
-release is read and its engine started in a thread (requests keep being answered from the old
-one meanwhile), then one assignment makes it the served release. The server's
+folder, the :class:`~publisher.sparql.QueryEngine` loaded from it, and its browse index with the
+facet postings read in memory, :class:`~publisher.server.browse_query.BrowseIndex`). A
+background task checks the target of ``releases/current`` every ``reload_interval`` seconds;
+when it changed, the new release is read, its engine started and its postings read in a thread
+(requests keep being answered from the old one meanwhile), then one assignment makes it the
+served release (the old one's postings and cached pages go with it). The server's
 :class:`~publisher.release.lease.Lease` names the releases it holds (written before a new one is
 read), so a build never prunes them. The old engine is closed after
 ``query_timeout`` more seconds, so the queries already running on it can finish.

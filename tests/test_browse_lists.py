@@ -246,3 +246,15 @@ def test_a_new_release_drops_the_old_postings_and_pages(
     rows = list(csv.DictReader(io.StringIO(httpx.get(
         f"{server.url}formations.csv?voie=apprentissage", timeout=30).text)))
     assert len(rows) == total
+
+
+def test_a_release_without_index_is_served_and_its_lists_say_so(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    project = copy_campus(tmp_path_factory.mktemp("noindex"))
+    folder = build_release(project).path
+    (folder / INDEX_FILE).unlink()  # a release of an older cmq: the postings cannot be read
+    with start_server(project.root, {"workers": "1"}) as server:
+        assert httpx.get(server.url + "healthz", timeout=30).status_code == 200
+        assert httpx.get(server.url, timeout=30).status_code == 200
+        lists = httpx.get(f"{server.url}formations/", timeout=30)
+        assert lists.status_code == 503 and "has no browse index" in lists.text

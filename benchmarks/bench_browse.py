@@ -14,7 +14,9 @@ other, ``clients`` closed-loop clients (bounded: ``requests`` per scenario and a
             counts of the same filtered formations) on the endpoint.
 
 Filters and words are drawn per request from ``random.Random(seed + client)``. Prints p50, p90,
-p99 and max in ms per scenario, as JSON (``--out``) and as a Markdown table.
+p99 and max in ms per scenario, as JSON (``--out``) and as a Markdown table, and the server
+process's resident memory (``VmRSS``, without its query workers) after startup and after each
+scenario.
 """
 
 from __future__ import annotations
@@ -108,6 +110,14 @@ def run(kind: str, base: str, base_iri: str, clients: int, requests: int, seed: 
             "p99": percentile(times, 0.99), "max": max(times)}
 
 
+def rss_mib(pid: int) -> float:
+    """Resident memory of the server process (not its query workers), from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("project", type=Path)
@@ -123,12 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     target = start_cmq(args.project, logs, {"workers": "2"})
     try:
         base = target.endpoint.removesuffix("sparql")
-        results: dict[str, Any] = {"startup_s": target.startup_s}
+        results: dict[str, Any] = {"startup_s": target.startup_s,
+                                   "rss_mib_started": rss_mib(target.process.pid)}
         for kind in ("list", "search", "sparql"):
             run(kind, base, args.base_iri, args.clients, min(40, args.requests), args.seed + 99,
                 args.territories)  # warm-up
             results[kind] = run(kind, base, args.base_iri, args.clients, args.requests,
                                 args.seed, args.territories)
+            results[f"rss_mib_after_{kind}"] = rss_mib(target.process.pid)
     finally:
         target.stop()
     print(json.dumps(results, indent=2))

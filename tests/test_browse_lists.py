@@ -8,12 +8,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
+from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import httpx
 import pytest
-from server_fixtures import LiveServer
+from conftest import copy_campus, set_cell
+from server_fixtures import LiveServer, start_server
 
 from publisher.release.browse_index import INDEX_FILE, KINDS_BY_NAME
+from publisher.release.build import build_release
 from publisher.release.folder import current_release
 from publisher.server.browse_query import BrowseIndex, ListQuery
 
@@ -32,6 +37,9 @@ FORMATION_VIEWS = [
      f'?s {LEVEL} "5" ; {ROUTE} "apprentissage" .'),
     ({"voie": ("apprentissage", "formation-continue")},
      f'?s {ROUTE} ?r0 . FILTER(?r0 IN ("apprentissage", "formation-continue"))'),
+    ({"niveau": ("3", "5"), "voie": ("voie-scolaire",), "territoire": ("saint-quentinois",)},
+     (f'?s {LEVEL} ?l0 ; {ROUTE} "voie-scolaire" ; schema:provider/cmq:territory ?t0 . '
+     'FILTER(?l0 IN ("3", "5") && STRENDS(STR(?t0), "/saint-quentinois"))')),
 ]
 
 
@@ -152,3 +160,101 @@ def test_record_page_labels_reused_properties_in_french(live_server: LiveServer)
     r = httpx.get(f"{live_server.url}formation/cap-plasturgie-lp-laon", timeout=30)
     assert r.status_code == 200
     assert ">dispensée par</a>" in r.text and ">durée</a>" in r.text
+
+
+# ------------------------------------------------------------------ the served pages
+
+
+def page_of(server: LiveServer, query: str) -> tuple[int, list[str]]:
+    """The total and the record paths of one HTML page of the formations list."""
+    r = httpx.get(f"{server.url}formations/?{query}", timeout=30)
+    assert r.status_code == 200
+    total = re.search(r'<strong id="total">(\d+)</strong>', r.text)
+    assert total is not None
+    body = r.text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return int(total.group(1)), re.findall(r'<tr>\s*<td><a href="/([^"]+)">', body)
+
+
+def sparql_count(server: LiveServer, condition: str) -> int:
+    base = f"?s a schema:EducationalOccupationalProgram . {condition}"
+    return int(sparql_rows(server, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {base} }}")[0]["n"])
+
+
+@pytest.mark.parametrize(("filters", "condition"), FORMATION_VIEWS)
+def test_served_list_total_equals_sparql(live_server: LiveServer,
+                                         filters: dict[str, tuple[str, ...]],
+                                         condition: str) -> None:
+    query = urlencode([(k, c) for k, codes in filters.items() for c in codes])
+    for _ in range(2):  # the second answer comes from the release's page cache
+        total, paths = page_of(live_server, query)
+        assert total == sparql_count(live_server, condition) > 0
+        assert len(paths) == min(total, 50)
+
+
+@pytest.mark.parametrize("view", ["tri=intitule", "tri=-intitule", "tri=commune",
+                                  "tri=-niveau&voie=apprentissage", "tri=-etablissement"])
+def test_pages_follow_the_order_of_the_download(live_server: LiveServer, view: str) -> None:
+    rows = list(csv.DictReader(io.StringIO(
+        httpx.get(f"{live_server.url}formations.csv?{view}", timeout=30).text)))
+    column = view.split("&")[0].removeprefix("tri=")
+    desc = column.startswith("-")
+    texts = [(r[column.lstrip("-")] != "", r[column.lstrip("-")]) for r in rows]
+    assert texts == sorted(texts, reverse=desc)  # empty first ascending, last descending
+    paths: list[str] = []
+    for page in range(1, -(-len(rows) // 4) + 2):  # one page past the last: empty
+        total, found = page_of(live_server, f"{view}&par_page=4&page={page}")
+        assert total == len(rows)
+        paths += found
+    assert paths == [r["page"].removeprefix(live_server.url) for r in rows]
+
+
+@pytest.fixture(scope="module")
+def switched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, int]]:
+    """A server of its own; a view and a search asked (so cached), then a second release
+    where one more formation is in apprenticeship, with a new title."""
+    project = copy_campus(tmp_path_factory.mktemp("switch"))
+    first = build_release(project).info.release_id
+    settings = {"reload_interval": "0.2", "workers": "1"}
+    with start_server(project.root, settings) as server:
+        before, _ = page_of(server, "voie=apprentissage")
+        assert not search(server, "zythologie")
+        set_cell(project, "formations.csv", "cap-plasturgie-lp-laon", "voies", "apprentissage")
+        set_cell(project, "formations.csv", "cap-plasturgie-lp-laon", "intitule",
+                 "CAP Zythologie (apprentissage)")
+        second = build_release(project).info.release_id
+        assert second != first
+        deadline = time.monotonic() + 30
+        while (httpx.get(server.url + "healthz").json()["release"] != second
+               and time.monotonic() < deadline):
+            time.sleep(0.1)
+        yield server, before
+
+
+def search(server: LiveServer, text: str) -> list[str]:
+    hits = httpx.get(f"{server.url}recherche", params={"q": text, "format": "json"},
+                     timeout=30).json()["hits"]
+    return [h["page"].rsplit("/", 1)[-1] for h in hits]
+
+
+def test_a_new_release_drops_the_old_postings_and_pages(
+        switched: tuple[LiveServer, int]) -> None:
+    server, before = switched
+    total, paths = page_of(server, "voie=apprentissage")
+    assert total == before + 1 == sparql_count(server, f'?s {ROUTE} "apprentissage" .')
+    assert "formation/cap-plasturgie-lp-laon" in paths
+    assert search(server, "zythologie") == ["cap-plasturgie-lp-laon"]
+    rows = list(csv.DictReader(io.StringIO(httpx.get(
+        f"{server.url}formations.csv?voie=apprentissage", timeout=30).text)))
+    assert len(rows) == total
+
+
+def test_a_release_without_index_is_served_and_its_lists_say_so(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    project = copy_campus(tmp_path_factory.mktemp("noindex"))
+    folder = build_release(project).path
+    (folder / INDEX_FILE).unlink()  # a release of an older cmq: the postings cannot be read
+    with start_server(project.root, {"workers": "1"}) as server:
+        assert httpx.get(server.url + "healthz", timeout=30).status_code == 200
+        assert httpx.get(server.url, timeout=30).status_code == 200
+        lists = httpx.get(f"{server.url}formations/", timeout=30)
+        assert lists.status_code == 503 and "has no browse index" in lists.text

@@ -17,8 +17,10 @@ SPARQL property path from the record. :func:`write_index` loads the release's ``
   ``n`` its count over the whole kind; ``facets(value, record)`` — one row per record and
   distinct value (integers only); a count is ``COUNT(*)`` of one value's rows among the selected
   records: the number of distinct records that have it, as SPARQL's ``COUNT(DISTINCT ?s)``;
-- ``search`` — FTS5 (``unicode61 remove_diacritics 2``: case- and accent-insensitive) over the
-  titles, national identifiers and communes, ``rowid`` = ``records.id``;
+- ``search`` — FTS5 (``unicode61 remove_diacritics 2``: case- and accent-insensitive; prefix
+  indexes of 2 and 3 characters, so that a short word prefix is one lookup) over the titles,
+  national identifiers and communes, ``rowid`` = ``records.id``; the records of a kind have
+  consecutive ids (written kind after kind), so a kind is a ``rowid`` range;
 - ``meta(key, value)`` — release id, base IRI, build seconds.
 
 The ``code`` of a value is its ``skos:notation``, else the last segment of its IRI (a record's or
@@ -41,7 +43,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 INDEX_FILE = "browse.sqlite"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: prefix indexes of 2 and 3 characters in search
 JOIN = " ; "
 POINT = re.compile(r"^\s*POINT\s*\(\s*(-?[0-9.]+)\s+(-?[0-9.]+)\s*\)\s*$", re.IGNORECASE)
 
@@ -272,7 +274,8 @@ CREATE TABLE facet_values(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, col TEXT N
 CREATE TABLE facets(value INTEGER NOT NULL, record INTEGER NOT NULL,
                     PRIMARY KEY (value, record)) WITHOUT ROWID;
 CREATE TABLE cells(id INTEGER PRIMARY KEY, json TEXT NOT NULL);
-CREATE VIRTUAL TABLE search USING fts5(title, ids, place, tokenize = "unicode61 remove_diacritics 2");
+CREATE VIRTUAL TABLE search USING fts5(title, ids, place, prefix = '2 3',
+                                       tokenize = "unicode61 remove_diacritics 2");
 """)
     for kind in KINDS:
         cols = ", ".join(f'"{c.name}" TEXT' for c in kind.columns)

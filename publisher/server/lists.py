@@ -8,7 +8,10 @@ repeated for OR), ``q`` (words, prefix match, within the list), ``tri`` (a colum
 descending), ``page`` and ``par_page`` (≤ :data:`MAX_PAGE_SIZE`), ``format`` (``html``, ``csv``,
 ``json``). ``/formations.csv`` and ``/formations.json`` are the same view as files. Downloads have
 **no row cap**: every selected record, streamed. Answers come from the release's browse index
-(:mod:`publisher.server.browse_query`); the cache validators are the release's.
+(:mod:`publisher.server.browse_query`, facet postings in memory); the cache validators are the
+release's. A rendered page is kept in the served release's small cache
+(:attr:`~publisher.server.state.ServedRelease.rendered`, least recently used dropped), keyed by
+the view, the root path and whether a failed-build banner shows.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from publisher.core.spreadsheet import neutralise_row
 from publisher.release.browse_index import KINDS, Kind
@@ -31,6 +34,7 @@ from publisher.server.errors import NotFound
 from publisher.server.files import CURRENT_CACHE
 from publisher.server.maps import map_context
 from publisher.server.pages import render_page, root_of
+from publisher.server.rebuild import failure_link
 from publisher.server.state import ServedRelease, served
 
 router = APIRouter(tags=["listes / lists"])
@@ -41,7 +45,7 @@ FORMATS = ("html", "csv", "json")
 
 
 def index_of(rel: ServedRelease) -> BrowseIndex:
-    return BrowseIndex(rel.path)
+    return rel.browse  # the served release's: postings in memory, pages cached
 
 
 def _int(text: str | None, default: int, low: int, high: int) -> int:
@@ -165,6 +169,18 @@ def show_list(kind: Kind, request: Request, fmt: str | None = None) -> Response:
         raise NotFound(f"format inconnu / unknown format: {fmt}")
     if fmt != "html":
         return download(kind, query, request, rel, fmt)
+    key = ("list", kind.name, tuple(query.filters.items()), query.text, query.sort, query.desc,
+           query.page, query.size, root_of(request), failure_link(request) is not None)
+    hit = rel.rendered.get(key)
+    if not isinstance(hit, bytes):
+        hit = render_list(kind, request, rel, query).body
+        rel.rendered.put(key, hit)
+    return HTMLResponse(hit, headers={"Cache-Control": CURRENT_CACHE})
+
+
+def render_list(kind: Kind, request: Request, rel: ServedRelease,
+                query: ListQuery) -> HTMLResponse:
+    """The HTML page of one view: its rows, facets with their links, sort links, pager."""
     index = index_of(rel)
     found = index.page(query)
     root = root_of(request)

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from publisher.release.browse_index import KINDS, KINDS_BY_NAME
-from publisher.server.browse_query import BrowseIndex
 from publisher.server.pages import render_page, root_of
 from publisher.server.state import served
 
@@ -26,7 +25,7 @@ async def search_page(request: Request, q: str = "", type: str = "",
                       format: str = "html") -> Response:
     rel = served(request)
     kind = type if type in KINDS_BY_NAME else None
-    hits = await asyncio.to_thread(BrowseIndex(rel.path).search, q, MAX_HITS, kind)
+    hits = await asyncio.to_thread(rel.browse.search, q, MAX_HITS, kind)
     root = root_of(request)
     if format == "json":
         return JSONResponse({"q": q, "hits": [

@@ -1,10 +1,12 @@
 """The release being served and its query engine, swapped atomically when ``current`` moves.
 
 :class:`ServerState` holds one :class:`ServedRelease` (the release read from its manifest, its
-folder and the :class:`~publisher.sparql.QueryEngine` loaded from it). A background task checks
-the target of ``releases/current`` every ``reload_interval`` seconds; when it changed, the new
-release is read and its engine started in a thread (requests keep being answered from the old
-one meanwhile), then one assignment makes it the served release. The server's
+folder, the :class:`~publisher.sparql.QueryEngine` loaded from it, and its browse index with the
+facet postings read in memory, :class:`~publisher.server.browse_query.BrowseIndex`). A
+background task checks the target of ``releases/current`` every ``reload_interval`` seconds;
+when it changed, the new release is read, its engine started and its postings read in a thread
+(requests keep being answered from the old one meanwhile), then one assignment makes it the
+served release (the old one's postings and cached pages go with it). The server's
 :class:`~publisher.release.lease.Lease` names the releases it holds (written before a new one is
 read), so a build never prunes them. The old engine is closed after
 ``query_timeout`` more seconds, so the queries already running on it can finish.
@@ -19,6 +21,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import sqlite3
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -38,9 +41,12 @@ from publisher.release.manifest import file_entry, read_release, verify_files
 from publisher.release.model import FileEntry, ReleaseInfo
 from publisher.remote.engine import RemoteEngine
 from publisher.remote.serving import StoreSource
+from publisher.server.browse_query import BrowseIndex, IndexMissing, Recent
 from publisher.sparql import GraphFile, QueryEngine
 
 log = logging.getLogger("cmq.server")
+
+RENDERED_PAGES = 128
 
 
 async def poll(interval: float, step: Callable[[], Awaitable[object]], failure: str) -> None:
@@ -158,10 +164,16 @@ class ServedRelease:
     _converted: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
     _kept: dict[str, KeptRelease] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: its browse index, facet postings in memory and list pages cached: dropped with the
+    #: release when another one is served
+    browse: BrowseIndex = field(init=False, repr=False)
+    #: rendered list pages (HTML bytes), least recently used dropped
+    rendered: Recent = field(default_factory=lambda: Recent(RENDERED_PAGES), repr=False)
 
     def __post_init__(self) -> None:
         if not self.files:
             self.files = release_files(self.path, self.info)
+        self.browse = BrowseIndex(self.path)
 
     def converted(self, name: str, target: ox.RdfFormat) -> bytes:
         """A Turtle file of the release in another RDF format (cached; the files never change)."""
@@ -231,7 +243,14 @@ class ServerState:
             info, engine = self._store.engine(info)
         else:
             engine = start_engine(self.settings, info, folder)
-        return ServedRelease(info, folder, engine, self.project.releases_dir, files)
+        served = ServedRelease(info, folder, engine, self.project.releases_dir, files)
+        try:  # before it is served: its first list pages do not wait for the postings
+            served.browse.warm()
+        except IndexMissing:
+            log.info("release %s has no browse index", info.release_id)
+        except sqlite3.Error:  # the lists will answer the error; the rest is served
+            log.exception("browse index of release %s unreadable", info.release_id)
+        return served
 
     def _target(self) -> Path | None:
         if self._store is not None:

@@ -38,6 +38,7 @@ from publisher.release.manifest import file_entry, read_release, verify_files
 from publisher.release.model import FileEntry, ReleaseInfo
 from publisher.remote.engine import RemoteEngine
 from publisher.remote.serving import StoreSource
+from publisher.server.browse_cache import BrowseIndexes, default_cache
 from publisher.sparql import GraphFile, QueryEngine
 
 log = logging.getLogger("cmq.server")
@@ -155,6 +156,7 @@ class ServedRelease:
     engine: QueryEngine | RemoteEngine
     releases_dir: Path
     files: dict[str, FileEntry] = field(default_factory=dict)
+    indexes: BrowseIndexes | None = None  # where the browse index is, when not in the folder
     _converted: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
     _kept: dict[str, KeptRelease] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -162,6 +164,15 @@ class ServedRelease:
     def __post_init__(self) -> None:
         if not self.files:
             self.files = release_files(self.path, self.info)
+
+    def browse_folder(self) -> Path:
+        """The folder holding the release's current browse index (the release's own, else the
+        server's build of it: :mod:`publisher.server.browse_cache`; raises ``IndexMissing`` /
+        ``IndexPreparing`` meanwhile)."""
+        if self.indexes is None:
+            return self.path
+        return self.indexes.folder_for(self.path, self.info.release_id,
+                                       self.info.config.base_iri)
 
     def converted(self, name: str, target: ox.RdfFormat) -> bytes:
         """A Turtle file of the release in another RDF format (cached; the files never change)."""
@@ -216,6 +227,8 @@ class ServerState:
         # `store` set: the release and its queries come from a remote store (decision 0011)
         self._store = StoreSource(settings) if settings.store else None
         self._lease: Lease | None = None  # the releases held, so that builds never prune them
+        cache = Path(settings.browse_cache) if settings.browse_cache else default_cache()
+        self.indexes = BrowseIndexes(cache)  # browse indexes the releases lack (decision 0026)
 
     @property
     def current(self) -> ServedRelease:
@@ -231,7 +244,9 @@ class ServerState:
             info, engine = self._store.engine(info)
         else:
             engine = start_engine(self.settings, info, folder)
-        return ServedRelease(info, folder, engine, self.project.releases_dir, files)
+        self.indexes.prepare(folder, info.release_id, info.config.base_iri)
+        return ServedRelease(info, folder, engine, self.project.releases_dir, files,
+                             indexes=self.indexes)
 
     def _target(self) -> Path | None:
         if self._store is not None:
@@ -305,6 +320,7 @@ class ServerState:
             await poll(interval, self.refresh, "release check failed")
 
     async def close(self) -> None:
+        self.indexes.close()
         for task in list(self._retiring):
             task.cancel()
         engines = [r.engine for r in self._old]

@@ -659,8 +659,8 @@ def test_national_release_is_indexed_with_a_campus_facet(network: Network) -> No
 
 def test_national_sector_facet_falls_back_on_the_campus_sector(network: Network) -> None:
     own = f"?s {CERT_SECTOR} ?v"
-    campus = f"?s a schema:EducationalOccupationalProgram FILTER NOT EXISTS {{ {own} }} " \
-             "?c cmq:sector ?v"
+    campus = ("?s a schema:EducationalOccupationalProgram FILTER NOT EXISTS { "
+              f"?s {CERT_SECTOR} ?x }} ?c cmq:sector ?v")
     where = (IN_CAMPUS.format(cls="schema:EducationalOccupationalProgram") +
              f" {{ {own} }} UNION {{ {campus} }} ?v skos:notation ?code")
     expected = grouped(network, where, "code")

@@ -14,7 +14,7 @@ server's event loop and query workers go on), started when the release is served
 (:meth:`BrowseIndexes.prepare`). Until the file is there, :meth:`BrowseIndexes.folder_for`
 raises :class:`IndexPreparing` (503 with ``Retry-After``; the lists show a page saying so); a
 failed build is logged and raises :class:`~publisher.server.browse_query.IndexMissing` until the
-release is served anew. :data:`KEEP` cache entries are kept, the oldest removed.
+server loads that release again (a restart, or ``current`` back to it). :data:`KEEP` cache entries are kept, the oldest removed.
 """
 
 from __future__ import annotations
@@ -134,11 +134,14 @@ class BrowseIndexes:
                 return candidate
         return None
 
-    def prepare(self, folder: Path, release_id: str, base_iri: str) -> None:
-        """Queue the build of the release's index unless it has a current one (or is queued)."""
+    def prepare(self, folder: Path, release_id: str, base_iri: str, again: bool = False) -> None:
+        """Queue the build of the release's index unless it has a current one (or is queued);
+        ``again``: even if it failed before (the release is being loaded anew)."""
         if self._check(folder, release_id, base_iri) is not None:
             return
         with self._lock:
+            if again:
+                self._failed.pop(folder, None)
             if self._closed or folder in self._failed or any(q[0] == folder for q in self._queue):
                 return
             self._queue.append((folder, release_id, base_iri))

@@ -244,7 +244,7 @@ class ServerState:
             info, engine = self._store.engine(info)
         else:
             engine = start_engine(self.settings, info, folder)
-        self.indexes.prepare(folder, info.release_id, info.config.base_iri)
+        self.indexes.prepare(folder, info.release_id, info.config.base_iri, again=True)
         return ServedRelease(info, folder, engine, self.project.releases_dir, files,
                              indexes=self.indexes)
 

@@ -85,6 +85,23 @@ def test_two_facets_by_clicking_then_csv(browser: Browser, no_tiles_server: Live
     assert sorted(shown) == sorted("/" + r["page"].split("/", 3)[3] for r in rows)
 
 
+def test_sector_facet_by_clicking(browser: Browser, no_tiles_server: LiveServer) -> None:
+    """``/formations/?secteur=plasturgie``: the certification's sector, else the campus's."""
+    page = browser.new_page()
+    page.navigate(no_tiles_server.url + "formations/")
+    click_facet(page, "secteur", "plasturgie")
+    click_facet(page, "niveau", "4")
+    assert "secteur=plasturgie" in page.evaluate("location.search")
+    cert = "schema:educationalCredentialAwarded/<https://w3id.org/cmq/ontology/sector>"
+    campus = ("?c a <https://w3id.org/cmq/ontology/Campus> ; "
+              "<https://w3id.org/cmq/ontology/sector> ?v")
+    expected = sparql_count(no_tiles_server, f"""?s a schema:EducationalOccupationalProgram ;
+      {LEVEL} "4" . {{ ?s {cert} ?v }} UNION {{ ?s a schema:EducationalOccupationalProgram
+      FILTER NOT EXISTS {{ ?s {cert} ?x }} {campus} }} ?v skos:notation "plasturgie" .""")
+    assert int(page.evaluate("document.getElementById('total').textContent")) == expected
+    assert table_rows(page) == expected > 0
+
+
 @pytest.mark.parametrize("text", ["Lycée professionnel Laon", "lycee professionnel laon"])
 def test_search_box_with_and_without_accents(browser: Browser, no_tiles_server: LiveServer,
                                              text: str) -> None:

@@ -248,13 +248,46 @@ def test_a_new_release_drops_the_old_postings_and_pages(
     assert len(rows) == total
 
 
-def test_a_release_without_index_is_served_and_its_lists_say_so(
-        tmp_path_factory: pytest.TempPathFactory) -> None:
-    project = copy_campus(tmp_path_factory.mktemp("noindex"))
-    folder = build_release(project).path
-    (folder / INDEX_FILE).unlink()  # a release of an older cmq: the postings cannot be read
-    with start_server(project.root, {"workers": "1"}) as server:
-        assert httpx.get(server.url + "healthz", timeout=30).status_code == 200
-        assert httpx.get(server.url, timeout=30).status_code == 200
-        lists = httpx.get(f"{server.url}formations/", timeout=30)
-        assert lists.status_code == 503 and "has no browse index" in lists.text
+CERT_SECTOR = "schema:educationalCredentialAwarded/cmq:sector"
+#: a formation's sector: its certification's, else its campus's (the campus of the release)
+SECTOR_OF_FORMATION = (
+    f"{{ ?s {CERT_SECTOR} ?v }} UNION {{ ?s a schema:EducationalOccupationalProgram "
+    f"FILTER NOT EXISTS {{ ?s {CERT_SECTOR} ?x }} ?c a cmq:Campus ; cmq:sector ?v }}")
+
+
+@pytest.mark.parametrize("filters", [{}, {"niveau": ("5",)}, {"secteur": ("plasturgie",)}])
+def test_sector_facet_counts_equal_sparql(live_server: LiveServer,
+                                          filters: dict[str, tuple[str, ...]]) -> None:
+    condition = {"niveau": f'?s {LEVEL} "5" .',
+                 "secteur": f"{SECTOR_OF_FORMATION.replace('?v', '?f')} "
+                            '?f skos:notation "plasturgie" .'}
+    base = "?s a schema:EducationalOccupationalProgram . " + " ".join(
+        condition[name] for name in filters)
+    page = index(live_server).page(ListQuery(KINDS_BY_NAME["formations"], filters))
+    rows = sparql_rows(live_server, f"SELECT ?code (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {base} "
+                       f"{SECTOR_OF_FORMATION} ?v skos:notation ?code }} GROUP BY ?code")
+    facets = {f.column.name: {v.code: v.count for v in f.values} for f in page.facets}
+    assert facets["secteur"] == {r["code"]: int(r["n"]) for r in rows} != {}
+    total = sparql_rows(live_server, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {base} }}")
+    assert page.total == int(total[0]["n"])
+    assert "campus" not in facets or facets["campus"] == {}  # one campus: no campus facet
+
+
+def test_sector_list_page_and_certification_sectors(live_server: LiveServer) -> None:
+    r = httpx.get(f"{live_server.url}formations/", params={"secteur": "plasturgie"}, timeout=30)
+    assert r.status_code == 200
+    n = re.search(r'<strong id="total">(\d+)</strong>', r.text)
+    expected = sparql_rows(live_server, f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+      ?s a schema:EducationalOccupationalProgram . {SECTOR_OF_FORMATION.replace('?v', '?f')}
+      ?f skos:notation "plasturgie" }}""")
+    assert n is not None and int(n.group(1)) == int(expected[0]["n"]) > 0
+    assert 'data-facet="secteur"' in r.text and 'data-facet="campus"' not in r.text
+    assert "<th" in r.text and ">Campus<" not in r.text  # no empty campus column
+    certs = index(live_server).page(ListQuery(KINDS_BY_NAME["certifications"]))
+    sectors = {f.column.name: {v.code: v.count for v in f.values} for f in certs.facets}
+    rows = sparql_rows(live_server, """SELECT ?code (COUNT(DISTINCT ?s) AS ?n) WHERE {
+      ?s a schema:EducationalOccupationalCredential .
+      { ?s cmq:sector ?v } UNION { ?s a schema:EducationalOccupationalCredential
+        FILTER NOT EXISTS { ?s cmq:sector ?x } ?c a cmq:Campus ; cmq:sector ?v }
+      ?v skos:notation ?code } GROUP BY ?code""")
+    assert sectors["secteur"] == {r["code"]: int(r["n"]) for r in rows}

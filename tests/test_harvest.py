@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -43,7 +44,10 @@ from publisher.harvest.fetch import (
 from publisher.harvest.run import assign_slugs, national_project, slug_of
 from publisher.harvest.source import choose_dump, parse_catalog
 from publisher.release import model as rm
+from publisher.release.browse_index import INDEX_FILE, KINDS_BY_NAME
+from publisher.release.folder import current_release
 from publisher.release.metadata.catalog import catalog_shapes
+from publisher.server.browse_query import BrowseIndex, ListQuery
 from publisher.validate.reference import validate_with_pyshacl
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated")
@@ -62,6 +66,8 @@ NATIONAL_BASE = "https://example.org/cmq-national/"
 CAMPUSES: dict[str, tuple[str, int]] = {
     "alpha": ("plasturgie", 3), "beta": ("metallurgie", 2), "gamma": ("plasturgie", 1),
 }
+#: campus → the sector of its one (fictional) certification ("": none, the campus's counts)
+CERTIFICATION_SECTOR = {"alpha": "metallurgie", "beta": "", "gamma": ""}
 
 
 def make_campus(dest: Path, name: str, port: int) -> Path:
@@ -72,17 +78,26 @@ def make_campus(dest: Path, name: str, port: int) -> Path:
                      "--base-iri", f"https://example.org/cmq/{name}/", "--sector", sector,
                      "--public-url", f"http://127.0.0.1:{port}/", "--region", "32")
     assert code == 0, text
-    table = dest / "data" / "etablissements.csv"
+    fictional = {"illustratif": "oui", "source": "declaration-campus"}
+    append_rows(dest / "data" / "etablissements.csv", [{
+        "id": f"lp-{name}-{i}", "nom": f"Lycée professionnel {name} {i} (fictif)",
+        "nature": "lycee-professionnel", "statut": "public", "commune": "Exempleville",
+        **fictional} for i in range(establishments)])
+    append_rows(dest / "data" / "certifications.csv", [{
+        "id": f"cap-{name}", "intitule": f"CAP {name} (fictif)", "type": "cap", "niveau": "3",
+        "secteur": CERTIFICATION_SECTOR[name], **fictional}])
+    append_rows(dest / "data" / "formations.csv", [{
+        "id": f"cap-{name}-{i}", "intitule": f"CAP {name} — lycée {i} (fictif)",
+        "certification": f"cap-{name}", "etablissement": f"lp-{name}-{i}",
+        "voies": "voie-scolaire", **fictional} for i in range(establishments)])
+    return dest
+
+
+def append_rows(table: Path, rows: list[dict[str, str]]) -> None:
     with table.open(encoding="utf-8", newline="") as fh:
         header = next(csv.reader(fh))
     with table.open("a", encoding="utf-8", newline="") as fh:
-        out = csv.DictWriter(fh, header, lineterminator="\n", restval="")
-        for i in range(establishments):
-            out.writerow({"id": f"lp-{name}-{i}", "nom": f"Lycée professionnel {name} {i} (fictif)",
-                          "nature": "lycee-professionnel", "statut": "public",
-                          "commune": "Exempleville", "illustratif": "oui",
-                          "source": "declaration-campus"})
-    return dest
+        csv.DictWriter(fh, header, lineterminator="\n", restval="").writerows(rows)
 
 
 def cmq(*args: str) -> tuple[int, str]:
@@ -601,6 +616,71 @@ def test_national_dumps_are_served(network: Network) -> None:
     reasons = {o["catalog_url"]: o["reason"] for o in record["outcomes"]
                if o["status"] != "harvested"}
     assert reasons[f"{network.tiny.url}/invalid/catalog.ttl"] == "invalid-data"
+
+
+# ---------------------------------------------------------------- the national release, browsed
+
+BROWSE_PREFIXES = """PREFIX schema: <https://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX cmq: <https://w3id.org/cmq/ontology/>
+"""
+#: a record's campus: the cmq:Campus of the named graph it is typed in, coded by the graph's name
+IN_CAMPUS = ("GRAPH ?g {{ ?s a {cls} . ?c a cmq:Campus }} "
+             'BIND(REPLACE(STR(?g), "^.*/", "") AS ?campus)')
+CERT_SECTOR = "schema:educationalCredentialAwarded/cmq:sector"
+
+
+def national_facets(network: Network, kind: str,
+                    filters: dict[str, tuple[str, ...]] | None = None) -> dict[str, dict[str, int]]:
+    folder = current_release(network.national.project.releases_dir)
+    assert folder is not None and (folder / INDEX_FILE).is_file()
+    page = BrowseIndex(folder).page(ListQuery(KINDS_BY_NAME[kind], filters or {}))
+    return {f.column.name: {v.code: v.count for v in f.values} for f in page.facets}
+
+
+def grouped(network: Network, where: str, code: str) -> dict[str, int]:
+    rows = _sparql(network.national, f"{BROWSE_PREFIXES}SELECT ?{code} (COUNT(DISTINCT ?s) AS ?n) "
+                   f"WHERE {{ {where} }} GROUP BY ?{code}")
+    return {r[code]: int(r["n"]) for r in rows}
+
+
+def test_national_release_is_indexed_with_a_campus_facet(network: Network) -> None:
+    folder = current_release(network.national.project.releases_dir)
+    assert folder is not None
+    manifest = json.loads((folder / rm.MANIFEST).read_text("utf-8"))
+    assert INDEX_FILE not in {f["name"] for f in manifest["files"]}  # decision 0019
+    for kind, cls in (("formations", "schema:EducationalOccupationalProgram"),
+                      ("etablissements", "schema:EducationalOrganization")):
+        expected = grouped(network, IN_CAMPUS.format(cls=cls), "campus")
+        assert national_facets(network, kind)["campus"] == expected, kind
+    assert grouped(network, IN_CAMPUS.format(cls="schema:EducationalOccupationalProgram"),
+                   "campus") == {n: e for n, (_s, e) in CAMPUSES.items()} | {"delta": 2}
+
+
+def test_national_sector_facet_falls_back_on_the_campus_sector(network: Network) -> None:
+    own = f"?s {CERT_SECTOR} ?v"
+    campus = ("?s a schema:EducationalOccupationalProgram FILTER NOT EXISTS { "
+              f"?s {CERT_SECTOR} ?x }} ?c cmq:sector ?v")
+    where = (IN_CAMPUS.format(cls="schema:EducationalOccupationalProgram") +
+             f" {{ {own} }} UNION {{ {campus} }} ?v skos:notation ?code")
+    expected = grouped(network, where, "code")
+    assert national_facets(network, "formations")["secteur"] == expected
+    # alpha (a plastics campus) teaches a metalworking CAP: its formations count there
+    assert expected == {"metallurgie": 3 + 2 + 2, "plasturgie": 1}
+    within = national_facets(network, "formations", {"secteur": ("metallurgie",)})
+    assert within["campus"] == {"alpha": 3, "beta": 2, "delta": 2}
+
+
+def test_national_lists_link_each_record_to_its_own_iri(network: Network) -> None:
+    r = httpx.get(network.national.url + "formations/", params={"campus": "alpha"}, timeout=30)
+    assert r.status_code == 200
+    assert re.search(r'<strong id="total">3</strong>', r.text)
+    assert 'href="https://example.org/cmq/alpha/formation/cap-alpha-0"' in r.text
+    rows = list(csv.DictReader(io.StringIO(httpx.get(
+        network.national.url + "formations.csv", params={"secteur": "plasturgie"},
+        timeout=30).text)))
+    assert [(row["iri"], row["campus_code"]) for row in rows] == [
+        ("https://example.org/cmq/gamma/formation/cap-gamma-0", "gamma")]
 
 
 # ---------------------------------------------------------------- pieces, without servers

@@ -300,6 +300,30 @@ def test_a_campus_declares_its_own_sector(tmp_path: Path) -> None:
     assert "secteurs_campus[1]" in str(err.value) and "libelle" in str(err.value)
 
 
+def test_a_certification_may_take_the_campus_own_sector(tmp_path: Path) -> None:
+    """``certifications.csv`` column ``secteur``: a shipped sector or one of the campus's own, each
+    as its concept; a code of neither is reported on its cell (the code list) and by the shape."""
+    spec = CampusSpec("Campus Santé Exemple", BASE, ("tourisme-gastronomie",),
+                      own_sectors=("santé, social",))
+    init_project(tmp_path / "p", spec)
+    project = Project.open(tmp_path / "p")
+    table = project.data_dir / "certifications.csv"
+    with table.open("a", encoding="utf-8", newline="") as fh:
+        fh.write("cap-aepe,CAP Accompagnant éducatif petite enfance (fictif),cap,3,"
+                 "sante-social;tourisme-gastronomie" + "," * 12 + "oui,declaration-campus\n")
+    data = convert(project).graph
+    cert = URIRef(BASE + "certification/cap-aepe")
+    assert set(data.objects(cert, CMQ.sector)) == {
+        URIRef(BASE + "secteur/sante-social"),
+        URIRef("https://w3id.org/cmq/ontology/secteur/tourisme-gastronomie")}
+    assert validate_project(project)[1].count("Violation") == 0
+    table.write_text(table.read_text("utf-8").replace("sante-social;", "sante-sociale;"), "utf-8")
+    report = validate_project(Project.open(tmp_path / "p"))[1]
+    located = [(d["file"], d["column"]) for d in (p.as_dict() for p in report.problems)
+               if d["severity"] == "Violation"]
+    assert ("certifications.csv", "secteur") in located, report.text()
+
+
 def test_own_sectors_already_in_the_list_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InitError, match="--own-sector"):
         init_project(tmp_path / "a", CampusSpec("Campus", BASE, (), own_sectors=("Énergie",)))

@@ -15,7 +15,7 @@ BASE = "https://example.org/campus/"
 def test_overview_lists_every_term_with_labels_and_definitions(ontology_graph: Graph) -> None:
     view = render_ontology(ontology_graph, Linker(BASE))
     assert view.title_fr and view.title_en and view.description_fr and view.description_en
-    assert view.version == "0.2.0" and view.prefix == "cmq"
+    assert view.version == "0.3.0" and view.prefix == "cmq"
     assert view.license is not None and view.license.href
     classes = {d.iri: d for d in view.classes}
     declared = {str(c) for c in ontology_graph.subjects(RDF.type, OWL.Class)

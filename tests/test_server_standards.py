@@ -314,7 +314,7 @@ def test_every_minted_iri_resolves(live_server: LiveServer, client: httpx.Client
     base = live_server.release.config.base_iri
     iris = mentioned(live_server, client)
     for must in (TRUNCATED_LINK, f"{live_server.release.version_iri}#provenance",
-                 f"{CMQ_NS}0.2.0", f"{CMQ_NS}0.1.0", f"{base}graph/ontology"):
+                 f"{CMQ_NS}0.3.0", f"{CMQ_NS}0.2.0", f"{base}graph/ontology"):
         assert must in iris, must
     documents: dict[str, Graph] = {}
     failures = []
@@ -345,8 +345,8 @@ def test_the_ontology_defines_truncated_results(client: httpx.Client) -> None:
     comments = {o.language for o in g.objects(term, URIRef(
         "http://www.w3.org/2000/01/rdf-schema#comment"))}
     assert comments == {"fr", "en"}
-    version = client.get("ontology/0.2.0", headers={"Accept": "text/turtle"})
+    version = client.get("ontology/0.3.0", headers={"Accept": "text/turtle"})
     assert version.status_code == 200
-    assert (URIRef(ONTOLOGY_IRI), OWL.versionIRI, URIRef(CMQ_NS + "0.2.0")) in Graph().parse(
+    assert (URIRef(ONTOLOGY_IRI), OWL.versionIRI, URIRef(CMQ_NS + "0.3.0")) in Graph().parse(
         data=version.text, format="turtle")
     assert client.get("ontology/9.9.9").status_code == 404

@@ -3,7 +3,9 @@ code against, what an unknown code's message lists, what the workbook's drop-dow
 
 Contract: :func:`code_lists` gives {list name: codes in code order} for every ``scheme`` of the
 ontology (read once per set of ontology files, from their SKOS concept schemes) and every
-``local_scheme`` of the campus (``territoire``: the territories of ``campus.toml``).
+``local_scheme`` of the campus (``territoire``: the territories of ``campus.toml``); the
+``secteur`` list also has the campus's own sectors (``[[secteurs_campus]]``, each with its IRI
+under the base IRI), so a certification's sector may be one of them.
 :func:`column_list` names the list a mapped column takes, if any. :func:`unknown_code` is the
 message for a code not in its list: every valid code with its label when the list is short, the
 nearest ones otherwise.
@@ -48,6 +50,10 @@ def code_lists(ontology_files: Sequence[Path], config: CampusConfig) -> dict[str
     key = tuple((p, p.stat().st_mtime) for p in ontology_files)
     out = dict(_ontology_lists(key))
     out["territoire"] = tuple(Code(t.id, t.name, t.name) for t in config.territories)
+    if config.own_sectors:
+        out["secteur"] = (*out.get("secteur", ()), *(
+            Code(o.code, o.label, o.label_en, f"{config.base_iri}secteur/{o.code}")
+            for o in config.own_sectors))
     return out
 
 

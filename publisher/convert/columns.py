@@ -39,6 +39,7 @@ class Code:
     code: str
     label_fr: str
     label_en: str
+    iri: str = ""  # the concept's IRI when it is not {list}/{code} of the ontology (own sector)
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,7 @@ class _FieldPlan:
             else None
         self.codes = {c.code for c in listed} if listed else None
         self.listed = listed or ()
+        self.own = {c.code: c.iri for c in self.listed if c.iri}  # the campus's own concepts
         self.base = base
         self.pred = f" <{f.property}> "
         self.when = f.when
@@ -175,6 +176,8 @@ class _FieldPlan:
         # graph would hold); the report keeps this message for the cell, not the shapes' one
         if f.local_scheme:
             return f"<{self.base}{f.local_scheme}/{v}>", unknown
+        if v in self.own:
+            return f"<{self.own[v]}>", None
         return f"<{CMQ_NS}{f.scheme}/{v}>", unknown
 
     @staticmethod

@@ -16,7 +16,9 @@ What differs (docs/decisions/0014-harvest.md):
   dataset listed in the campus catalogue;
 - ``void.ttl``: :func:`publisher.release.metadata.void.build_void` over all campuses plus one ``void:subset`` per
   campus graph (the graph IRI itself);
-- ``harvest.json``: what was harvested and what was rejected, and why.
+- ``harvest.json``: what was harvested and what was rejected, and why;
+- ``browse.sqlite``: the browse index of the site's lists and search, over every campus graph,
+  with a ``campus`` facet (:mod:`publisher.release.browse_index`; not in the manifest).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from publisher.core.namespaces import DCAT, PREFIXES, PROV, SPDX, VOID
 from publisher.core.ntriples import sorted_rows
 from publisher.harvest.source import DumpChoice
 from publisher.project.folder import Project, shipped_files
+from publisher.release.browse_index import write_index
 from publisher.release.changeset import write_changeset
 from publisher.release.data import write_ontology_docs
 from publisher.release.dumps.formats import write_turtle_canonical, write_turtle_fast
@@ -225,6 +228,7 @@ class _NationalWriter:
         write_turtle_canonical(national_catalog(info, kept, campuses), tmp / CATALOG_TTL)
         info = dataclasses.replace(info, files=_entries(tmp))
         write_manifest(tmp, info)
+        write_index(tmp, config.base_iri, info.release_id)  # not in the manifest: decision 0019
         return info
 
 

@@ -4,7 +4,8 @@ an inline SVG (no script, no external resource) for the ontology documentation.
 Links (:func:`relations`):
 
 - own classes' ``rdfs:subClassOf`` (drawn with the label ``rdfs:subClassOf``);
-- own properties with an ``rdfs:domain`` and an ``rdfs:range`` that are classes;
+- own properties with an ``rdfs:domain`` (or ``schema:domainIncludes``) and an ``rdfs:range``
+  that are classes;
 - every property shape of a node shape with ``sh:targetClass``: its ``sh:class``, or the
   ``sh:class`` of its ``sh:node`` (a concept of a list when that node shape requires
   ``skos:inScheme`` a scheme: the target is then the scheme), also inside ``sh:or``/``sh:and``.
@@ -27,6 +28,7 @@ from rdflib.term import Node
 
 from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI
 
+DOMAIN_INCLUDES = URIRef("https://schema.org/domainIncludes")
 _NOT_CLASSES = (str(XSD), str(RDFS.Literal), "http://www.w3.org/1999/02/22-rdf-syntax-ns#")
 
 
@@ -76,7 +78,8 @@ def relations(ontology: Graph, shapes: Graph | None = None) -> list[Edge]:
                 if _is_class(sup):
                     edges.add(Edge(str(cls), str(RDFS.subClassOf), str(sup), "ontology"))
     for prop in set(ontology.subjects(RDFS.isDefinedBy, own)):
-        for dom in ontology.objects(prop, RDFS.domain):
+        domains = [*ontology.objects(prop, RDFS.domain), *ontology.objects(prop, DOMAIN_INCLUDES)]
+        for dom in domains:
             for rng in ontology.objects(prop, RDFS.range):
                 if _is_class(dom) and _is_class(rng):
                     edges.add(Edge(str(dom), str(prop), str(rng), "ontology"))

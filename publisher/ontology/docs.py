@@ -27,9 +27,10 @@ from rdflib.term import Node
 from publisher.core.namespaces import CMQ, CMQ_NS, ONTOLOGY_IRI
 from publisher.html.environment import environment, stylesheet
 from publisher.html.render import LABELS, Linker, Renderer, Term, compact, label_of, pick_literal
-from publisher.ontology.diagram import Edge, relations, svg
+from publisher.ontology.diagram import DOMAIN_INCLUDES, Edge, relations, svg
 
 VANN_PREFIX = URIRef("http://purl.org/vocab/vann/preferredNamespacePrefix")
+
 FILE_LAYOUT = "ontology-file.html"
 SERVER_LAYOUT = "base.html"
 
@@ -38,6 +39,7 @@ FACTS: tuple[tuple[URIRef, str], ...] = (
     (RDFS.subClassOf, "sous-classe de / subclass of"),
     (RDFS.subPropertyOf, "sous-propriété de / subproperty of"),
     (RDFS.domain, "domaine / domain"),
+    (DOMAIN_INCLUDES, "domaine (entre autres) / domain includes"),
     (RDFS.range, "portée / range"),
     (SKOS.notation, "code / notation"),
     (SKOS.broader, "plus large / broader"),

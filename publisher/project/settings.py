@@ -120,6 +120,12 @@ class Settings:
         "the browser); empty: no background, markers only."))
     map_attribution: str = field(default="© OpenStreetMap contributors", metadata=_help(
         "Attribution affichée sous les cartes / attribution shown on the maps."))
+    browse_cache: str = field(default="", metadata=_help(
+        "Dossier où le serveur construit l'index de navigation (listes, recherche) d'une "
+        "version qui n'en a pas d'à jour, jamais dans le dossier de la version ; vide : "
+        "$XDG_CACHE_HOME/cmq/browse (~/.cache/cmq/browse) / folder where the server builds the "
+        "browse index (lists, search) of a release without a current one, never inside the "
+        "release folder; empty: $XDG_CACHE_HOME/cmq/browse (~/.cache/cmq/browse)."))
     log_level: str = field(default="info", metadata=_help(
         "Niveau de journalisation d'uvicorn / uvicorn log level."))
     store: str = field(default="", metadata=_help(

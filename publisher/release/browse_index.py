@@ -27,40 +27,36 @@ The ``code`` of a value is its ``skos:notation``, else the last segment of its I
 a local concept's), else the literal itself: the value of the list's query parameters
 (``/formations/?niveau=5&voie=apprentissage``). The file is written once and only read after
 (the server opens it read-only, ``immutable``).
+
+Every release the server can serve gets one (docs/decisions/0026-browse-index-coverage.md): a
+campus release (``campus.nt``) and a national one (``campus.nq``, ``cmq harvest``: one named
+graph per campus), whose queries see the union of the graphs, as the endpoint's do. The
+*record's campus* is the ``cmq:Campus`` of the graph the record is described in (of the release,
+for a campus release); a :class:`Column` may fall back on a path from it (``campus``: the
+formations' sector is their certification's, else their campus's) or be the campus itself,
+coded by its graph's name (``/formations/?campus=alpha``, national releases only). A record not
+under the release's base IRI (a harvested campus's) has its full IRI as ``path``.
+``meta`` holds :data:`COLUMNS_DIGEST`: an index written with other declarations is not current.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import sqlite3
 import time
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
+from publisher.release.browse_source import Source, Value, column_values, open_source, sorted_values
 
 INDEX_FILE = "browse.sqlite"
 SCHEMA_VERSION = "2"  # 2: prefix indexes of 2 and 3 characters in search
 JOIN = " ; "
 POINT = re.compile(r"^\s*POINT\s*\(\s*(-?[0-9.]+)\s+(-?[0-9.]+)\s*\)\s*$", re.IGNORECASE)
-
-PREFIXES = """\
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX schema: <https://schema.org/>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX cmq: <https://w3id.org/cmq/ontology/>
-PREFIX locn: <http://www.w3.org/ns/locn#>
-PREFIX geo: <http://www.opengis.net/ont/geosparql#>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX dc: <http://purl.org/dc/elements/1.1/>
-PREFIX dcat: <http://www.w3.org/ns/dcat#>
-"""
-
 
 @dataclass(frozen=True)
 class Column:
@@ -73,6 +69,10 @@ class Column:
     facet: bool = False
     search: str = ""  # "" | "title" | "ids" | "place": the search column it feeds
     shown: bool = True  # False: in the CSV/JSON only
+    #: a path from the record's campus, for the records that have no value at ``path``
+    #: ("" = the campus itself, coded by its graph's name)
+    campus: str | None = None
+    national: bool = False  # filled only in a release of several campuses (cmq harvest)
 
 
 @dataclass(frozen=True)
@@ -101,15 +101,20 @@ COMMUNE = Column("commune", "Commune", "Municipality", ADDRESS, facet=True, sear
 TERRITORY = Column("territoire", "Territoire", "Territory", "cmq:territory", facet=True)
 SIRET = Column("siret", "SIRET", "SIRET", "cmq:siret", search="ids", shown=False)
 PERIOD = ("dcat:startDate", "dcat:endDate")
+#: the record's campus, a facet of every list of a national release
+CAMPUS = Column("campus", "Campus", "Campus", "", facet=True, campus="", national=True)
+SECTOR = "cmq:sector"
 
 KINDS: tuple[Kind, ...] = (
     Kind("formations", "Formations", "Programmes",
          "?s a schema:EducationalOccupationalProgram .", (
-             Column("intitule", "Intitulé", "Title", "rdfs:label", search="title"),
+             Column("intitule", "Intitulé", "Title", "rdfs:label", search="title"), CAMPUS,
              Column("niveau", "Niveau", "Level", f"{CERT}/schema:educationalLevel", facet=True),
              Column("voie", "Voies", "Routes", "schema:educationalProgramMode", facet=True),
              Column("type_certification", "Type de certification", "Certification kind",
                     f"{CERT}/schema:credentialCategory", facet=True),
+             Column("secteur", "Secteur", "Sector", f"{CERT}/{SECTOR}", facet=True,
+                    campus=SECTOR),
              Column("etablissement", "Établissement", "Establishment", "schema:provider",
                     facet=True),
              Column("commune", "Commune", "Municipality", f"schema:provider/{ADDRESS}",
@@ -126,7 +131,7 @@ KINDS: tuple[Kind, ...] = (
          )),
     Kind("etablissements", "Établissements", "Establishments",
          "?s a schema:EducationalOrganization .", (
-             TITLE_ORG,
+             TITLE_ORG, CAMPUS,
              Column("nature", "Nature", "Kind", "org:classification", facet=True),
              Column("statut", "Statut", "Status", "cmq:status", facet=True),
              TERRITORY, COMMUNE,
@@ -136,56 +141,50 @@ KINDS: tuple[Kind, ...] = (
     Kind("partenaires", "Partenaires", "Partners",
          "?s a org:Organization . FILTER NOT EXISTS { ?s a schema:EducationalOrganization } "
          "FILTER NOT EXISTS { ?s a cmq:Campus }", (
-             TITLE_ORG,
+             TITLE_ORG, CAMPUS,
              Column("nature", "Nature", "Kind", "org:classification", facet=True),
              TERRITORY, COMMUNE, SIRET,
          ), position="locn:geometry/geo:asWKT"),
     Kind("partenariats", "Partenariats", "Partnerships", "?s a cmq:Partnership .", (
-        Column("intitule", "Intitulé", "Title", "rdfs:label", search="title"),
+        Column("intitule", "Intitulé", "Title", "rdfs:label", search="title"), CAMPUS,
         Column("type", "Type", "Kind", "dct:type", facet=True),
         Column("partie", "Parties", "Parties", "cmq:party", facet=True),
         Column("debut", "Début", "Start", f"dct:temporal/{PERIOD[0]}"),
         Column("fin", "Fin", "End", f"dct:temporal/{PERIOD[1]}"),
     )),
     Kind("adhesions", "Adhésions", "Memberships", "?s a org:Membership .", (
-        Column("membre", "Membre", "Member", "org:member", facet=True, search="title"),
+        Column("membre", "Membre", "Member", "org:member", facet=True, search="title"), CAMPUS,
         Column("role", "Rôle", "Role", "org:role", facet=True),
         Column("debut", "Début", "Start", f"org:memberDuring/{PERIOD[0]}"),
         Column("fin", "Fin", "End", f"org:memberDuring/{PERIOD[1]}"),
     )),
     Kind("certifications", "Certifications", "Certifications",
          "?s a schema:EducationalOccupationalCredential .", (
-             Column("intitule", "Intitulé", "Title", "rdfs:label", search="title"),
+             Column("intitule", "Intitulé", "Title", "rdfs:label", search="title"), CAMPUS,
              Column("type", "Type", "Kind", "schema:credentialCategory", facet=True),
              Column("niveau", "Niveau", "Level", "schema:educationalLevel", facet=True),
+             Column("secteur", "Secteur", "Sector", SECTOR, facet=True, campus=SECTOR),
              Column("nsf", "NSF", "NSF", "cmq:nsf", facet=True),
              Column("rncp", "RNCP", "RNCP", "cmq:rncp", search="ids"),
              Column("cfd", "CFD", "CFD", "cmq:cfd", search="ids"),
              Column("rome", "ROME", "ROME", "cmq:rome", facet=True, search="ids"),
          )),
     Kind("chiffres", "Chiffres clés", "Key figures", "?s a cmq:KeyFigure .", (
-        Column("libelle", "Libellé", "Label", "rdfs:label", search="title"),
+        Column("libelle", "Libellé", "Label", "rdfs:label", search="title"), CAMPUS,
         Column("indicateur", "Indicateur", "Indicator", "cmq:indicator", facet=True),
         Column("voie", "Voie", "Route", "schema:educationalProgramMode", facet=True),
         Column("valeur", "Valeur", "Value", "schema:value"),
         Column("date", "Date", "Date", "schema:observationDate", facet=True),
     )),
     Kind("sources", "Sources", "Sources", "?s a dct:BibliographicResource .", (
-        Column("titre", "Titre", "Title", "dct:title", search="title"),
+        Column("titre", "Titre", "Title", "dct:title", search="title"), CAMPUS,
         Column("editeur", "Éditeur", "Publisher", "dc:publisher", facet=True),
         Column("date", "Date", "Date", "dct:issued"),
     )),
 )
 KINDS_BY_NAME = {k.name: k for k in KINDS}
-
-
-@dataclass(frozen=True)
-class Value:
-    """One value of a column for one record."""
-
-    code: str
-    label: str
-    path: str | None  # local path when the value is a record of the campus
+#: what the declarations above make of a release: an index with another digest is not current
+COLUMNS_DIGEST = hashlib.sha256(repr(KINDS).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -196,64 +195,6 @@ class IndexStats:
     records: int
     seconds: float
     bytes: int
-
-
-def value_query(kind: Kind, path: str) -> str:
-    """The SELECT giving, for each record of ``kind``, the values at ``path`` with their codes
-    and French labels."""
-    return PREFIXES + f"""SELECT ?s ?v ?n ?pl ?rl WHERE {{
-  {kind.pattern}
-  ?s {path} ?v .
-  OPTIONAL {{ ?v skos:notation ?n }}
-  OPTIONAL {{ ?v skos:prefLabel ?pl FILTER(lang(?pl) IN ("fr", "")) }}
-  OPTIONAL {{ ?v rdfs:label ?rl FILTER(lang(?rl) IN ("fr", "")) }}
-}}"""
-
-
-def records_query(kind: Kind) -> str:
-    return PREFIXES + f"SELECT DISTINCT ?s WHERE {{ {kind.pattern} FILTER(isIRI(?s)) }}"
-
-
-def local_path(iri: str, base: str) -> str | None:
-    return iri[len(base):] if iri.startswith(base) and len(iri) > len(base) else None
-
-
-def code_of(term: ox.NamedNode | ox.Literal | ox.BlankNode, notation: str | None) -> str:
-    if notation:
-        return notation
-    if isinstance(term, ox.NamedNode):
-        return term.value.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-    return term.value
-
-
-def _select(store: ox.Store, query: str) -> ox.QuerySolutions:
-    found = store.query(query)
-    assert isinstance(found, ox.QuerySolutions)
-    return found
-
-
-def _text(term: object) -> str | None:
-    return term.value if isinstance(term, (ox.Literal, ox.NamedNode)) else None
-
-
-def column_values(store: ox.Store, kind: Kind, path: str,
-                  base: str) -> dict[str, list[Value]]:
-    """Record IRI → its distinct values at ``path`` (first label wins), in a stable order."""
-    out: dict[str, dict[str, Value]] = defaultdict(dict)
-    for sol in _select(store, value_query(kind, path)):
-        s, v = sol["s"], sol["v"]
-        if not isinstance(s, ox.NamedNode) or v is None:
-            continue
-        code = code_of(v, _text(sol["n"]))
-        if code in out[s.value]:
-            continue
-        label = _text(sol["pl"]) or _text(sol["rl"])
-        if label is None:
-            label = v.value if isinstance(v, ox.Literal) else code
-        lpath = local_path(v.value, base) if isinstance(v, ox.NamedNode) else None
-        out[s.value][code] = Value(code, label, lpath)
-    return {s: sorted(vals.values(), key=lambda x: (x.label.casefold(), x.code))
-            for s, vals in out.items()}
 
 
 def position_of(values: list[Value]) -> tuple[float | None, float | None]:
@@ -307,16 +248,29 @@ def _search_text(kind: Kind, values: dict[str, list[Value]]) -> tuple[str, str, 
     return " ".join(parts["title"]), " ".join(parts["ids"]), " ".join(parts["place"])
 
 
-def _kind_rows(store: ox.Store, kind: Kind, base: str) -> Iterator[tuple[str, dict[str, list[Value]]]]:
-    per_column = {c.name: column_values(store, kind, c.path, base) for c in kind.columns}
-    positions = column_values(store, kind, kind.position, base) if kind.position else {}
-    for sol in _select(store, records_query(kind)):
-        iri = sol["s"]
-        if not isinstance(iri, ox.NamedNode) or local_path(iri.value, base) is None:
-            continue
-        values = {name: col.get(iri.value, []) for name, col in per_column.items()}
-        values["_position"] = positions.get(iri.value, [])
-        yield iri.value, values
+def column_of(source: Source, kind: Kind, col: Column) -> dict[str, list[Value]]:
+    """Record IRI → its values in ``col``: at its path, else from its campuses (see Column)."""
+    if col.national and not source.national:
+        return {}
+    own = column_values(source, kind.pattern, col.path) if col.path else {}
+    if col.campus is None:
+        return own
+    at_campus = source.from_campus(col.campus)
+    for iri in source.record_paths(kind.pattern):
+        if not own.get(iri):
+            found = [v for c in source.campuses_of(iri) for v in at_campus.get(c, [])]
+            if found:
+                own[iri] = sorted_values(found)
+    return own
+
+
+def _kind_rows(source: Source, kind: Kind) -> Iterator[tuple[str, dict[str, list[Value]]]]:
+    per_column = {c.name: column_of(source, kind, c) for c in kind.columns}
+    positions = column_values(source, kind.pattern, kind.position) if kind.position else {}
+    for iri in source.record_paths(kind.pattern):
+        values = {name: col.get(iri, []) for name, col in per_column.items()}
+        values["_position"] = positions.get(iri, [])
+        yield iri, values
 
 
 class FacetIds:
@@ -335,13 +289,12 @@ class FacetIds:
         return found
 
 
-def _write_kind(db: sqlite3.Connection, store: ox.Store, kind: Kind, base: str,
-                next_id: int, ids: FacetIds) -> int:
-    rows = sorted(_kind_rows(store, kind, base))
-    for iri, values in rows:
+def _write_kind(db: sqlite3.Connection, source: Source, kind: Kind, next_id: int,
+                ids: FacetIds) -> int:
+    for iri, values in _kind_rows(source, kind):
         rid = next_id
         next_id += 1
-        path = local_path(iri, base) or iri
+        path = source.page_of(iri) or iri
         title_values = values[kind.columns[0].name]
         title = JOIN.join(v.label for v in title_values) or path
         lat, lon = position_of(values["_position"])
@@ -360,22 +313,18 @@ def _write_kind(db: sqlite3.Connection, store: ox.Store, kind: Kind, base: str,
     return next_id
 
 
-def load_store(files: Iterable[tuple[Path, ox.RdfFormat]]) -> ox.Store:
-    store = ox.Store()
-    for path, fmt in files:
-        if path.is_file():
-            store.bulk_load(path=str(path), format=fmt, lenient=True)
-    return store
-
-
 def write_index(folder: Path, base_iri: str, release_id: str,
-                data_file: str = "campus.nt", ontology_file: str = "ontology.ttl") -> IndexStats:
-    """Write ``folder/browse.sqlite`` from the release files in ``folder`` (see the module)."""
+                out: Path | None = None) -> IndexStats:
+    """Write ``browse.sqlite`` from the release files in ``folder`` (``campus.nt`` or
+    ``campus.nq``, ``ontology.ttl``; see the module) into ``out`` (default: ``folder``), through
+    a temporary file of this process renamed at the end."""
     clock = time.monotonic()
-    store = load_store([(folder / data_file, ox.RdfFormat.N_TRIPLES),
-                        (folder / ontology_file, ox.RdfFormat.TURTLE)])
-    target = folder / INDEX_FILE
-    tmp = folder / (INDEX_FILE + ".tmp")
+    source = open_source(folder, base_iri)
+    for kind in KINDS:  # every record first: a value that is a record links to its page
+        source.record_paths(kind.pattern)
+    out = out or folder
+    target = out / INDEX_FILE
+    tmp = out / f"{INDEX_FILE}.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     db = sqlite3.connect(tmp)
     try:
@@ -384,11 +333,12 @@ def write_index(folder: Path, base_iri: str, release_id: str,
         _schema(db)
         next_id, ids = 1, FacetIds()
         for kind in KINDS:
-            next_id = _write_kind(db, store, kind, base_iri, next_id, ids)
+            next_id = _write_kind(db, source, kind, next_id, ids)
         _indexes(db)
         seconds = time.monotonic() - clock
         db.executemany("INSERT INTO meta VALUES (?, ?)", [
             ("schema", SCHEMA_VERSION), ("release_id", release_id), ("base_iri", base_iri),
+            ("columns", COLUMNS_DIGEST), ("national", "1" if source.national else "0"),
             ("build_seconds", f"{seconds:.3f}")])
         db.commit()
         db.execute("VACUUM")

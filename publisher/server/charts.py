@@ -76,6 +76,6 @@ def charts_of(index: BrowseIndex) -> list[Chart]:
 @router.get("/graphiques", summary="Graphiques / charts")
 async def charts_page(request: Request) -> Response:
     rel = served(request)
-    found = await asyncio.to_thread(charts_of, BrowseIndex(rel.path))
+    found = await asyncio.to_thread(charts_of, BrowseIndex(rel.browse_folder()))
     return render_page("charts.html", request, rel, headers={"Cache-Control": CURRENT_CACHE},
                        charts=found, bar_h=BAR_H)

@@ -11,7 +11,10 @@ descending), ``page`` and ``par_page`` (≤ :data:`MAX_PAGE_SIZE`), ``format`` (
 (:mod:`publisher.server.browse_query`, facet postings in memory); the cache validators are the
 release's. A rendered page is kept in the served release's small cache
 (:attr:`~publisher.server.state.ServedRelease.rendered`, least recently used dropped), keyed by
-the view, the root path and whether a failed-build banner shows.
+the view, the root path and whether a failed-build banner shows. While the server builds the
+index of a release that lacks one (:mod:`publisher.server.browse_cache`), the page answers 503
+with ``Retry-After`` and says so (the downloads: the JSON error). A record of another campus
+(national release) links to its own IRI.
 """
 
 from __future__ import annotations
@@ -29,8 +32,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response, Stream
 
 from publisher.core.spreadsheet import neutralise_row
 from publisher.release.browse_index import KINDS, Kind
+from publisher.release.browse_source import page_href, record_iri
+from publisher.server.browse_cache import IndexPreparing
 from publisher.server.browse_query import BrowseIndex, ListQuery, Row, filters_of
-from publisher.server.errors import NotFound
+from publisher.server.errors import NotFound, prefers_html
 from publisher.server.files import CURRENT_CACHE
 from publisher.server.maps import map_context
 from publisher.server.pages import render_page, root_of
@@ -111,7 +116,8 @@ def csv_lines(kind: Kind, rows: Iterator[Row], base_iri: str, root: str) -> Iter
     for n, row in enumerate(rows):
         codes = [" ; ".join(c.code for c in row.cells[i]) for i in facet_at]
         texts = neutralise_row([t or "" for t in row.texts])  # a spreadsheet opens this file
-        writer.writerow([base_iri + row.path, root + row.path, *texts, *codes])
+        writer.writerow([record_iri(base_iri, row.path), page_href(root, row.path), *texts,
+                         *codes])
         if n % 500 == 0:
             yield buf.getvalue()
             buf.seek(0)
@@ -123,7 +129,8 @@ def json_chunks(kind: Kind, rows: Iterator[Row], base_iri: str, root: str,
                 meta: dict[str, Any]) -> Iterator[str]:
     yield json.dumps(meta, ensure_ascii=False)[:-1] + ', "rows": ['
     for n, row in enumerate(rows):
-        item: dict[str, Any] = {"iri": base_iri + row.path, "page": root + row.path}
+        item: dict[str, Any] = {"iri": record_iri(base_iri, row.path),
+                                "page": page_href(root, row.path)}
         for col, cells in zip(kind.columns, row.cells, strict=True):
             values = [{"label": c.label, "code": c.code} for c in cells]
             item[col.name] = values[0] if len(values) == 1 else values or None
@@ -191,7 +198,8 @@ def render_list(kind: Kind, request: Request, rel: ServedRelease,
                     "url": url_with(base, view_params(toggled(query, f.column.name, v.code)))}
                    for v in f.values]} for f in found.facets]
     chips = [(f["column"], v) for f in facets for v in f["values"] if v["selected"]]
-    shown = [(i, c) for i, c in enumerate(kind.columns) if c.shown]
+    empty = {f["column"].name for f in facets if f["column"].national and not f["values"]}
+    shown = [(i, c) for i, c in enumerate(kind.columns) if c.shown and c.name not in empty]
     sorts = {c.name: url_with(base, view_params(query, tri=(
         "-" + c.name if query.sort == c.name and not query.desc else c.name))) for _, c in shown}
     points = index.points(query) if kind.position else []
@@ -202,19 +210,37 @@ def render_list(kind: Kind, request: Request, rel: ServedRelease,
         csv_url=url_with(f"{root}{kind.name}.csv", view_params(query)),
         json_url=url_with(f"{root}{kind.name}.json", view_params(query)),
         base=base, map=map_context(request, points) if points else None,
-        chips=chips,
+        chips=chips, href=lambda path: page_href(root, path),
     )
+
+
+def preparing_page(kind: Kind, request: Request, exc: IndexPreparing) -> Response:
+    """The list's answer while the server builds the release's browse index (decision 0026)."""
+    rel = served(request)
+    return render_page("list_preparing.html", request, rel, status=503,
+                       headers={"Retry-After": str(exc.retry_after_s), "Cache-Control": "no-store"},
+                       kind=kind, kinds=KINDS, retry=exc.retry_after_s)
+
+
+def answer_list(kind: Kind, request: Request, fmt: str | None = None) -> Response:
+    """The list, or (a browser asking for the page) the page saying the index is on its way."""
+    try:
+        return show_list(kind, request, fmt)
+    except IndexPreparing as exc:
+        if fmt is not None or not prefers_html(request):
+            raise
+        return preparing_page(kind, request, exc)
 
 
 def _register(kind: Kind) -> None:
     async def as_page(request: Request) -> Response:
-        return await asyncio.to_thread(show_list, kind, request)
+        return await asyncio.to_thread(answer_list, kind, request)
 
     async def as_csv(request: Request) -> Response:
-        return await asyncio.to_thread(show_list, kind, request, "csv")
+        return await asyncio.to_thread(answer_list, kind, request, "csv")
 
     async def as_json(request: Request) -> Response:
-        return await asyncio.to_thread(show_list, kind, request, "json")
+        return await asyncio.to_thread(answer_list, kind, request, "json")
 
     async def to_slash(request: Request) -> Response:
         target = f"{root_of(request)}{kind.name}/"

@@ -160,7 +160,7 @@ async def landing(request: Request, format: FormatParam = None) -> Response:
 def browse_summary(rel: ServedRelease) -> tuple[list[tuple[Kind, int]], list[Point]]:
     """Each kind of record with its count, and the positioned members (none without index)."""
     try:
-        index = BrowseIndex(rel.path)
+        index = BrowseIndex(rel.browse_folder())
         totals = index.kind_totals()
         return [(k, totals.get(k.name, 0)) for k in KINDS], index.members()
     except IndexMissing:
@@ -173,7 +173,7 @@ def browse_summary(rel: ServedRelease) -> tuple[list[tuple[Kind, int]], list[Poi
 def nearest_records(rel: ServedRelease, local: str) -> list[Hit]:
     """Records whose words are nearest to an unknown path (none without a browse index)."""
     try:
-        return BrowseIndex(rel.path).nearest(local)
+        return BrowseIndex(rel.browse_folder()).nearest(local)
     except IndexMissing:
         return []
 
@@ -270,6 +270,6 @@ async def resource(request: Request, path: str, format: FormatParam = None) -> R
 def record_points(rel: ServedRelease, local: str) -> list[Point]:
     """The record's own position, for the small map of its page (none without index)."""
     try:
-        return BrowseIndex(rel.path).position(local)
+        return BrowseIndex(rel.browse_folder()).position(local)
     except IndexMissing:
         return []

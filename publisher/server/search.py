@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from publisher.release.browse_index import KINDS, KINDS_BY_NAME
+from publisher.release.browse_source import page_href, record_iri
 from publisher.server.pages import render_page, root_of
 from publisher.server.state import served
 
@@ -29,8 +30,9 @@ async def search_page(request: Request, q: str = "", type: str = "",
     root = root_of(request)
     if format == "json":
         return JSONResponse({"q": q, "hits": [
-            {"kind": h.kind, "page": root + h.path, "iri": rel.info.config.base_iri + h.path,
+            {"kind": h.kind, "page": page_href(root, h.path),
+             "iri": record_iri(rel.info.config.base_iri, h.path),
              "title": h.title} for h in hits]})
     return render_page("search.html", request, rel, headers={"Cache-Control": "no-cache"},
                        q=q, hits=hits, kinds={k.name: k for k in KINDS}, type=kind,
-                       max_hits=MAX_HITS)
+                       max_hits=MAX_HITS, href=lambda path: page_href(root, path))

@@ -41,6 +41,7 @@ from publisher.release.manifest import file_entry, read_release, verify_files
 from publisher.release.model import FileEntry, ReleaseInfo
 from publisher.remote.engine import RemoteEngine
 from publisher.remote.serving import StoreSource
+from publisher.server.browse_cache import BrowseIndexes, default_cache
 from publisher.server.browse_query import BrowseIndex, IndexMissing, Recent
 from publisher.sparql import GraphFile, QueryEngine
 
@@ -161,19 +162,38 @@ class ServedRelease:
     engine: QueryEngine | RemoteEngine
     releases_dir: Path
     files: dict[str, FileEntry] = field(default_factory=dict)
+    indexes: BrowseIndexes | None = None  # where the browse index is, when not in the folder
     _converted: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
     _kept: dict[str, KeptRelease] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    #: its browse index, facet postings in memory and list pages cached: dropped with the
-    #: release when another one is served
-    browse: BrowseIndex = field(init=False, repr=False)
+    _browse: BrowseIndex | None = field(default=None, init=False, repr=False)
     #: rendered list pages (HTML bytes), least recently used dropped
     rendered: Recent = field(default_factory=lambda: Recent(RENDERED_PAGES), repr=False)
 
     def __post_init__(self) -> None:
         if not self.files:
             self.files = release_files(self.path, self.info)
-        self.browse = BrowseIndex(self.path)
+
+    @property
+    def browse(self) -> BrowseIndex:
+        """Its browse index, facet postings in memory and answers cached: dropped with the
+        release when another one is served. Raises ``IndexMissing`` / ``IndexPreparing`` (the
+        server is building it) as :meth:`browse_folder` does."""
+        if self._browse is None:
+            folder = self.browse_folder()
+            with self._lock:
+                if self._browse is None:
+                    self._browse = BrowseIndex(folder)
+        return self._browse
+
+    def browse_folder(self) -> Path:
+        """The folder holding the release's current browse index (the release's own, else the
+        server's build of it: :mod:`publisher.server.browse_cache`; raises ``IndexMissing`` /
+        ``IndexPreparing`` meanwhile)."""
+        if self.indexes is None:
+            return self.path
+        return self.indexes.folder_for(self.path, self.info.release_id,
+                                       self.info.config.base_iri)
 
     def converted(self, name: str, target: ox.RdfFormat) -> bytes:
         """A Turtle file of the release in another RDF format (cached; the files never change)."""
@@ -228,6 +248,8 @@ class ServerState:
         # `store` set: the release and its queries come from a remote store (decision 0011)
         self._store = StoreSource(settings) if settings.store else None
         self._lease: Lease | None = None  # the releases held, so that builds never prune them
+        cache = Path(settings.browse_cache) if settings.browse_cache else default_cache()
+        self.indexes = BrowseIndexes(cache)  # browse indexes the releases lack (decision 0026)
 
     @property
     def current(self) -> ServedRelease:
@@ -243,11 +265,13 @@ class ServerState:
             info, engine = self._store.engine(info)
         else:
             engine = start_engine(self.settings, info, folder)
-        served = ServedRelease(info, folder, engine, self.project.releases_dir, files)
+        self.indexes.prepare(folder, info.release_id, info.config.base_iri, again=True)
+        served = ServedRelease(info, folder, engine, self.project.releases_dir, files,
+                               indexes=self.indexes)
         try:  # before it is served: its first list pages do not wait for the postings
             served.browse.warm()
-        except IndexMissing:
-            log.info("release %s has no browse index", info.release_id)
+        except IndexMissing:  # none, or the server is building it (IndexPreparing)
+            log.info("release %s has no browse index yet", info.release_id)
         except sqlite3.Error:  # the lists will answer the error; the rest is served
             log.exception("browse index of release %s unreadable", info.release_id)
         return served
@@ -324,6 +348,7 @@ class ServerState:
             await poll(interval, self.refresh, "release check failed")
 
     async def close(self) -> None:
+        self.indexes.close()
         for task in list(self._retiring):
             task.cancel()
         engines = [r.engine for r in self._old]

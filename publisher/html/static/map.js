@@ -18,7 +18,7 @@
       radius: 7, weight: 1, color: "#fff", fillOpacity: 0.9, fillColor: colours[p[0]] || "#444"
     });
     var link = document.createElement("a");
-    link.href = el.dataset.root + p[1];
+    link.href = p[1].includes("://") ? p[1] : el.dataset.root + p[1];  // another campus's record
     link.textContent = p[2];
     marker.bindPopup(link);
     group.addLayer(marker);

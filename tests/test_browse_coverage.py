@@ -1,0 +1,103 @@
+"""A release without a current browse index (built before the index existed, or by a cmq with
+other list declarations) is served with lists all the same (docs/decisions/0026): the REAL server
+builds the index into its own cache folder (``browse_cache``), answers 503 with ``Retry-After``
+and an "index en préparation" page meanwhile, and never writes into the release folder."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+import stat
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import copy_campus
+from server_fixtures import start_server
+
+from publisher.project.folder import Project
+from publisher.release.browse_index import INDEX_FILE, write_index
+from publisher.release.build import build_release
+from publisher.release.folder import current_release
+from publisher.server.browse_cache import is_current
+
+READY_DEADLINE_S = 60.0
+
+
+def snapshot(folder: Path) -> list[tuple[str, int, int]]:
+    return sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir())
+
+
+@pytest.fixture(scope="module")
+def old_release(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Project, Path]]:
+    """A built campus whose current release lost its browse.sqlite, then made read-only."""
+    project = copy_campus(tmp_path_factory.mktemp("no-index"))
+    build_release(project)
+    folder = current_release(project.releases_dir)
+    assert folder is not None
+    (folder / INDEX_FILE).unlink()
+    mode = folder.stat().st_mode
+    folder.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    try:
+        yield project, folder
+    finally:
+        folder.chmod(mode)
+
+
+def test_lists_of_a_release_without_index_work_once_the_server_built_it(
+        old_release: tuple[Project, Path], tmp_path: Path) -> None:
+    project, folder = old_release
+    before = snapshot(folder)
+    cache = tmp_path / "cache"
+    with start_server(project.root, {"browse_cache": str(cache), "map_tiles": ""}) as server:
+        seen: list[int] = []
+        deadline = time.monotonic() + READY_DEADLINE_S
+        while time.monotonic() < deadline:
+            r = httpx.get(server.url + "formations/", params={"secteur": "plasturgie"},
+                          headers={"Accept": "text/html"}, timeout=30)
+            seen.append(r.status_code)
+            if r.status_code == 200:
+                break
+            assert r.status_code == 503 and int(r.headers["retry-after"]) > 0
+            assert "Index en préparation" in r.text and "Index being prepared" in r.text
+            time.sleep(0.2)
+        assert seen[-1] == 200, seen
+        total = re.search(r'<strong id="total">(\d+)</strong>', r.text)
+        answer = httpx.post(server.sparql, timeout=30, data={"query": """
+            PREFIX schema: <https://schema.org/> PREFIX cmq: <https://w3id.org/cmq/ontology/>
+            PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+            SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a schema:EducationalOccupationalProgram .
+              { ?s schema:educationalCredentialAwarded/cmq:sector ?f } UNION {
+                ?s a schema:EducationalOccupationalProgram FILTER NOT EXISTS {
+                  ?s schema:educationalCredentialAwarded/cmq:sector ?x }
+                ?c a cmq:Campus ; cmq:sector ?f }
+              ?f skos:notation "plasturgie" }"""},
+                            headers={"Accept": "application/sparql-results+json"})
+        expected = int(answer.json()["results"]["bindings"][0]["n"]["value"])
+        assert total is not None and int(total.group(1)) == expected > 0
+        search = httpx.get(server.url + "recherche", params={"q": "0029901B", "format": "json"},
+                           timeout=30).json()["hits"]
+        assert [h["page"].rsplit("/", 1)[-1] for h in search] == ["lp-exemple-laon"]
+    built = cache / server.release.release_id / INDEX_FILE
+    assert is_current(built, server.release.release_id, server.release.config.base_iri)
+    assert snapshot(folder) == before  # nothing written into the release folder
+    assert not (folder / INDEX_FILE).exists()
+
+
+def test_an_index_of_other_declarations_is_not_current(tmp_path: Path,
+                                                       old_release: tuple[Project, Path]) -> None:
+    project, folder = old_release
+    info_id, base = folder.name, project.config.base_iri
+    write_index(folder, base, info_id, out=tmp_path)
+    index = tmp_path / INDEX_FILE
+    assert is_current(index, info_id, base)
+    assert not is_current(index, "another-release", base)
+    stale = tmp_path / "stale"
+    stale.mkdir()
+    shutil.copy(index, stale / INDEX_FILE)
+    with sqlite3.connect(stale / INDEX_FILE) as db:
+        db.execute("UPDATE meta SET value = 'older' WHERE key = 'columns'")
+    assert not is_current(stale / INDEX_FILE, info_id, base)

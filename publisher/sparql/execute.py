@@ -275,8 +275,10 @@ class QueryEngine:
 
     # ------------------------------------------------------------------ pool life
 
-    def _install(self, pool: Pool) -> None:
-        """Spawn the light lane of a freshly loaded ``pool`` and make it the current one."""
+    def _install(self, pool: Pool, restart: bool = False) -> None:
+        """Spawn the light lane of a freshly loaded ``pool`` and make it the current one (a
+        ``restart`` is counted in the same step that says ``ready``: health never shows one
+        without the other)."""
         try:
             fresh = [pool.spawn() for _ in range(self.workers)]
         except BaseException:
@@ -289,6 +291,9 @@ class QueryEngine:
             self._holder.pool = pool
             self._slow = 0
             self._status = "ready"
+            if restart:
+                self._restarts += 1
+                self._last_error = ""
         for worker in fresh:
             self._checkin(worker)
         threading.Thread(target=_watch_zygote, args=(weakref.ref(self), pool), daemon=True,
@@ -311,7 +316,7 @@ class QueryEngine:
         while not self._closed:
             time.sleep(delay)
             try:
-                self._install(Pool(self._config, self._start_timeout_s))
+                self._install(Pool(self._config, self._start_timeout_s), restart=True)
             except EngineUnavailable as exc:
                 with self._lock:
                     self._status, self._last_error = "unavailable", exc.message
@@ -319,9 +324,6 @@ class QueryEngine:
                           max(1.0, delay * 2), exc.message)
                 delay = min(30.0, max(1.0, delay * 2))
                 continue
-            with self._lock:
-                self._restarts += 1
-                self._last_error = ""
             log.warning("query engine restarted")
             return
 

@@ -7,8 +7,9 @@ the store directly, so the same code works against a remote SPARQL store:
   sub-resources (``{iri}#adresse`` …) and blank nodes it links to. This is what the RDF
   representations of the IRI contain, and what decides 404 (empty document);
 - :func:`incoming_query` — the links that point to the IRI (capped);
-- :func:`context_query` — labels and types of everything the page mentions, with the level and
-  category of linked credentials and the labels of those (for the page and its schema.org);
+- :func:`context_query` — labels and types of everything the page mentions, with the level,
+  category and codes of linked credentials, the member, organisation and role of memberships,
+  and the labels of those (for the page, its titles and its schema.org);
 - :func:`ontology` — the whole ontology (its named graph, else the subjects under the ontology
   namespace);
 - :func:`void_query` — the VoID description (landing page counts);
@@ -40,11 +41,14 @@ INCOMING_LIMIT = 200
 CONTEXT_LIMIT = 2000
 
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
-_PREFIXES = "\n".join(
+PREFIX_LINES = "\n".join(
     f"PREFIX {p}: <{ns}>" for p, ns in sorted({**PREFIXES, "rdf": str(RDF)}.items())
 )
+#: What the context query fetches of every mentioned IRI besides its labels: types, a
+#: credential's level, kind and codes, a membership's member, organisation and role (its title).
 _SUMMARY = ("rdf:type", "schema:educationalLevel", "schema:credentialCategory",
-            "skos:inScheme", "skos:notation")
+            "skos:inScheme", "skos:notation", "cmq:rncp", "cmq:cfd", "cmq:nsf", "cmq:rome",
+            "org:member", "org:organization", "org:role")
 
 
 class Answer(Protocol):
@@ -99,7 +103,7 @@ def context_query(iris: Iterable[str]) -> str:
     labels = " ".join(f"<{p}>" for p in LABELS)
     summary = " ".join(_SUMMARY)
     return (
-        f"{_PREFIXES}\n"
+        f"{PREFIX_LINES}\n"
         "CONSTRUCT { ?r ?lp ?l . ?r ?sp ?v . ?v ?vp ?vl } WHERE {\n"
         f"  VALUES ?r {{ {values} }}\n"
         f"  {{ VALUES ?lp {{ {labels} }} ?r ?lp ?l }}\n"
@@ -149,7 +153,7 @@ async def is_ontology_version(engine: Engine, iri: str) -> bool:
 
 def void_query() -> str:
     return (
-        f"{_PREFIXES}\n"
+        f"{PREFIX_LINES}\n"
         "CONSTRUCT { ?x ?p ?o } WHERE {\n"
         "  { ?x a void:Dataset ; ?p ?o }\n"
         "  UNION\n"

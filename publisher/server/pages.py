@@ -20,6 +20,7 @@ The catch-all route is the router's last: the app includes this router after the
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -32,13 +33,14 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 
 from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI
 from publisher.html.environment import STATIC_DIR, environment
-from publisher.html.render import Linker, Renderer, Term, label_of, render_resource
+from publisher.html.records import RecordView, record_view
+from publisher.html.render import Linker, Renderer, ResourceData, Term, label_of, render_resource
 from publisher.ontology.docs import SERVER_LAYOUT, render_html
 from publisher.project.queries import QUERIES_DIR, load_queries
 from publisher.release.browse_index import KINDS, Kind
 from publisher.release.metadata.catalog import LICENCE
 from publisher.release.model import DATA_JSONLD, DATA_NT, DATA_TTL
-from publisher.server import describe, representations
+from publisher.server import describe, related, representations
 from publisher.server.browse_query import BrowseIndex, Hit, IndexMissing
 from publisher.server.errors import NotFound, error_response
 from publisher.server.files import CURRENT_CACHE, not_modified
@@ -283,9 +285,12 @@ async def resource(request: Request, path: str, format: FormatParam = None) -> R
     if choice.rdf is not None:
         return _rdf(doc.serialize(choice.rdf), choice, headers)
     data = await describe.describe(rel.engine, iri, doc)
-    view = render_resource(data, linker)
+    around = await related.related(rel.engine, iri, [data.document, data.context])
+    readable = dataclasses.replace(data, context=data.context + around.labels + around.graph)
+    view = render_resource(readable, linker)
     if view is None:  # only hash parts or blank nodes: no statement about the IRI itself
         return await not_found(request, rel, iri, choice)
+    record = readable_record(readable, around, linker)
     page_url = rel.info.config.public_url.rstrip("/") + "/" + local
     graph = data.document + data.context
     jsonld = schema_org(graph, iri, page_url)
@@ -293,9 +298,19 @@ async def resource(request: Request, path: str, format: FormatParam = None) -> R
         lab = label_of(graph, URIRef(iri))
         jsonld["name"] = str(lab) if lab is not None else view.title
     points = await asyncio.to_thread(record_points, rel, local)
-    return render_page("resource.html", request, rel, headers=headers, view=view,
+    place = linker.local_path(record.place) if record.place else None
+    if not points and place is not None:  # a formation: its establishment's position
+        points = await asyncio.to_thread(record_points, rel, place.removeprefix(root_of(request)))
+    return render_page("resource.html", request, rel, headers=headers, view=view, record=record,
                        jsonld=Markup(script_json(jsonld)), alternates=_alternates(request),
                        map=map_context(request, points) if points else None, small=True)
+
+
+def readable_record(data: ResourceData, around: related.Related, linker: Linker) -> RecordView:
+    """The summary and grouped related records of a page (``data.context`` holds the labels)."""
+    labels = data.document + data.context + data.incoming
+    return record_view(data.iri, data.document, around.graph, Renderer(labels, linker, data.iri),
+                       around.truncated)
 
 
 def record_points(rel: ServedRelease, local: str) -> list[Point]:

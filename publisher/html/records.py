@@ -177,7 +177,8 @@ class RecordReader:
 
     def formation_item(self, with_provider: bool) -> Callable[[Node], Item]:
         def item(f: Node) -> Item:
-            details = self.terms(self.related, f, SCHEMA.educationalProgramMode)
+            details = tuple(Term(t.text, lang=t.lang)  # routes as words beside the link
+                            for t in self.terms(self.related, f, SCHEMA.educationalProgramMode))
             if with_provider:
                 details = self.terms(self.related, f, SCHEMA.provider) + details
             return Item(self.r.term(f), details)
@@ -254,6 +255,17 @@ class RecordReader:
             out += self.fact("Période", "Period", [Term(text)])
         return out
 
+    def organisation_facts(self) -> list[Fact]:
+        s, doc = self.subject, self.doc
+        out = self.fact("Nature", "Kind", self.terms(doc, s, ORG.classification))
+        out += self.fact("Statut", "Status", self.terms(doc, s, CMQ.status))
+        towns = {t for a in doc.objects(s, LOCN.address) for t in doc.objects(a, LOCN.postName)}
+        out += self.fact("Commune", "Municipality", (Term(str(t)) for t in sorted(towns, key=str)))
+        out += self.fact("Territoire", "Territory", self.terms(doc, s, CMQ.territory))
+        for pred, name in ((CMQ.uai, "UAI"), (CMQ.siret, "SIRET")):
+            out += self.fact(name, name, self.terms(doc, s, pred))
+        return out
+
     def view(self) -> RecordView:
         types = set(self.doc.objects(self.subject, RDF.type))
         facts: list[Fact] = []
@@ -264,6 +276,8 @@ class RecordReader:
             facts = self.credential_facts(self.subject, linked=False)
         elif ORG.Membership in types:
             facts = self.membership_facts()
+        elif ORG.Organization in types:
+            facts = self.organisation_facts()
         blocks = self.formations() + self.memberships() + self.partnerships()
         return RecordView(tuple(facts), tuple(blocks), place)
 

@@ -14,7 +14,7 @@ any other scheme is shown without a link.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
@@ -291,7 +291,7 @@ def render_resource(data: ResourceData, linker: Linker) -> ResourceView | None:
     prefix = data.iri + "#"
     for s in sorted({s for s in doc.subjects() if isinstance(s, URIRef)}, key=str):
         if str(s).startswith(prefix):
-            parts.append(r.section(doc, s, str(s)[len(prefix):]))
+            parts.append(_named_part(r, doc, subject, r.section(doc, s, str(s)[len(prefix):])))
     incoming = r.rows(
         ((p, s) for s, p, _ in data.incoming if not _in_document(str(s), data.iri)),
         skip_types=False,
@@ -308,6 +308,18 @@ def render_resource(data: ResourceData, linker: Linker) -> ResourceView | None:
         illustrative=illustrative,
         in_ontology=data.iri.startswith(CMQ_NS) or data.iri == ONTOLOGY_IRI,
     )
+
+
+def _named_part(r: Renderer, doc: Graph, subject: URIRef, part: Section) -> Section:
+    """A part without a label of its own is named by the property that links the record to it
+    (``#adresse`` → « adresse », ``#periode`` → « période d'adhésion »)."""
+    if part.label != "#" + (part.anchor or ""):
+        return part
+    for pred in sorted(doc.predicates(subject, URIRef(part.iri)), key=str):
+        known = r.term(pred)
+        if known.lang is not None:
+            return replace(part, label=known.text, lang=known.lang)
+    return part
 
 
 def _value_key(t: Term) -> tuple[int, str, str]:

@@ -177,7 +177,7 @@ class RecordReader:
 
     def formation_item(self, with_provider: bool) -> Callable[[Node], Item]:
         def item(f: Node) -> Item:
-            details = tuple(Term(t.text, lang=t.lang)  # routes as words beside the link
+            details = tuple(Term(t.text)  # routes as words beside the link
                             for t in self.terms(self.related, f, SCHEMA.educationalProgramMode))
             if with_provider:
                 details = self.terms(self.related, f, SCHEMA.provider) + details

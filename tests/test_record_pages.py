@@ -192,6 +192,18 @@ def test_formation_with_several_codes_routes_and_months(client: httpx.Client) ->
     assert greta["Durée"] == ("9 mois",) and greta["Commune"] == ("Laon",)
 
 
+def test_code_concept_lists_the_certifications_citing_it(client: httpx.Client,
+                                                         live_server: LiveServer) -> None:
+    found = groups(page(client, "ontology/metier-rome/H1404").by_id("certifications"))
+    assert found == [
+        ("niveau 5 (BTS, DEUST)", ["BTS Conception des processus de réalisation de produits",
+                                   "BTS Conception et réalisation en chaudronnerie industrielle",
+                                   "BTS Europlastics et composites"]),
+        ("niveau 6 (licence, licence pro, BUT)", ["BUT Génie mécanique et productique"])]
+    assert sum(len(items) for _, items in found) == sparql_count(
+        live_server, '?s <https://w3id.org/cmq/ontology/rome> "H1404"')
+
+
 def test_code_concepts_resolve_with_their_source(client: httpx.Client) -> None:
     r = client.get("ontology/metier-rome/H3201", headers={"Accept": "text/turtle"})
     assert r.status_code == 200

@@ -11,7 +11,8 @@ out, rendered by ``_record.html`` above the full property table:
   routes);
 - an organisation: its formations grouped by level (the level's label as heading, routes beside
   each formation), its memberships of the campus, its partnerships; the campus: its members
-  grouped by role, then by kind.
+  grouped by role, then by kind;
+- a code concept (NSF, ROME): the certifications citing the code, by level.
 
 Blocks that reached the query's limit say so (``truncated``). No store, no HTTP.
 """
@@ -27,7 +28,7 @@ from rdflib.namespace import DCTERMS, SKOS
 from rdflib.term import Node
 
 from publisher.core.namespaces import CMQ, DCAT, LOCN, ORG, SCHEMA
-from publisher.html.render import Renderer, Term
+from publisher.html.render import CODE_SCHEMES, Renderer, Term
 from publisher.html.titles import date_words, duration_words
 
 #: Heading of the records whose level, role or kind is not given.
@@ -266,6 +267,19 @@ class RecordReader:
             out += self.fact(name, name, self.terms(doc, s, pred))
         return out
 
+    def coded(self) -> list[Block]:
+        """The certifications citing this code concept (``cmq:nsf`` "225" for ``…/225``)."""
+        notation = self.one(self.doc, self.subject, SKOS.notation)
+        if notation is None:
+            return []
+        found = {c for pred in CODE_SCHEMES for c in self.related.subjects(pred, notation)}
+        if not found:
+            return []
+        groups = self.grouped(found, lambda c: self.one(self.related, c, SCHEMA.educationalLevel),
+                              NO_LEVEL, lambda c: Item(self.r.term(c)), self.by_notation)
+        return [Block("certifications", "Certifications avec ce code",
+                      "Credentials with this code", groups, "certifications" in self.truncated)]
+
     def view(self) -> RecordView:
         types = set(self.doc.objects(self.subject, RDF.type))
         facts: list[Fact] = []
@@ -278,7 +292,7 @@ class RecordReader:
             facts = self.membership_facts()
         elif ORG.Organization in types:
             facts = self.organisation_facts()
-        blocks = self.formations() + self.memberships() + self.partnerships()
+        blocks = self.formations() + self.memberships() + self.partnerships() + self.coded()
         return RecordView(tuple(facts), tuple(blocks), place)
 
 

@@ -6,7 +6,8 @@ Like :mod:`publisher.server.describe`, every lookup is a SPARQL query sent to th
 - :func:`related_query` — the formations that a record provides or leads to (with their
   certification, level and routes), the memberships where it is the member or the organisation
   (with the member's kind and the role), the partnerships it is a party to (with their kind and
-  parties), and the commune of a formation's establishment. Each kind of related record is
+  parties), the certifications that cite a code concept (``cmq:nsf`` "225" for
+  ``…/specialite-nsf/225``, with their level), and the commune of a formation's establishment. Each kind of related record is
   chosen by a sub-query with ``LIMIT`` :data:`RELATED_LIMIT`; reaching it marks the block as cut
   short (:attr:`Related.truncated`).
 - :func:`codes_query` — the SKOS concepts whose notation is a code used on the page (``cmq:nsf``
@@ -32,8 +33,11 @@ RELATED_LIMIT = 500
 #: Codes whose labels are fetched in one query at most.
 CODES_LIMIT = 500
 
+_CODED = " ".join(f"(<{scheme}> <{pred}>)" for pred, scheme in CODE_SCHEMES.items())
 _BLOCKS = {
     "formations": "?x schema:provider|schema:educationalCredentialAwarded {ref}",
+    "certifications": (f"VALUES (?scheme ?codep) {{ {_CODED} }}\n"
+                       "    {ref} skos:inScheme ?scheme ; skos:notation ?code . ?x ?codep ?code"),
     "adhesions": "?x a org:Membership ; org:member|org:organization {ref}",
     "partenariats": "?x cmq:party {ref}",
 }
@@ -50,7 +54,10 @@ _DETAILS = {
         "    OPTIONAL { ?x org:role ?role }"
     ),
     "partenariats": "OPTIONAL { ?x cmq:party ?party }\n    OPTIONAL { ?x dct:type ?ptype }",
+    "certifications": "OPTIONAL { ?x schema:educationalLevel ?clevel }",
 }
+#: What each block's sub-query selects besides ``?x``.
+_SELECTED = {"certifications": " ?codep ?code"}
 _TEMPLATE = (
     "CONSTRUCT {\n"
     "  ?x schema:provider ?e ; schema:educationalCredentialAwarded ?c ;\n"
@@ -58,6 +65,7 @@ _TEMPLATE = (
     "  ?x a ?membership ; org:member ?who ; org:organization ?org ; org:role ?role .\n"
     "  ?who org:classification ?kind .\n"
     "  ?x cmq:party ?party ; dct:type ?ptype .\n"
+    "  ?x ?codep ?code ; schema:educationalLevel ?clevel .\n"
     "  ?e locn:address ?address . ?address locn:postName ?town .\n"
     "} WHERE {\n"
 )
@@ -81,7 +89,8 @@ def related_query(iri: str, limit: int = RELATED_LIMIT) -> str:
     for block, pattern in _BLOCKS.items():
         membership = "  BIND(org:Membership AS ?membership)\n" if block == "adhesions" else ""
         branches.append(
-            f"  {{ {{ SELECT DISTINCT ?x WHERE {{ {pattern.format(ref=ref)} }} "
+            f"  {{ {{ SELECT DISTINCT ?x{_SELECTED.get(block, '')} WHERE "
+            f"{{ {pattern.replace('{ref}', ref)} }} "
             f"ORDER BY ?x LIMIT {int(limit)} }}\n"
             f"    {_DETAILS[block]}\n{membership}  }}"
         )
@@ -127,6 +136,7 @@ def _blocks_cut(g: Graph, iri: str, limit: int) -> frozenset[str]:
         "adhesions": {s for s in g.subjects(ORG.member, ref)}
         | {s for s in g.subjects(ORG.organization, ref)},
         "partenariats": set(g.subjects(CMQ.party, ref)),
+        "certifications": {s for p in CODE_SCHEMES for s in g.subjects(p, None)},
     }
     return frozenset(k for k, found in counts.items() if len(found) >= limit)
 

@@ -8,7 +8,8 @@
   with ``Link: <…?format=ttl>; rel="alternate"; type="text/turtle"`` … and ``Vary: Accept``;
   404 (with a helpful page) when the store has no triple about the IRI, 406 when no offered
   format is acceptable. Every lookup is a SPARQL query sent to the engine
-  (:mod:`publisher.server.describe`).
+  (:mod:`publisher.server.describe`; the records around a record, for its readable summary and
+  groups, :mod:`publisher.server.related`).
 - ``GET /`` — the landing page (RDF clients are sent to ``/catalog`` with 303).
 - :func:`query_page` — the YASGUI page ``GET /sparql`` answers browsers with; YASGUI's files are
   served from the ``yasgui_dir`` setting under ``/assets/yasgui/``, the page's own CSS/JS under

@@ -278,13 +278,16 @@ class Renderer:
         return Section(str(subject), anchor, text, lang, tuple(types), rows)
 
 
-def render_resource(data: ResourceData, linker: Linker) -> ResourceView | None:
-    """The view model of one resource's page, or ``None`` when its document is empty."""
+def render_resource(data: ResourceData, linker: Linker,
+                    labels: Graph | None = None) -> ResourceView | None:
+    """The view model of one resource's page, or ``None`` when its document is empty.
+    ``labels``: the graph the names come from when the caller has merged more than the document,
+    context and incoming links (default: those three)."""
     subject = URIRef(data.iri)
     doc = data.document
     if (subject, None, None) not in doc:
         return None
-    everything = doc + data.context + data.incoming
+    everything = labels if labels is not None else doc + data.context + data.incoming
     r = Renderer(everything, linker, data.iri)
     main = r.section(doc, subject, None)
     parts = []

@@ -21,7 +21,6 @@ The catch-all route is the router's last: the app includes this router after the
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -29,12 +28,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from markupsafe import Markup
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI
 from publisher.html.environment import STATIC_DIR, environment
-from publisher.html.records import RecordView, record_view
+from publisher.html.records import record_view
 from publisher.html.render import Linker, Renderer, ResourceData, Term, label_of, render_resource
 from publisher.ontology.docs import SERVER_LAYOUT, render_html
 from publisher.project.queries import QUERIES_DIR, load_queries
@@ -287,11 +286,12 @@ async def resource(request: Request, path: str, format: FormatParam = None) -> R
         return _rdf(doc.serialize(choice.rdf), choice, headers)
     data = await describe.describe(rel.engine, iri, doc)
     around = await related.related(rel.engine, iri, [data.document, data.context])
-    readable = dataclasses.replace(data, context=data.context + around.labels + around.graph)
-    view = render_resource(readable, linker)
+    labels = all_labels(data, around)
+    view = render_resource(data, linker, labels)
     if view is None:  # only hash parts or blank nodes: no statement about the IRI itself
         return await not_found(request, rel, iri, choice)
-    record = readable_record(readable, around, linker)
+    record = record_view(iri, data.document, around.graph, Renderer(labels, linker, iri),
+                         around.truncated)
     page_url = rel.info.config.public_url.rstrip("/") + "/" + local
     graph = data.document + data.context
     jsonld = schema_org(graph, iri, page_url)
@@ -307,11 +307,13 @@ async def resource(request: Request, path: str, format: FormatParam = None) -> R
                        map=map_context(request, points) if points else None, small=True)
 
 
-def readable_record(data: ResourceData, around: related.Related, linker: Linker) -> RecordView:
-    """The summary and grouped related records of a page (``data.context`` holds the labels)."""
-    labels = data.document + data.context + data.incoming
-    return record_view(data.iri, data.document, around.graph, Renderer(labels, linker, data.iri),
-                       around.truncated)
+def all_labels(data: ResourceData, around: related.Related) -> Graph:
+    """One graph of everything a page names: document, incoming links, context, related records
+    and their labels (merged in place: one copy)."""
+    labels = data.document + data.incoming
+    for more in (data.context, around.labels, around.graph):
+        labels += more
+    return labels
 
 
 def record_points(rel: ServedRelease, local: str) -> list[Point]:

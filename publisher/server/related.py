@@ -28,8 +28,9 @@ from publisher.core.namespaces import CMQ, ORG, SCHEMA
 from publisher.html.render import CODE_SCHEMES, mentioned_iris
 from publisher.server.describe import PREFIX_LINES, Engine, construct, context_graph, sparql_iri
 
-#: Related records of one kind (formations, memberships, partnerships) fetched at most.
-RELATED_LIMIT = 500
+#: Related records of one kind (formations, memberships, partnerships, certifications) fetched at
+#: most, like the incoming links (describe.INCOMING_LIMIT): a page stays readable and fast.
+RELATED_LIMIT = 200
 #: Codes whose labels are fetched in one query at most.
 CODES_LIMIT = 500
 
@@ -38,7 +39,8 @@ _BLOCKS = {
     "formations": "?x schema:provider|schema:educationalCredentialAwarded {ref}",
     "certifications": (f"VALUES (?scheme ?codep) {{ {_CODED} }}\n"
                        "    {ref} skos:inScheme ?scheme ; skos:notation ?code . ?x ?codep ?code"),
-    "adhesions": "?x a org:Membership ; org:member|org:organization {ref}",
+    # the type last: Oxigraph would start from every membership (27 ms → 1 ms at 1M triples)
+    "adhesions": "?x org:member|org:organization {ref} FILTER EXISTS { ?x a org:Membership }",
     "partenariats": "?x cmq:party {ref}",
 }
 _DETAILS = {

@@ -268,6 +268,8 @@ def test_resource_page_and_its_rdf(client: httpx.Client, store: StoreProcess, un
     path = str(campus)[len(read_release(campus_releases.first).config.base_iri) - 1:]
     page = client.get(path, headers={"Accept": "text/html"})
     assert page.status_code == 200 and "application/ld+json" in page.text
+    # the readable page's related records come through the store too (publisher/server/related.py)
+    assert 'id="membres"' in page.text and "établissement support" in page.text
     ttl = client.get(path, params={"format": "ttl"})
     assert ttl.status_code == 200 and ttl.headers["content-type"].startswith("text/turtle")
     expected = Graph()

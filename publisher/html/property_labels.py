@@ -1,6 +1,7 @@
-"""French and English labels of the reused properties (schema.org, W3C ORG, LOCN, DCAT, Dublin
-Core…) for the record pages: "dispensée par" rather than ``schema:provider``. Used by
-:mod:`publisher.html.render` when the served graphs give the property no label of their own.
+"""French and English labels of the reused properties and classes (schema.org, W3C ORG, LOCN,
+DCAT, Dublin Core…) for the record pages: "dispensée par" rather than ``schema:provider``,
+"formation" rather than ``schema:EducationalOccupationalProgram``. Used by
+:mod:`publisher.html.render` when the served graphs give the term no label of their own.
 """
 
 from __future__ import annotations
@@ -47,12 +48,24 @@ PROPERTY_LABELS: dict[str, tuple[str, str]] = {
     DCAT + "startDate": ("début", "start"),
     DCAT + "endDate": ("fin", "end"),
     "http://xmlns.com/foaf/0.1/homepage": ("site web", "home page"),
+    # classes (the type chips of the pages)
+    SCHEMA + "EducationalOccupationalProgram": ("formation", "formation"),
+    SCHEMA + "EducationalOccupationalCredential": ("certification", "credential"),
+    SCHEMA + "EducationalOrganization": ("organisme d'enseignement", "educational organisation"),
+    SCHEMA + "Observation": ("observation", "observation"),
+    ORG + "Membership": ("adhésion", "membership"),
+    ORG + "Organization": ("organisation", "organisation"),
+    ORG + "FormalOrganization": ("organisation formelle", "formal organisation"),
+    ORG + "OrganizationalCollaboration": ("collaboration entre organisations", "collaboration"),
+    LOCN + "Address": ("adresse", "address"),
+    DCT + "PeriodOfTime": ("période", "period of time"),
+    DCT + "BibliographicResource": ("source", "bibliographic resource"),
     "http://www.w3.org/2000/01/rdf-schema#seeAlso": ("voir aussi", "see also"),
     "http://www.w3.org/2002/07/owl#sameAs": ("même entité que", "same as"),
 }
 
 
 def property_label(iri: str) -> str | None:
-    """The French label of a reused property, ``None`` when none is known."""
+    """The French label of a reused property or class, ``None`` when none is known."""
     found = PROPERTY_LABELS.get(iri)
     return found[0] if found is not None else None

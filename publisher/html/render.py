@@ -14,7 +14,7 @@ any other scheme is shown without a link.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
@@ -22,6 +22,7 @@ from rdflib.term import Node
 
 from publisher.core.namespaces import CMQ, CMQ_NS, ONTOLOGY_IRI, PREFIXES, SCHEMA, VCARD
 from publisher.html.property_labels import property_label
+from publisher.html.titles import derived_title, membership_title
 
 LABELS: tuple[URIRef, ...] = (SKOS.prefLabel, RDFS.label, SCHEMA.name, DCTERMS.title)
 EXTRA_LABELS: tuple[URIRef, ...] = (FOAF.name, VCARD.fn)
@@ -29,6 +30,12 @@ DESCRIPTIONS: tuple[URIRef, ...] = (
     DCTERMS.description, SKOS.definition, RDFS.comment, SCHEMA.description,
 )
 LANGS: tuple[str, ...] = ("fr", "en")
+#: Coded literals and the concept scheme whose ``skos:notation`` gives their label
+#: (ontology/nomenclatures.ttl): « 225 » → « 225 — Plasturgie, matériaux composites ».
+CODE_SCHEMES: dict[URIRef, str] = {
+    CMQ.nsf: CMQ_NS + "specialite-nsf",
+    CMQ.rome: CMQ_NS + "metier-rome",
+}
 _LINKED_SCHEMES = ("http://", "https://", "mailto:", "tel:")
 _COMPACT: tuple[tuple[str, str], ...] = tuple(
     sorted(
@@ -197,6 +204,14 @@ class Renderer:
             return path.removeprefix(self.linker.root) + ("#" + frag if frag else "")
         return iri
 
+    def text_of(self, node: Node) -> str | None:
+        """The label of ``node`` in the page's graphs, or the title its links give it (a
+        membership: member — organisation — role)."""
+        lab = label_of(self.labels, node)
+        if lab is not None:
+            return str(lab)
+        return membership_title(self.labels, node, self.text_of) if isinstance(node, URIRef) else None
+
     def term(self, node: Node) -> Term:
         if isinstance(node, Literal):
             dt = node.datatype
@@ -209,9 +224,25 @@ class Renderer:
         href = self.linker.href(iri, self.page)
         local = href is not None and not href.lower().startswith(_LINKED_SCHEMES)
         known = property_label(iri) if lab is None else None  # reused properties, in French
-        text = str(lab) if lab is not None else known or self.fallback(iri)
-        lang = lab.language if lab is not None else ("fr" if known else None)
+        titled = membership_title(self.labels, node, self.text_of) if lab is None else None
+        text = str(lab) if lab is not None else known or titled or self.fallback(iri)
+        lang = lab.language if lab is not None else ("fr" if known or titled else None)
         return Term(text, iri=iri, href=href, lang=lang, compact=compact(iri), local=local)
+
+    def code(self, pred: Node, node: Node) -> Term:
+        """A coded literal (:data:`CODE_SCHEMES`) with its label, linked to its concept, when the
+        labels graph has the concept; else the plain term."""
+        scheme = CODE_SCHEMES.get(pred) if isinstance(pred, URIRef) else None
+        if scheme is None or not isinstance(node, Literal):
+            return self.term(node)
+        for concept in sorted(self.labels.subjects(SKOS.notation, Literal(str(node))), key=str):
+            if (concept, SKOS.inScheme, URIRef(scheme)) in self.labels:
+                found = self.term(concept)
+                lab = label_of(self.labels, concept)
+                text = f"{node} — {lab}" if lab is not None else str(node)
+                return Term(text, iri=found.iri, href=found.href, lang=found.lang,
+                            compact=found.compact, local=found.local)
+        return self.term(node)
 
     def rows(self, triples: Iterable[tuple[Node, Node]], skip_types: bool) -> tuple[PropertyRow, ...]:
         grouped: dict[Node, list[Node]] = {}
@@ -221,7 +252,7 @@ class Renderer:
             grouped.setdefault(pred, []).append(obj)
         out = []
         for pred, objs in grouped.items():
-            values = sorted({self.term(o) for o in objs}, key=_value_key)
+            values = sorted({self.code(pred, o) for o in objs}, key=_value_key)
             out.append(PropertyRow(self.term(pred), tuple(values)))
         return tuple(sorted(out, key=self._row_key))
 
@@ -238,25 +269,32 @@ class Renderer:
         lab = label_of(self.labels, subject)
         types = sorted({self.term(t) for t in g.objects(subject, RDF.type)}, key=lambda t: t.text)
         rows = self.rows(g.predicate_objects(subject), skip_types=True)
-        text = str(lab) if lab is not None else self.fallback(str(subject))
-        return Section(str(subject), anchor, text, lab.language if lab is not None else None,
-                       tuple(types), rows)
+        titled = None
+        if lab is None and anchor is None:  # a record without a label: what it links to
+            kind = types[0].text if types else None
+            titled = derived_title(self.labels, subject, self.text_of, kind)
+        text = str(lab) if lab is not None else titled or self.fallback(str(subject))
+        lang = lab.language if lab is not None else ("fr" if titled else None)
+        return Section(str(subject), anchor, text, lang, tuple(types), rows)
 
 
-def render_resource(data: ResourceData, linker: Linker) -> ResourceView | None:
-    """The view model of one resource's page, or ``None`` when its document is empty."""
+def render_resource(data: ResourceData, linker: Linker,
+                    labels: Graph | None = None) -> ResourceView | None:
+    """The view model of one resource's page, or ``None`` when its document is empty.
+    ``labels``: the graph the names come from when the caller has merged more than the document,
+    context and incoming links (default: those three)."""
     subject = URIRef(data.iri)
     doc = data.document
     if (subject, None, None) not in doc:
         return None
-    everything = doc + data.context + data.incoming
+    everything = labels if labels is not None else doc + data.context + data.incoming
     r = Renderer(everything, linker, data.iri)
     main = r.section(doc, subject, None)
     parts = []
     prefix = data.iri + "#"
     for s in sorted({s for s in doc.subjects() if isinstance(s, URIRef)}, key=str):
         if str(s).startswith(prefix):
-            parts.append(r.section(doc, s, str(s)[len(prefix):]))
+            parts.append(_named_part(r, doc, subject, r.section(doc, s, str(s)[len(prefix):])))
     incoming = r.rows(
         ((p, s) for s, p, _ in data.incoming if not _in_document(str(s), data.iri)),
         skip_types=False,
@@ -273,6 +311,18 @@ def render_resource(data: ResourceData, linker: Linker) -> ResourceView | None:
         illustrative=illustrative,
         in_ontology=data.iri.startswith(CMQ_NS) or data.iri == ONTOLOGY_IRI,
     )
+
+
+def _named_part(r: Renderer, doc: Graph, subject: URIRef, part: Section) -> Section:
+    """A part without a label of its own is named by the property that links the record to it
+    (``#adresse`` → « adresse », ``#periode`` → « période d'adhésion »)."""
+    if part.label != "#" + (part.anchor or ""):
+        return part
+    for pred in sorted(doc.predicates(subject, URIRef(part.iri)), key=str):
+        known = r.term(pred)
+        if known.lang is not None:
+            return replace(part, label=known.text, lang=known.lang)
+    return part
 
 
 def _value_key(t: Term) -> tuple[int, str, str]:

@@ -7,8 +7,9 @@ the store directly, so the same code works against a remote SPARQL store:
   sub-resources (``{iri}#adresse`` …) and blank nodes it links to. This is what the RDF
   representations of the IRI contain, and what decides 404 (empty document);
 - :func:`incoming_query` — the links that point to the IRI (capped);
-- :func:`context_query` — labels and types of everything the page mentions, with the level and
-  category of linked credentials and the labels of those (for the page and its schema.org);
+- :func:`context_query` — labels and types of everything the page mentions, with the level,
+  category and codes of linked credentials, the member, organisation and role of memberships,
+  and the labels of those (for the page, its titles and its schema.org);
 - :func:`ontology` — the whole ontology (its named graph, else the subjects under the ontology
   namespace);
 - :func:`void_query` — the VoID description (landing page counts);
@@ -26,8 +27,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
-from rdflib import RDF, Graph, URIRef
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse, serialize
+from rdflib import RDF, BNode, Graph, URIRef
+from rdflib import Literal as RdfLiteral
+from rdflib.term import Node
 
 from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI, PREFIXES
 from publisher.html.render import LABELS, ResourceData, mentioned_iris
@@ -40,11 +43,14 @@ INCOMING_LIMIT = 200
 CONTEXT_LIMIT = 2000
 
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
-_PREFIXES = "\n".join(
+PREFIX_LINES = "\n".join(
     f"PREFIX {p}: <{ns}>" for p, ns in sorted({**PREFIXES, "rdf": str(RDF)}.items())
 )
+#: What the context query fetches of every mentioned IRI besides its labels: types, a
+#: credential's level, kind and codes, a membership's member, organisation and role (its title).
 _SUMMARY = ("rdf:type", "schema:educationalLevel", "schema:credentialCategory",
-            "skos:inScheme", "skos:notation")
+            "skos:inScheme", "skos:notation", "cmq:rncp", "cmq:cfd", "cmq:nsf", "cmq:rome",
+            "org:member", "org:organization", "org:role")
 
 
 class Answer(Protocol):
@@ -99,7 +105,7 @@ def context_query(iris: Iterable[str]) -> str:
     labels = " ".join(f"<{p}>" for p in LABELS)
     summary = " ".join(_SUMMARY)
     return (
-        f"{_PREFIXES}\n"
+        f"{PREFIX_LINES}\n"
         "CONSTRUCT { ?r ?lp ?l . ?r ?sp ?v . ?v ?vp ?vl } WHERE {\n"
         f"  VALUES ?r {{ {values} }}\n"
         f"  {{ VALUES ?lp {{ {labels} }} ?r ?lp ?l }}\n"
@@ -149,7 +155,7 @@ async def is_ontology_version(engine: Engine, iri: str) -> bool:
 
 def void_query() -> str:
     return (
-        f"{_PREFIXES}\n"
+        f"{PREFIX_LINES}\n"
         "CONSTRUCT { ?x ?p ?o } WHERE {\n"
         "  { ?x a void:Dataset ; ?p ?o }\n"
         "  UNION\n"
@@ -166,10 +172,11 @@ class Triples:
     truncated: bool
 
     def graph(self) -> Graph:
-        """The same triples as an rdflib graph (for rendering)."""
+        """The same triples as an rdflib graph (for rendering), term by term (no re-parsing)."""
         g = Graph()
-        if self.triples:
-            g.parse(data=serialize(self.triples, format=RdfFormat.N_TRIPLES), format="nt")
+        add = g.add
+        for t in self.triples:
+            add((_rdflib(t.subject), _rdflib(t.predicate), _rdflib(t.object)))
         return g
 
     def prefixes(self) -> dict[str, str]:
@@ -188,6 +195,20 @@ class Triples:
     def serialize(self, fmt: RdfFormat) -> bytes:
         """The triples in ``fmt`` (pyoxigraph's serializers), with the prefixes they use."""
         return serialize(self.triples, format=fmt, prefixes=self.prefixes()) or b""
+
+
+def _rdflib(term: object) -> Node:
+    """A pyoxigraph term as the rdflib term with the same value (N-Triples terms only)."""
+    if isinstance(term, NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, Literal):
+        if term.language:
+            return RdfLiteral(term.value, lang=term.language)
+        dt = term.datatype.value
+        return RdfLiteral(term.value, datatype=None if dt == _XSD_STRING else URIRef(dt))
+    if isinstance(term, BlankNode):
+        return BNode(term.value)
+    raise TypeError(f"not an N-Triples term: {term!r}")
 
 
 async def construct(engine: Engine, query: str) -> Triples:

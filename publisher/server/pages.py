@@ -8,7 +8,8 @@
   with ``Link: <…?format=ttl>; rel="alternate"; type="text/turtle"`` … and ``Vary: Accept``;
   404 (with a helpful page) when the store has no triple about the IRI, 406 when no offered
   format is acceptable. Every lookup is a SPARQL query sent to the engine
-  (:mod:`publisher.server.describe`).
+  (:mod:`publisher.server.describe`; the records around a record, for its readable summary and
+  groups, :mod:`publisher.server.related`).
 - ``GET /`` — the landing page (RDF clients are sent to ``/catalog`` with 303).
 - YASGUI's files (for the query page, :mod:`publisher.server.query_page`) are served from the
   ``yasgui_dir`` setting under ``/assets/yasgui/``, the pages' own CSS/JS under ``/static/``.
@@ -24,17 +25,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from markupsafe import Markup
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI
 from publisher.html.environment import STATIC_DIR, environment
-from publisher.html.render import Linker, Renderer, Term, label_of, render_resource
+from publisher.html.records import record_view
+from publisher.html.render import Linker, Renderer, ResourceData, Term, label_of, render_resource
 from publisher.ontology.docs import SERVER_LAYOUT, render_html
 from publisher.release.browse_index import KINDS, Kind
 from publisher.release.metadata.catalog import LICENCE
 from publisher.release.model import DATA_JSONLD, DATA_NT, DATA_TTL
-from publisher.server import describe, representations
+from publisher.server import describe, related, representations
 from publisher.server.browse_query import BrowseIndex, Hit, IndexMissing
 from publisher.server.errors import NotFound, error_response
 from publisher.server.files import CURRENT_CACHE, not_modified
@@ -252,9 +254,13 @@ async def resource(request: Request, path: str, format: FormatParam = None) -> R
     if choice.rdf is not None:
         return _rdf(doc.serialize(choice.rdf), choice, headers)
     data = await describe.describe(rel.engine, iri, doc)
-    view = render_resource(data, linker)
+    around = await related.related(rel.engine, iri, [data.document, data.context])
+    labels = all_labels(data, around)
+    view = render_resource(data, linker, labels)
     if view is None:  # only hash parts or blank nodes: no statement about the IRI itself
         return await not_found(request, rel, iri, choice)
+    record = record_view(iri, data.document, around.graph, Renderer(labels, linker, iri),
+                         around.truncated)
     page_url = rel.info.config.public_url.rstrip("/") + "/" + local
     graph = data.document + data.context
     jsonld = schema_org(graph, iri, page_url)
@@ -262,9 +268,21 @@ async def resource(request: Request, path: str, format: FormatParam = None) -> R
         lab = label_of(graph, URIRef(iri))
         jsonld["name"] = str(lab) if lab is not None else view.title
     points = await asyncio.to_thread(record_points, rel, local)
-    return render_page("resource.html", request, rel, headers=headers, view=view,
+    place = linker.local_path(record.place) if record.place else None
+    if not points and place is not None:  # a formation: its establishment's position
+        points = await asyncio.to_thread(record_points, rel, place.removeprefix(root_of(request)))
+    return render_page("resource.html", request, rel, headers=headers, view=view, record=record,
                        jsonld=Markup(script_json(jsonld)), alternates=_alternates(request),
                        map=map_context(request, points) if points else None, small=True)
+
+
+def all_labels(data: ResourceData, around: related.Related) -> Graph:
+    """One graph of everything a page names: document, incoming links, context, related records
+    and their labels (merged in place: one copy)."""
+    labels = data.document + data.incoming
+    for more in (data.context, around.labels, around.graph):
+        labels += more
+    return labels
 
 
 def record_points(rel: ServedRelease, local: str) -> list[Point]:

@@ -683,6 +683,14 @@ def test_national_lists_link_each_record_to_its_own_iri(network: Network) -> Non
         ("https://example.org/cmq/gamma/formation/cap-gamma-0", "gamma")]
 
 
+def test_national_not_found_page_suggests_foreign_records_at_their_own_iri(
+        network: Network) -> None:
+    r = httpx.get(network.national.url + "formation/cap-alpha", timeout=30)
+    assert r.status_code == 404
+    nearest = r.text.split('class="nearest"', 1)[1].split("</ul>", 1)[0]
+    assert 'href="https://example.org/cmq/alpha/formation/cap-alpha-0"' in nearest
+
+
 # ---------------------------------------------------------------- pieces, without servers
 
 

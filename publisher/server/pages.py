@@ -34,6 +34,7 @@ from publisher.html.records import record_view
 from publisher.html.render import Linker, Renderer, ResourceData, Term, label_of, render_resource
 from publisher.ontology.docs import SERVER_LAYOUT, render_html
 from publisher.release.browse_index import KINDS, Kind
+from publisher.release.browse_source import page_href
 from publisher.release.metadata.catalog import LICENCE
 from publisher.release.model import DATA_JSONLD, DATA_NT, DATA_TTL
 from publisher.server import describe, related, representations
@@ -203,7 +204,8 @@ async def not_found(request: Request, rel: ServedRelease, iri: str,
     return render_page("notfound.html", request, rel, status=404,
                        headers={"Vary": "Accept", "Cache-Control": "no-cache"},
                        iri=iri, base_iri=base, ontology_ns=CMQ_NS,
-                       suggestions=suggestions[:MAX_SUGGESTIONS], nearest=nearest)
+                       suggestions=suggestions[:MAX_SUGGESTIONS], nearest=nearest,
+                       href=lambda path: page_href(root_of(request), path))
 
 
 async def ontology_page(request: Request, rel: ServedRelease, choice: representations.Choice) -> Response:

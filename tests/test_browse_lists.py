@@ -156,6 +156,33 @@ def test_charts_page_bars_with_their_data(live_server: LiveServer) -> None:
                          section), row
 
 
+def test_charts_page_has_no_time_chart_with_one_date(live_server: LiveServer) -> None:
+    r = httpx.get(f"{live_server.url}graphiques", timeout=30)
+    assert 'id="formations-niveau"' in r.text and "évolution" not in r.text  # one date: 2014
+
+
+def test_charts_page_shows_a_key_figure_over_time(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    project = copy_campus(tmp_path_factory.mktemp("series"))
+    table = project.data_dir / "chiffres.csv"
+    with table.open("a", encoding="utf-8", newline="") as out:  # an illustrative later figure
+        csv.writer(out).writerow(["apprenants-2016", "Apprenants (2016, illustratif)",
+                                  "apprenants", "", "2750", "2016-09-01", "oui",
+                                  "cmq-lod-illustratif"])
+    build_release(project)
+    with start_server(project.root, {"workers": "1"}) as server:
+        r = httpx.get(f"{server.url}graphiques", timeout=30)
+        assert r.status_code == 200
+        section = r.text.split('id="chiffres-apprenants"', 1)[1].split("</section>", 1)[0]
+        assert "évolution" in section and section.count("<rect ") == 2
+        cells = re.findall(r'<td><a href="/chiffres/\?indicateur=apprenants&amp;date=([0-9-]+)">'
+                           r'[^<]+</a></td><td class="num">([0-9]+)<', section)
+        assert cells == [("2014-10-15", "2500"), ("2016-09-01", "2750")]
+        listed = httpx.get(f"{server.url}chiffres.json",
+                           params={"indicateur": "apprenants", "date": "2016-09-01"}).json()
+        assert [row["valeur"]["label"] for row in listed["rows"]] == ["2750"]
+
+
 def test_record_page_labels_reused_properties_in_french(live_server: LiveServer) -> None:
     r = httpx.get(f"{live_server.url}formation/cap-plasturgie-lp-laon", timeout=30)
     assert r.status_code == 200

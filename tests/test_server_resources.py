@@ -15,6 +15,7 @@ from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic
 from server_fixtures import LiveServer
 
+from publisher import __version__
 from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI
 from publisher.project.queries import load_queries
 from publisher.server import describe
@@ -232,6 +233,15 @@ def test_etag_and_not_modified(client: httpx.Client) -> None:
     assert again.status_code == 304
     html = client.get("organisation/campus", headers={**HTML, "If-None-Match": etag})
     assert html.status_code == 200  # another representation, another tag
+
+
+def test_page_etag_changes_with_cmq_not_rdf(client: httpx.Client) -> None:
+    """A page is data + templates: a cmq upgrade must not leave browsers on the old page."""
+    page = client.get("organisation/campus", headers=HTML).headers["etag"]
+    rdf = client.get("organisation/campus", headers={"Accept": "text/turtle"}).headers["etag"]
+    assert f"-html-{__version__}" in page and __version__ not in rdf
+    graph = client.get("graph/ontology", headers=HTML)
+    assert graph.status_code == 200 and f"-html-{__version__}" in graph.headers["etag"]
 
 
 def test_head(client: httpx.Client) -> None:

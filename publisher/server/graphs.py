@@ -119,7 +119,7 @@ async def graph(request: Request, name: str, format: pages.FormatParam = None) -
         size = 0
     if size == 0:  # not a graph of the dataset (an empty graph is no graph in SPARQL)
         raise NotFound(f"graphe inconnu / no such graph: {iri}")
-    tag = "html" if choice.rdf is None else choice.rdf.file_extension
+    tag = pages.page_tag() if choice.rdf is None else choice.rdf.file_extension
     headers = {"Link": representations.link_header(pages.root_of(request) + "graph/" + name),
                "Vary": "Accept", "Cache-Control": CURRENT_CACHE,
                "ETag": f'"{rel.info.release_id}-graph-{tag}"'}

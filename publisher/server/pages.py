@@ -28,6 +28,7 @@ from markupsafe import Markup
 from rdflib import Graph, URIRef
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
+from publisher import __version__
 from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI
 from publisher.html.environment import STATIC_DIR, environment
 from publisher.html.records import record_view
@@ -105,7 +106,12 @@ def _rdf(body: bytes, choice: representations.Choice, headers: dict[str, str]) -
 
 
 def _tag(choice: representations.Choice) -> str:
-    return "html" if choice.rdf is None else choice.rdf.file_extension
+    """The representation's part of the ETag: a page also changes with cmq (its templates)."""
+    return page_tag() if choice.rdf is None else choice.rdf.file_extension
+
+
+def page_tag() -> str:
+    return f"html-{__version__}"
 
 
 # ------------------------------------------------------------------ static files

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,6 +66,22 @@ def test_records_give_lines_of_the_file_and_skip_blank_lines(tmp_path: Path) -> 
     csvfile = open_csv(Input(path))
     got = [(r.line, r.get("code"), r.get("texte"), r.get("absente")) for r in records(csvfile)]
     assert got == [(2, "1", "deux\nlignes", ""), (5, "3", "trois", "")]
+
+
+def test_long_cells_are_read_and_the_csv_limit_is_put_back(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("a;b\nx;" + "y" * 200_000 + "\n", encoding="utf-8")
+    before = csv.field_size_limit()
+    rows = list(records(open_csv(Input(path))))
+    assert len(rows[0].cells[1]) == 200_000 > before
+    assert csv.field_size_limit() == before
+
+
+def test_importing_the_reader_leaves_the_csv_limit_alone() -> None:
+    code = ("import csv; n = csv.field_size_limit(); import publisher.importers.reading; "
+            "print(n == csv.field_size_limit())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
 
 
 def test_progress_is_reported(tmp_path: Path) -> None:

@@ -25,7 +25,8 @@ from typing import BinaryIO
 from publisher.core.errors import Location, SourceError
 
 _BLOCK = 1 << 20
-csv.field_size_limit(1 << 24)
+#: Cells of national files may be long (descriptions): the limit while one is read.
+FIELD_LIMIT = 1 << 24
 
 #: Called with (rows read, fraction of the file read or None) every few thousand rows.
 Progress = Callable[[int, float | None], None]
@@ -158,12 +159,24 @@ def open_csv(source: Input) -> CsvFile:
     return CsvFile(source, encoding, detect_delimiter(first), header)
 
 
+@contextmanager
+def field_limit(limit: int) -> Iterator[None]:
+    """The csv module's field size limit is one for the whole process: raised while a national
+    file is read, put back after (never changed when this module is imported)."""
+    previous = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
 def records(csvfile: CsvFile, progress: Progress | None = None,
             every: int = 5000) -> Iterator[Record]:
-    """Data rows of ``csvfile``, streamed; blank lines skipped; ``line`` is the row's first line."""
+    """Data rows of ``csvfile``, streamed; blank lines skipped; ``line`` is the row's first line
+    (cells up to :data:`FIELD_LIMIT` characters)."""
     index = csvfile.index
     total = csvfile.source.size() or None
-    with csvfile.source.open() as fh:
+    with field_limit(FIELD_LIMIT), csvfile.source.open() as fh:
         text = io.TextIOWrapper(fh, encoding=csvfile.encoding, newline="")
         reader = csv.reader(text, delimiter=csvfile.delimiter)
         next(reader, None)

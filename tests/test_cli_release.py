@@ -77,7 +77,9 @@ def test_invalid_source_exits_1_with_file_row_column(
     report = project.releases_dir / "echec" / "validation.html"
     assert payload["published"] is False and payload["report"] == str(report)
     assert "rien n'a été publié" in err and "nothing was published" in err and str(report) in err
+    assert "no release exists yet" in err and "unchanged" not in err  # a first build: none served
     html = report.read_text("utf-8")
+    assert "aucune version n'est encore publiée" in html and "reste la précédente" not in html
     assert "Rien n'a été publié" in html and f"<td class=\"num\">{line}</td>" in html
     assert main(["--project", str(project.root), "validate"]) == EXIT_INVALID
 
@@ -93,7 +95,9 @@ def test_a_failed_build_leaves_the_served_release_and_its_report_until_fixed(
     assert current_release(project.releases_dir) == served, "the served release is unchanged"
     report = project.releases_dir / "echec" / "validation.html"
     assert "31/02/2014" in report.read_text("utf-8")
-    assert str(report) in capsys.readouterr().err
+    assert "reste la précédente" in report.read_text("utf-8")
+    err = capsys.readouterr().err
+    assert str(report) in err and "the served release is unchanged" in err
     set_cell(project, "chiffres.csv", "apprenants-2014", "date", "15/10/2014")
     assert main(["--project", root, "build", "-q"]) == EXIT_OK
     assert not report.exists(), "a successful build removes the failure report"

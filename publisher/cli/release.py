@@ -48,6 +48,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Construit et publie une version / build and publish a release (dumps, catalogue, report)."""
     from publisher.release.build import build_release
     from publisher.release.failure import clear_failure, record_failure
+    from publisher.release.folder import current_release
     from publisher.validate.validation import ValidationFailed
 
     project = Project.open(args.project)
@@ -63,7 +64,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     except ValidationFailed as exc:
         report_path = record_failure(releases_dir, exc.report, project.config)
         print(exc.report.text(), file=sys.stderr)
-        print(failed_text(report_path), file=sys.stderr)
+        print(failed_text(report_path, current_release(releases_dir) is not None),
+              file=sys.stderr)
         if args.json:
             emit(args, {"ok": False, "published": False, "report": str(report_path),
                         **_report_payload(exc.report)}, "")
@@ -76,10 +78,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def failed_text(report_path: Path) -> str:
-    """What a build refused by validation says after its problems."""
-    return (f"ÉCHEC : rien n'a été publié, la version servie reste la précédente. Rapport : "
-            f"{report_path}\nFAILED: nothing was published, the served release is unchanged. "
+def failed_text(report_path: Path, served: bool = True) -> str:
+    """What a build refused by validation says after its problems (``served``: an earlier
+    release is still served; else there is none yet)."""
+    if served:
+        return (f"ÉCHEC : rien n'a été publié, la version servie reste la précédente. Rapport : "
+                f"{report_path}\nFAILED: nothing was published, the served release is unchanged. "
+                f"Report: {report_path}")
+    return (f"ÉCHEC : rien n'a été publié, et aucune version n'est encore publiée. Rapport : "
+            f"{report_path}\nFAILED: nothing was published, and no release exists yet. "
             f"Report: {report_path}")
 
 

@@ -4,7 +4,8 @@ Contract: :func:`record_failure` writes the HTML validation report of a build th
 validation to ``<releases>/echec/validation.html`` (:data:`FAILURE_DIR`, not a release: release
 folders are named by their hex id) and returns its path; :func:`clear_failure` removes it once a
 build succeeds; :func:`last_failure` says whether there is one (what ``cmq serve --watch`` shows a
-banner for). Nothing else of the releases folder is touched: the served release stays as it was.
+banner for). Nothing else of the releases folder is touched: the served release stays as it was
+(the report says whether there is one: a first build that fails leaves nothing served).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from publisher.core.files import write_bytes
 from publisher.project.config import CampusConfig
+from publisher.release.folder import current_release
 from publisher.release.metadata.report_html import render_failure
 from publisher.validate.validation import Report
 
@@ -30,7 +32,8 @@ def record_failure(releases_dir: Path, report: Report, config: CampusConfig) -> 
     """Write the failed attempt's HTML report (see the module doc); returns its path."""
     path = failure_path(releases_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    html = render_failure(report, config, datetime.now(UTC).replace(microsecond=0))
+    html = render_failure(report, config, datetime.now(UTC).replace(microsecond=0),
+                          served=current_release(releases_dir) is not None)
     write_bytes(path, html.encode("utf-8"))
     return path
 

@@ -126,12 +126,15 @@ def render_report(report: Report, info: ReleaseInfo) -> str:
     )
 
 
-def render_failure(report: Report, config: CampusConfig, attempted: datetime) -> str:
-    """The HTML validation report of a build that failed: nothing was published."""
+def render_failure(report: Report, config: CampusConfig, attempted: datetime,
+                   served: bool = True) -> str:
+    """The HTML validation report of a build that failed: nothing was published (``served``:
+    an earlier release is still served; else none is yet)."""
     created = attempted.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return _template().render(
         campus=config.name,
         release_id=None,
+        served=served,
         created=created,
         cmq_version=__version__,
         triples=0,

@@ -3,8 +3,8 @@
 Everything is found from this file's place (``REPO = Path(__file__).parents[1]``), so the suite
 runs from a fresh clone.
 
-Fixture plugins (``pytest_plugins`` below): the fixtures of ``tests/server_fixtures.py`` and
-``tests/store_fixtures.py`` are registered once for the whole run, so a test module asks for them
+Fixture plugins (``pytest_plugins`` below): the fixtures of ``tests/server_fixtures.py``,
+``tests/store_fixtures.py`` and ``tests/browser_fixtures.py`` are registered once for the whole run, so a test module asks for them
 by name and never imports a fixture (it may import the types and plain helpers of those modules,
 e.g. ``from server_fixtures import LiveServer, start_server``; importing a fixture function would
 register a second, module-local copy of it). Session fixtures are therefore shared by every
@@ -17,11 +17,14 @@ module: one build and one ``cmq serve`` for ``live_server``, one process per kin
     ``[virtuoso]``; every test using it is marked ``external`` through the params).
 ``campus_releases`` (session, store_fixtures)
     a copy of the shipped campus with two built releases, for publishing into stores.
+``browser`` (module, browser_fixtures)
+    a headless Chromium with a fresh profile; a module of such tests sets
+    ``pytestmark = BROWSER_TESTS`` (the ``browser`` marker, skipped without Chromium).
 
 Markers (registered in ``pyproject.toml``; ``--strict-markers`` rejects any other name):
 
 ``browser``
-    drives a headless Chromium (tests/test_browser.py).
+    drives a headless Chromium (tests/test_*browser*.py: ``BROWSER_TESTS``).
 ``external``
     starts a Virtuoso or Oxigraph server process (the ``store`` fixture's params,
     :func:`store_fixtures.start_store`). ``cmq serve`` subprocesses of our own do not count.
@@ -89,7 +92,7 @@ from publisher.project.folder import Project
 from publisher.validate.reference import ENGINES
 from publisher.validate.validation import VIOLATION, Problem, Report, validate_graph
 
-pytest_plugins = ["server_fixtures", "store_fixtures"]
+pytest_plugins = ["server_fixtures", "store_fixtures", "browser_fixtures"]
 
 REPO = Path(__file__).resolve().parents[1]
 COPIED = ("data", "ontology", "shapes")

@@ -8,29 +8,21 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from chromium_cdp import Browser, Page, chromium_path
+from browser_fixtures import BROWSER_TESTS
+from chromium_cdp import Browser, Page
 from server_fixtures import LiveServer
 
 from publisher.release.browse_index import KINDS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(chromium_path() is None, reason="chromium absent (Debian `chromium`)"),
-]
+pytestmark = BROWSER_TESTS
 
 LEVEL = "schema:educationalCredentialAwarded/schema:educationalLevel/skos:notation"
 ROUTE = "schema:educationalProgramMode/skos:notation"
 
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    with Browser.start(tmp_path_factory.mktemp("chromium") / "profile") as b:
-        yield b
 
 
 def sparql_count(server: LiveServer, where: str) -> int:

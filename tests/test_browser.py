@@ -6,33 +6,21 @@ page showing its results (more in test_query_page_browser.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
-from chromium_cdp import Browser, Page, chromium_path
+from browser_fixtures import BROWSER_TESTS
+from chromium_cdp import Browser, Page
 from server_fixtures import LiveServer
 
 from publisher.project.queries import load_queries
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        chromium_path() is None,
-        reason="chromium absent (Debian package `chromium`: `make system` installs it)",
-    ),
-]
+pytestmark = BROWSER_TESTS
 
 QUERIES = Path(__file__).resolve().parents[1] / "queries"
 TAB_NAMES = ("Array.from(document.querySelectorAll('.yasgui .tabsList .tab'))"
              ".map(t => t.querySelector('span').textContent.trim())")
 
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    with Browser.start(tmp_path_factory.mktemp("chromium") / "profile") as b:
-        yield b
 
 
 def local_only(page: Page, server: LiveServer) -> None:

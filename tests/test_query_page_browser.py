@@ -6,22 +6,18 @@ a count query (02) draws one SVG bar per row. Every request stays on loopback.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-import pytest
-from chromium_cdp import Browser, Page, chromium_path
+from browser_fixtures import BROWSER_TESTS
+from chromium_cdp import Browser, Page
 from server_fixtures import LiveServer
 
 from publisher.project.queries import load_queries
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(chromium_path() is None, reason="chromium absent (Debian `chromium`)"),
-]
+pytestmark = BROWSER_TESTS
 
 QUERIES = {q.name: q for q in load_queries(Path(__file__).resolve().parents[1] / "queries")}
 COUNTS, MAP = "02-formations-par-niveau-et-voie", "13-carte-apprentissage"
@@ -35,11 +31,6 @@ def results(expression: str) -> str:
 
 ROWS = results("r.querySelectorAll('table.dataTable tbody tr').length")
 
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    with Browser.start(tmp_path_factory.mktemp("chromium") / "profile") as b:
-        yield b
 
 
 def solutions(server: LiveServer, query: str) -> list[dict[str, Any]]:

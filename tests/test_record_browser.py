@@ -6,23 +6,14 @@ we came from among them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from chromium_cdp import Browser, chromium_path
+from browser_fixtures import BROWSER_TESTS
+from chromium_cdp import Browser
 from server_fixtures import LiveServer
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(chromium_path() is None, reason="chromium absent (Debian `chromium`)"),
-]
+pytestmark = BROWSER_TESTS
 
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    with Browser.start(tmp_path_factory.mktemp("chromium") / "profile") as b:
-        yield b
 
 
 def test_formation_then_its_establishment_by_clicking(browser: Browser, live_server: LiveServer,

@@ -5,10 +5,14 @@ and an "index en préparation" page meanwhile, and never writes into the release
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
+import signal
 import sqlite3
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,6 +89,68 @@ def test_lists_of_a_release_without_index_work_once_the_server_built_it(
     assert is_current(built, server.release.release_id, server.release.config.base_iri)
     assert snapshot(folder) == before  # nothing written into the release folder
     assert not (folder / INDEX_FILE).exists()
+
+
+class PausedBuild:
+    """Watches /proc for the server's index build of ``folder`` and stops it (SIGSTOP) as soon
+    as it starts, so that the pages answered meanwhile can be seen; :meth:`resume` lets it go."""
+
+    def __init__(self, folder: Path) -> None:
+        self.marker = str(folder).encode()
+        self.pid: int | None = None
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _watch(self) -> None:
+        deadline = time.monotonic() + READY_DEADLINE_S
+        while self.pid is None and time.monotonic() < deadline:
+            for entry in Path("/proc").iterdir():
+                if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                    continue
+                try:
+                    argv = (entry / "cmdline").read_bytes().split(b"\0")
+                except OSError:
+                    continue
+                if b"child_build(sys.argv[1:])" in b" ".join(argv) and self.marker in argv:
+                    os.kill(int(entry.name), signal.SIGSTOP)
+                    self.pid = int(entry.name)
+                    break
+            time.sleep(0.002)
+        self.done.set()
+
+    def resume(self) -> None:
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError):  # the server stopped it meanwhile
+                os.kill(self.pid, signal.SIGCONT)
+
+
+def test_search_and_charts_say_the_index_is_being_prepared(
+        old_release: tuple[Project, Path], tmp_path: Path) -> None:
+    project, folder = old_release
+    paused = PausedBuild(folder)
+    try:
+        with start_server(project.root, {"browse_cache": str(tmp_path / "cache"),
+                                         "map_tiles": ""}) as server:
+            assert paused.done.wait(READY_DEADLINE_S) and paused.pid is not None
+            html = {"Accept": "text/html"}
+            for path, heading in (("recherche?q=laon", "Recherche"), ("graphiques", "Graphiques"),
+                                  ("formations/", "Formations")):
+                r = httpx.get(server.url + path, headers=html, timeout=30)
+                assert r.status_code == 503 and int(r.headers["retry-after"]) > 0, path
+                assert "Index en préparation" in r.text and f"<h1>{heading}" in r.text, path
+            as_json = httpx.get(server.url + "recherche", params={"q": "laon", "format": "json"})
+            assert as_json.status_code == 503 and "json" in as_json.headers["content-type"]
+            paused.resume()
+            deadline = time.monotonic() + READY_DEADLINE_S
+            while time.monotonic() < deadline:
+                r = httpx.get(server.url + "graphiques", headers=html, timeout=30)
+                if r.status_code == 200:
+                    break
+                time.sleep(0.2)
+            assert r.status_code == 200 and 'id="formations-niveau"' in r.text
+    finally:
+        paused.resume()
 
 
 def test_an_index_of_other_declarations_is_not_current(tmp_path: Path,

@@ -18,8 +18,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from publisher.release.browse_index import KINDS_BY_NAME
+from publisher.server.browse_cache import IndexPreparing
 from publisher.server.browse_query import BrowseIndex, ListQuery, Row
 from publisher.server.files import CURRENT_CACHE
+from publisher.server.lists import preparing_other
 from publisher.server.pages import render_page
 from publisher.server.state import served
 
@@ -131,6 +133,9 @@ def charts_of(index: BrowseIndex) -> list[Chart]:
 @router.get("/graphiques", summary="Graphiques / charts")
 async def charts_page(request: Request) -> Response:
     rel = served(request)
-    found = await asyncio.to_thread(charts_of, rel.browse)
+    try:
+        found = await asyncio.to_thread(lambda: charts_of(rel.browse))
+    except IndexPreparing as exc:
+        return preparing_other(request, exc, "Graphiques", "Charts")
     return render_page("charts.html", request, rel, headers={"Cache-Control": CURRENT_CACHE},
                        charts=found, bar_h=BAR_H)

@@ -218,8 +218,21 @@ def preparing_page(kind: Kind, request: Request, exc: IndexPreparing) -> Respons
     """The list's answer while the server builds the release's browse index (decision 0026)."""
     rel = served(request)
     return render_page("list_preparing.html", request, rel, status=503,
-                       headers={"Retry-After": str(exc.retry_after_s), "Cache-Control": "no-store"},
-                       kind=kind, kinds=KINDS, retry=exc.retry_after_s)
+                       headers=preparing_headers(exc), kind=kind, kinds=KINDS,
+                       retry=exc.retry_after_s)
+
+
+def preparing_headers(exc: IndexPreparing) -> dict[str, str]:
+    return {"Retry-After": str(exc.retry_after_s), "Cache-Control": "no-store"}
+
+
+def preparing_other(request: Request, exc: IndexPreparing, fr: str, en: str) -> Response:
+    """The answer of another page of the index (search, charts) meanwhile, for browsers."""
+    if not prefers_html(request):
+        raise exc
+    return render_page("preparing.html", request, served(request), status=503,
+                       headers=preparing_headers(exc), heading_fr=fr, heading_en=en,
+                       retry=exc.retry_after_s)
 
 
 def answer_list(kind: Kind, request: Request, fmt: str | None = None) -> Response:

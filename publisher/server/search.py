@@ -13,6 +13,8 @@ from starlette.responses import JSONResponse, Response
 
 from publisher.release.browse_index import KINDS, KINDS_BY_NAME
 from publisher.release.browse_source import page_href, record_iri
+from publisher.server.browse_cache import IndexPreparing
+from publisher.server.lists import preparing_other
 from publisher.server.pages import render_page, root_of
 from publisher.server.state import served
 
@@ -26,7 +28,12 @@ async def search_page(request: Request, q: str = "", type: str = "",
                       format: str = "html") -> Response:
     rel = served(request)
     kind = type if type in KINDS_BY_NAME else None
-    hits = await asyncio.to_thread(rel.browse.search, q, MAX_HITS, kind)
+    try:
+        hits = await asyncio.to_thread(lambda: rel.browse.search(q, MAX_HITS, kind))
+    except IndexPreparing as exc:
+        if format == "json":
+            raise
+        return preparing_other(request, exc, "Recherche", "Search")
     root = root_of(request)
     if format == "json":
         return JSONResponse({"q": q, "hits": [

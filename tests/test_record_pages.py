@@ -20,7 +20,7 @@ from server_fixtures import LiveServer
 
 from publisher.core.namespaces import CMQ, CMQ_NS
 from publisher.html.render import Linker, Renderer
-from publisher.html.titles import date_words, derived_title, duration_words
+from publisher.html.titles import date_words, derived_title, duration_words, period_words
 
 HTML = {"Accept": "text/html"}
 CAMPUS = "Campus des métiers et des qualifications de la plasturgie et de la métallurgie"
@@ -286,6 +286,22 @@ def test_durations_and_dates_in_words() -> None:
         "2 ans", "1 an", "9 mois", "1 an et 6 mois", "35 heures", None, None]
     assert [date_words(d) for d in ("2013-09-01", "2014-01", "2013", "hier")] == [
         "1er septembre 2013", "janvier 2014", "2013", "hier"]
+
+
+@pytest.mark.parametrize(("start", "end", "words"), [
+    ("2013-09-01", None, "depuis le 1er septembre 2013"),
+    ("2013", None, "depuis 2013"),
+    ("2014-01", None, "depuis janvier 2014"),
+    (None, "2017", "jusqu'en 2017"),
+    (None, "2017-08-31", "jusqu'au 31 août 2017"),
+    ("2013", "2017", "de 2013 à 2017"),
+    ("2013-09-01", "2017-08-31", "du 1er septembre 2013 au 31 août 2017"),
+    ("2013", "2017-08-31", "de 2013 au 31 août 2017"),
+    (None, None, ""),
+])
+def test_periods_take_the_prepositions_of_their_dates(start: str | None, end: str | None,
+                                                       words: str) -> None:
+    assert period_words(start, end) == words
 
 
 def test_a_code_without_a_concept_stays_bare_and_unlabelled_records_get_a_title() -> None:

@@ -29,7 +29,7 @@ from rdflib.term import Node
 
 from publisher.core.namespaces import CMQ, DCAT, LOCN, ORG, SCHEMA
 from publisher.html.render import CODE_SCHEMES, Renderer, Term
-from publisher.html.titles import date_words, duration_words
+from publisher.html.titles import duration_words, period_words
 
 #: Heading of the records whose level, role or kind is not given.
 NO_LEVEL = ("Niveau non renseigné", "Level not given")
@@ -249,11 +249,10 @@ class RecordReader:
         out += self.fact("Organisation", "Organisation", self.terms(doc, s, ORG.organization))
         out += self.fact("Rôle", "Role", self.terms(doc, s, ORG.role))
         for period in sorted(doc.objects(s, ORG.memberDuring), key=str):
-            start = date_words(str(self.one(doc, period, DCAT.startDate) or "")) or None
-            end = date_words(str(self.one(doc, period, DCAT.endDate) or "")) or None
-            text = (f"du {start} au {end}" if start is not None and end is not None
-                    else f"depuis {start}" if start is not None else f"jusqu'au {end}")
-            out += self.fact("Période", "Period", [Term(text)])
+            text = period_words(str(self.one(doc, period, DCAT.startDate) or ""),
+                                str(self.one(doc, period, DCAT.endDate) or ""))
+            if text:
+                out += self.fact("Période", "Period", [Term(text)])
         return out
 
     def organisation_facts(self) -> list[Fact]:

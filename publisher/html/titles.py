@@ -8,6 +8,9 @@
   ``P1Y6M`` → « 1 an et 6 mois », ``PT35H`` → « 35 heures »; ``None`` when unreadable.
 - :func:`date_words` — ``2013-09-01`` → « 1er septembre 2013 », ``2014-01`` → « janvier 2014 »,
   ``2013`` → « 2013 »; anything else unchanged.
+- :func:`period_words` — a period from its start and end dates, with the French prepositions a
+  date or a year takes: « depuis le 1er septembre 2013 », « depuis 2013 », « de 2013 à 2017 »,
+  « du 1er septembre 2013 au 31 août 2017 », « jusqu'en 2017 ».
 
 Plain graphs and a labelling function in, text out: no store, no HTTP. The labelling function is
 :func:`publisher.html.render.label_of` bound to the page's graph of labels.
@@ -122,3 +125,20 @@ def derived_title(g: Graph, node: Node, label: Labeller, type_label: str | None 
         return None
     head = [type_label] if type_label else []
     return " — ".join(head + linked[:MAX_PARTS])
+
+
+def _is_day(lexical: str) -> bool:
+    found = _DATE.match(lexical.strip())
+    return found is not None and found.group(3) is not None
+
+
+def period_words(start: str | None, end: str | None) -> str:
+    """A period in French words from the lexical forms of its ends (either may be missing)."""
+    if start and end:
+        return (f"{'du' if _is_day(start) else 'de'} {date_words(start)} "
+                f"{'au' if _is_day(end) else 'à'} {date_words(end)}")
+    if start:
+        return f"depuis {'le ' if _is_day(start) else ''}{date_words(start)}"
+    if end:
+        return f"jusqu'{'au' if _is_day(end) else 'en'} {date_words(end)}"
+    return ""

@@ -83,6 +83,12 @@ def test_pick_run_plain_integers_and_a_bar_chart(browser: Browser, live_server: 
     assert column(page, "formations") == [row["formations"]["value"] for row in expected]
     assert all(cell.isdigit() for cell in column(page, "formations"))
     assert "XMLSchema" not in page.evaluate(results("r.querySelector('table').innerText"))
+    # the table's controls and counts speak French first
+    controls = page.evaluate(results("r.querySelector('.tableControls').innerText"))
+    assert "Vue simple" in controls and "Abréger" in controls
+    assert page.evaluate(results("r.querySelector('input.tableFilter').placeholder")
+                         ).startswith("Filtrer les résultats")
+    assert f"sur {len(expected)}" in page.evaluate(results("r.innerText"))
     page.screenshot(tmp_path / "table.png")
     # the chart view: one bar per row, the counts written beside the bars
     page.evaluate(results("r.querySelector('.select_cmqChart').click()"))

@@ -72,7 +72,34 @@
 
   // ------------------------------------------------------------------ table: plain values
 
+  // The table's own controls and DataTables' texts in French (English beside, as on the site).
+  const TABLE_TEXTS = { "Simple view": "Vue simple · Simple view", "Ellipse": "Abréger · Ellipse" };
+  Yasr.plugins.table.defaults.tableConfig.language = Object.assign(
+    {}, Yasr.plugins.table.defaults.tableConfig.language, {
+      info: "Lignes _START_ à _END_ sur _TOTAL_ · rows _START_–_END_ of _TOTAL_",
+      infoEmpty: "Aucune ligne · no rows",
+      infoFiltered: "(filtrées parmi _MAX_ · filtered from _MAX_)",
+      lengthMenu: "_MENU_ lignes par page · rows per page",
+      emptyTable: "Aucun résultat · no results",
+      zeroRecords: "Aucune ligne ne correspond · no matching rows"
+    });
+
   class PlainTable extends Yasr.plugins.table {
+    drawControls() {
+      super.drawControls();
+      const controls = this.tableControls;
+      if (!controls) { return; }
+      controls.querySelectorAll("span.label").forEach(function (span) {
+        const text = TABLE_TEXTS[span.innerText.trim()];
+        if (text) { span.innerText = text; }
+      });
+      const filter = this.tableFilterField;
+      if (filter) {
+        filter.placeholder = "Filtrer les résultats · filter results";
+        filter.setAttribute("aria-label", "Filtrer les résultats / filter query results");
+      }
+    }
+
     getUriLinkFromBinding(binding, prefixes) {
       const iri = binding.value;
       const local = localHref(iri);

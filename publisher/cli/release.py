@@ -80,14 +80,15 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def failed_text(report_path: Path, served: bool = True) -> str:
     """What a build refused by validation says after its problems (``served``: an earlier
-    release is still served; else there is none yet)."""
-    if served:
-        return (f"ÉCHEC : rien n'a été publié, la version servie reste la précédente. Rapport : "
-                f"{report_path}\nFAILED: nothing was published, the served release is unchanged. "
-                f"Report: {report_path}")
-    return (f"ÉCHEC : rien n'a été publié, et aucune version n'est encore publiée. Rapport : "
-            f"{report_path}\nFAILED: nothing was published, and no release exists yet. "
-            f"Report: {report_path}")
+    release is still served; else there is none yet), and what to do next."""
+    fr, en = (("la version servie reste la précédente", "the served release is unchanged")
+              if served else ("et aucune version n'est encore publiée", "and no release exists yet"))
+    return (f"ÉCHEC : rien n'a été publié, {fr}. Corrigez les violations ci-dessus (les "
+            f"avertissements n'empêchent pas de publier ; le rapport les regroupe par fichier et "
+            f"ligne : {report_path}), puis relancez cmq build.\n"
+            f"FAILED: nothing was published, {en}. Fix the violations above (warnings do not "
+            f"stop publishing; the report groups them by file and row: {report_path}), then run "
+            f"cmq build again.")
 
 
 def stale_public_url(result: BuildResult, wanted: str) -> str | None:

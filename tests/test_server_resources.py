@@ -235,6 +235,12 @@ def test_etag_and_not_modified(client: httpx.Client) -> None:
     assert html.status_code == 200  # another representation, another tag
 
 
+def test_an_ontology_path_no_iri_can_hold_is_a_404(client: httpx.Client) -> None:
+    for path in ("ontology/a|b", "organisation/a|b", "a|b/c"):
+        for accept in (HTML, {"Accept": "text/turtle"}):
+            assert client.get(path, headers=accept).status_code == 404, (path, accept)
+
+
 def test_page_etag_changes_with_cmq_not_rdf(client: httpx.Client) -> None:
     """A page is data + templates: a cmq upgrade must not leave browsers on the old page."""
     page = client.get("organisation/campus", headers=HTML).headers["etag"]

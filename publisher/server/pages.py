@@ -39,7 +39,7 @@ from publisher.release.browse_source import page_href
 from publisher.release.metadata.catalog import LICENCE
 from publisher.release.model import DATA_JSONLD, DATA_NT, DATA_TTL
 from publisher.server import describe, related, representations
-from publisher.server.browse_query import BrowseIndex, Hit, IndexMissing
+from publisher.server.browse_query import Hit, IndexMissing
 from publisher.server.errors import NotFound, error_response
 from publisher.server.files import CURRENT_CACHE, not_modified
 from publisher.server.jsonld_schema import dataset, schema_org, script_json
@@ -169,7 +169,7 @@ async def landing(request: Request, format: FormatParam = None) -> Response:
 def browse_summary(rel: ServedRelease) -> tuple[list[tuple[Kind, int]], list[Point]]:
     """Each kind of record with its count, and the positioned members (none without index)."""
     try:
-        index = BrowseIndex(rel.browse_folder())
+        index = rel.browse
         totals = index.kind_totals()
         return [(k, totals.get(k.name, 0)) for k in KINDS], index.members()
     except IndexMissing:
@@ -182,7 +182,7 @@ def browse_summary(rel: ServedRelease) -> tuple[list[tuple[Kind, int]], list[Poi
 def nearest_records(rel: ServedRelease, local: str) -> list[Hit]:
     """Records whose words are nearest to an unknown path (none without a browse index)."""
     try:
-        return BrowseIndex(rel.browse_folder()).nearest(local)
+        return rel.browse.nearest(local)
     except IndexMissing:
         return []
 
@@ -199,8 +199,11 @@ async def not_found(request: Request, rel: ServedRelease, iri: str,
     for prefix in (base, CMQ_NS):
         head = doc[len(prefix):].split("/", 1)[0] if doc.startswith(prefix) else ""
         if head:
-            found = await describe.construct(
-                rel.engine, describe.neighbours_query(prefix + head + "/"))
+            try:
+                query = describe.neighbours_query(prefix + head + "/")
+            except describe.InvalidIri:  # a path no IRI can hold: no neighbours to suggest
+                break
+            found = await describe.construct(rel.engine, query)
             g = found.graph()
             r = Renderer(g, linker, iri)
             subjects = {s for s in g.subjects() if isinstance(s, URIRef)}
@@ -246,9 +249,8 @@ async def resource(request: Request, path: str, format: FormatParam = None) -> R
         return RedirectResponse(root_of(request) + "ontology", status_code=301)
     linker = linker_for(request, rel)
     iri = linker.iri_for_path(local)
-    if local == "ontology" or (local.startswith("ontology/")
-                               and await describe.is_ontology_version(rel.engine, iri)):
-        return await ontology_page(request, rel, choice)  # the ontology's version IRIs too
+    if local == "ontology":
+        return await ontology_page(request, rel, choice)
     try:
         describe.sparql_iri(iri)
     except describe.InvalidIri:
@@ -258,6 +260,8 @@ async def resource(request: Request, path: str, format: FormatParam = None) -> R
         return Response(status_code=304, headers=headers)
     doc = await describe.document(rel.engine, iri)
     if not doc.triples:
+        if local.startswith("ontology/") and await describe.is_ontology_version(rel.engine, iri):
+            return await ontology_page(request, rel, choice)  # the ontology's version IRIs
         return await not_found(request, rel, iri, choice)
     if choice.rdf is not None:
         return _rdf(doc.serialize(choice.rdf), choice, headers)
@@ -296,6 +300,6 @@ def all_labels(data: ResourceData, around: related.Related) -> Graph:
 def record_points(rel: ServedRelease, local: str) -> list[Point]:
     """The record's own position, for the small map of its page (none without index)."""
     try:
-        return BrowseIndex(rel.browse_folder()).position(local)
+        return rel.browse.position(local)
     except IndexMissing:
         return []

@@ -85,6 +85,9 @@ def test_lists_of_a_release_without_index_work_once_the_server_built_it(
         search = httpx.get(server.url + "recherche", params={"q": "0029901B", "format": "json"},
                            timeout=30).json()["hits"]
         assert [h["page"].rsplit("/", 1)[-1] for h in search] == ["lp-exemple-laon"]
+        void = httpx.get(server.url + ".well-known/void", headers={"Accept": "text/html"},
+                         timeout=30)
+        assert 'href="/formations/"' in void.text  # the VoID page links the lists it now has
     built = cache / server.release.release_id / INDEX_FILE
     assert is_current(built, server.release.release_id, server.release.config.base_iri)
     assert snapshot(folder) == before  # nothing written into the release folder

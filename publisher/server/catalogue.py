@@ -30,7 +30,6 @@ from starlette.responses import Response
 from publisher import __version__
 from publisher.core.namespaces import VOID
 from publisher.release import model as rm
-from publisher.release.browse_index import INDEX_FILE
 from publisher.server import describe, representations
 from publisher.server.catalog_view import Catalog, catalog_view
 from publisher.server.errors import NotFound
@@ -120,8 +119,10 @@ async def extent_map(request: Request, rel: ServedRelease, view: Catalog) -> dic
     """The map of the first dataset's extent (dashed box) over the members' positions; None
     without positions (no browse index) or without a bounding box."""
     box = next((p.bbox for d in view.datasets[:1] for p in d.places if p.bbox), None)
+    if box is None:
+        return None
     _, points = await asyncio.to_thread(browse_summary, rel)
-    if box is None or not points:
+    if not points:
         return None
     return map_context(request, points) | {"bbox": list(box)}
 
@@ -152,7 +153,7 @@ async def void_page(request: Request, rel: ServedRelease, graph: Graph) -> Respo
     context = await describe.context_graph(rel.engine, wanted)
     context += await asyncio.to_thread(release_graph, rel, rm.CATALOG_TTL)  # the licence's title
     view = void_view(graph, context, rel.info, linker_for(request, rel),
-                     (rel.path / INDEX_FILE).is_file())
+                     rel.has_browse)
     if view is None:
         raise NotFound("pas de void:Dataset dans la description / no void:Dataset in void.ttl")
     return page(request, rel, "void.html", rm.VOID_TTL, void=view)

@@ -142,7 +142,7 @@ def json_chunks(kind: Kind, rows: Iterator[Row], base_iri: str, root: str,
 
 def download(kind: Kind, query: ListQuery, request: Request, rel: ServedRelease,
              fmt: str) -> Response:
-    root = str(request.base_url).rstrip("/") + root_of(request)
+    root = str(request.base_url)  # scheme, host and root path, ending in "/"
     rows = index_of(rel).all_rows(query)
     headers = {"Cache-Control": CURRENT_CACHE,
                "Content-Disposition": f'inline; filename="{kind.name}.{fmt}"'}

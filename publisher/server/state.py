@@ -186,6 +186,15 @@ class ServedRelease:
                     self._browse = BrowseIndex(folder)
         return self._browse
 
+    @property
+    def has_browse(self) -> bool:
+        """Whether its browse index can answer now (its own, or the server's build of it)."""
+        try:
+            self.browse_folder()
+        except IndexMissing:
+            return False
+        return True
+
     def browse_folder(self) -> Path:
         """The folder holding the release's current browse index (the release's own, else the
         server's build of it: :mod:`publisher.server.browse_cache`; raises ``IndexMissing`` /

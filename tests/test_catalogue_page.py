@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from conftest import copy_campus, set_cell
-from rdflib import Graph
+from rdflib import Graph, Literal
+from rdflib.namespace import XSD
 from server_fixtures import LiveServer
 from store_fixtures import assert_isomorphic
 
@@ -22,6 +23,7 @@ from publisher.html.render import Linker
 from publisher.release import model as rm
 from publisher.release.build import build_release
 from publisher.server.catalog_view import bbox_of, catalog_view
+from publisher.server.graph_values import show_date
 from publisher.server.void_view import void_view
 
 #: What browsers send when following a link (Chromium 1xx, Firefox 1xx).
@@ -248,3 +250,10 @@ def test_void_page_links_classes_to_their_lists(live_server: LiveServer,
     assert row is not None, "no list link for the formations"
     rows = client.get("formations.json").json()["rows"]  # every row of the list, no cap
     assert int(row.group(1).replace("\u202f", "")) == len(rows) > 0
+
+
+def test_dates_with_an_offset_are_shown_in_utc() -> None:
+    stamp = Literal("2026-12-03T20:15:00+02:00", datatype=XSD.dateTime)
+    assert show_date(stamp) == "2026-12-03 18:15 UTC"
+    assert show_date(Literal("2026-12-03T20:15:00", datatype=XSD.dateTime)) == "2026-12-03 20:15"
+    assert show_date(Literal("2026-12-03", datatype=XSD.date)) == "2026-12-03"

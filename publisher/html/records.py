@@ -29,7 +29,7 @@ from rdflib.term import Node
 
 from publisher.core.namespaces import CMQ, DCAT, LOCN, ORG, SCHEMA
 from publisher.html.render import CODE_SCHEMES, Renderer, Term
-from publisher.html.titles import duration_words, period_words
+from publisher.html.titles import duration_words, first, period_words
 
 #: Heading of the records whose level, role or kind is not given.
 NO_LEVEL = ("Niveau non renseigné", "Level not given")
@@ -110,9 +110,6 @@ class RecordReader:
         plain = {t if t.iri is not None else Term(t.text) for t in values}
         return tuple(sorted(plain, key=lambda t: sort_key(t.text)))
 
-    def one(self, g: Graph, node: Node, pred: URIRef) -> Node | None:
-        return min(g.objects(node, pred), key=str, default=None)
-
     def fact(self, label: str, label_en: str, values: Iterable[Term]) -> list[Fact]:
         found = tuple(values)
         return [Fact(label, label_en, found)] if found else []
@@ -142,7 +139,7 @@ class RecordReader:
         out += self.fact("Durée", "Duration", (
             Term(duration_words(str(d)) or str(d)) for d in doc.objects(s, SCHEMA.timeToComplete)))
         out += self.fact("Places", "Places", self.terms(doc, s, SCHEMA.maximumEnrollment))
-        provider = self.one(doc, s, SCHEMA.provider)
+        provider = first(doc, s, SCHEMA.provider)
         if provider is None:
             return out, None
         out += self.fact("Établissement", "Establishment", [self.r.term(provider)])
@@ -164,13 +161,13 @@ class RecordReader:
             for k, v in sorted(by.items(), key=lambda kv: order(kv[0])))
 
     def level_of(self, formation: Node) -> Node | None:
-        cert = self.one(self.related, formation, SCHEMA.educationalCredentialAwarded)
-        return self.one(self.related, cert, SCHEMA.educationalLevel) if cert is not None else None
+        cert = first(self.related, formation, SCHEMA.educationalCredentialAwarded)
+        return first(self.related, cert, SCHEMA.educationalLevel) if cert is not None else None
 
     def by_notation(self, node: Node | None) -> tuple[int, str]:
         if node is None:
             return (1 << 30, "")
-        notation = str(self.one(self.all, node, SKOS.notation) or "")
+        notation = str(first(self.all, node, SKOS.notation) or "")
         return (int(notation) if notation.isdigit() else 1 << 29, sort_key(self.r.term(node).text))
 
     def by_label(self, node: Node | None) -> tuple[int, str]:
@@ -221,11 +218,11 @@ class RecordReader:
         g = self.related
         by_role: dict[Node | None, set[Node]] = {}
         for m in memberships:
-            by_role.setdefault(self.one(g, m, ORG.role), set()).add(m)
+            by_role.setdefault(first(g, m, ORG.role), set()).add(m)
         out = []
         for role, ms in sorted(by_role.items(), key=lambda kv: self.by_label(kv[0])):
             who = {w for m in ms for w in g.objects(m, ORG.member)}
-            kinds = self.grouped(who, lambda w: self.one(g, w, ORG.classification), NO_KIND,
+            kinds = self.grouped(who, lambda w: first(g, w, ORG.classification), NO_KIND,
                                  lambda w: Item(self.r.term(w)), self.by_label)
             out.append(Group(self.heading(role, NO_ROLE), (), kinds))
         return tuple(out)
@@ -249,8 +246,8 @@ class RecordReader:
         out += self.fact("Organisation", "Organisation", self.terms(doc, s, ORG.organization))
         out += self.fact("Rôle", "Role", self.terms(doc, s, ORG.role))
         for period in sorted(doc.objects(s, ORG.memberDuring), key=str):
-            text = period_words(str(self.one(doc, period, DCAT.startDate) or ""),
-                                str(self.one(doc, period, DCAT.endDate) or ""))
+            text = period_words(str(first(doc, period, DCAT.startDate) or ""),
+                                str(first(doc, period, DCAT.endDate) or ""))
             if text:
                 out += self.fact("Période", "Period", [Term(text)])
         return out
@@ -268,13 +265,13 @@ class RecordReader:
 
     def coded(self) -> list[Block]:
         """The certifications citing this code concept (``cmq:nsf`` "225" for ``…/225``)."""
-        notation = self.one(self.doc, self.subject, SKOS.notation)
+        notation = first(self.doc, self.subject, SKOS.notation)
         if notation is None:
             return []
         found = {c for pred in CODE_SCHEMES for c in self.related.subjects(pred, notation)}
         if not found:
             return []
-        groups = self.grouped(found, lambda c: self.one(self.related, c, SCHEMA.educationalLevel),
+        groups = self.grouped(found, lambda c: first(self.related, c, SCHEMA.educationalLevel),
                               NO_LEVEL, lambda c: Item(self.r.term(c)), self.by_notation)
         return [Block("certifications", "Certifications avec ce code",
                       "Credentials with this code", groups, "certifications" in self.truncated)]

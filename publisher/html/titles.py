@@ -76,7 +76,8 @@ def date_words(lexical: str) -> str:
     return f"{'1er' if int(day) == 1 else int(day)} {words}"
 
 
-def _first(g: Graph, node: Node, pred: URIRef) -> Node | None:
+def first(g: Graph, node: Node, pred: URIRef) -> Node | None:
+    """One value of ``pred`` (the smallest as text: the same one on every page)."""
     return min(g.objects(node, pred), key=str, default=None)
 
 
@@ -93,16 +94,16 @@ def membership_title(g: Graph, node: Node, label: Labeller) -> str | None:
     """« member — membre du campus — role » for an ``org:Membership`` whose member has a label."""
     if (node, RDF.type, ORG.Membership) not in g:
         return None
-    member = _first(g, node, ORG.member)
+    member = first(g, node, ORG.member)
     who = label(member) if member is not None else None
     if who is None:
         return None
     parts = [who]
-    org = _first(g, node, ORG.organization)
+    org = first(g, node, ORG.organization)
     org_name = label(org) if org is not None else None
     if org_name:
         parts.append("membre " + _of(org_name))
-    role = _first(g, node, ORG.role)
+    role = first(g, node, ORG.role)
     role_name = label(role) if role is not None else None
     if role_name:
         parts.append(role_name)

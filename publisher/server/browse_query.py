@@ -385,6 +385,3 @@ class BrowseIndex:
         with self.borrow() as db:
             return [Hit(k, p, t) for k, p, t in db.execute(sql, (expr, limit))]
 
-
-def kind_named(name: str) -> Kind | None:
-    return KINDS_BY_NAME.get(name)

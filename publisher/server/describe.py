@@ -22,6 +22,7 @@ cannot hold is refused, so a request path can never change a query.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -150,7 +151,7 @@ def version_query(iri: str) -> str:
 async def is_ontology_version(engine: Engine, iri: str) -> bool:
     """Whether ``iri`` names a version of the ontology (its document is the ontology's)."""
     result = await engine.arun(version_query(iri), accept="application/sparql-results+json")
-    return b'"boolean":true' in result.body.replace(b" ", b"")
+    return json.loads(result.body).get("boolean") is True
 
 
 def void_query() -> str:

@@ -10,7 +10,7 @@ graph, the campus's IRIs linked to their pages).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
@@ -85,7 +85,9 @@ def show_date(value: Node | None) -> str | None:
         return None
     py = value.toPython()
     if isinstance(py, datetime):
-        return py.strftime("%Y-%m-%d %H:%M UTC" if py.utcoffset() is not None else "%Y-%m-%d %H:%M")
+        if py.utcoffset() is None:
+            return py.strftime("%Y-%m-%d %H:%M")
+        return py.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if isinstance(py, date):
         return py.isoformat()
     return str(value)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, URIRef
 
 from publisher.core.namespaces import CMQ, ORG, SCHEMA
+from publisher.core.ntriples import literal
 from publisher.html.render import CODE_SCHEMES, mentioned_iris
 from publisher.server.describe import PREFIX_LINES, Engine, construct, context_graph, sparql_iri
 
@@ -105,7 +106,7 @@ def related_query(iri: str, limit: int = RELATED_LIMIT) -> str:
 
 def codes_query(codes: list[tuple[str, str]]) -> str:
     """The concepts of ``(scheme IRI, notation)`` pairs, with their labels and notation."""
-    rows = " ".join(f"({sparql_iri(s)} {_literal(n)})" for s, n in sorted(set(codes)))
+    rows = " ".join(f"({sparql_iri(s)} {literal(n)})" for s, n in sorted(set(codes)))
     return (
         f"{PREFIX_LINES}\n"
         "CONSTRUCT { ?c skos:inScheme ?s ; skos:notation ?n ; skos:prefLabel ?l } WHERE {\n"
@@ -113,10 +114,6 @@ def codes_query(codes: list[tuple[str, str]]) -> str:
         "  ?c skos:inScheme ?s ; skos:notation ?n . OPTIONAL { ?c skos:prefLabel ?l }\n"
         "}"
     )
-
-
-def _literal(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def used_codes(graphs: list[Graph]) -> list[tuple[str, str]]:

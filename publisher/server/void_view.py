@@ -22,7 +22,7 @@ from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
 from publisher.core.namespaces import PREFIXES, VOID
-from publisher.html.render import DESCRIPTIONS, Linker, Renderer, Term
+from publisher.html.render import DESCRIPTIONS, Linker, Term
 from publisher.release.browse_index import KINDS
 from publisher.release.model import ReleaseInfo
 from publisher.server.graph_values import Href, Links, Text, fr_en, integer, show_date
@@ -139,7 +139,7 @@ def void_view(void: Graph, context: Graph, info: ReleaseInfo, linker: Linker,
         return None
     labels = void + context
     links = Links(labels, linker, info.config.public_url, str(d))
-    r = Renderer(labels, linker, str(d))
+    r = links.renderer
     counts = tuple(Count(fr, en, n) for name, fr, en in COUNTS
                    if (n := integer(void, d, VOID[name])) is not None)
     linksets = [s for s in void.subjects(RDF.type, VOID.Linkset)]

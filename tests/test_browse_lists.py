@@ -254,6 +254,7 @@ def switched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveSer
         while (httpx.get(server.url + "healthz").json()["release"] != second
                and time.monotonic() < deadline):
             time.sleep(0.1)
+        assert httpx.get(server.url + "healthz").json()["release"] == second
         yield server, before
 
 

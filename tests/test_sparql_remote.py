@@ -212,10 +212,14 @@ def test_relative_iris_resolve_as_in_the_embedded_engine(
     remote, local, _ = engines
     nt = "application/n-triples"
     construct = "CONSTRUCT { <s> <p> 1 } WHERE {}"
-    assert remote.run(construct, accept=nt).body == local.run(construct, accept=nt).body
+    def graph(engine: RemoteEngine | QueryEngine, query: str) -> Graph:
+        return Graph().parse(data=engine.run(query, accept=nt).body, format="nt")
+
+    assert isomorphic(graph(remote, construct), graph(local, construct))
     assert b"<http://127.0.0.1:8000/s>" in remote.run(construct, accept=nt).body
     own_base = "BASE <http://example.org/> CONSTRUCT { <s> <p> 1 } WHERE {}"
-    assert remote.run(own_base, accept=nt).body == local.run(own_base, accept=nt).body
+    assert isomorphic(graph(remote, own_base), graph(local, own_base))
+    assert len(graph(local, own_base)) == 1
     ask = "ASK FROM <no-such-graph> { ?s ?p ?o }"
     assert remote.run(ask, format="json").body == local.run(ask, format="json").body
 

@@ -2,7 +2,8 @@
 
 Contract: :func:`load_graph` parses Turtle files into one rdflib ``Graph`` (a parse error
 propagates); :func:`store_from_graphs` is an in-memory Oxigraph store holding their union;
-:func:`to_ox` converts one rdflib term.
+:func:`to_ox` converts one rdflib term, :func:`from_ox` one pyoxigraph term back, and
+:func:`graph_of` pyoxigraph triples into an rdflib graph (term by term, no re-parsing).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
@@ -43,3 +44,30 @@ def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
             return ox.Literal(str(term), language=term.language)
         return ox.Literal(str(term), datatype=ox.NamedNode(term.datatype or XSD.string))
     return ox.BlankNode(str(term))
+
+
+def from_ox(term: object, plain_strings: bool = False) -> Node:
+    """A pyoxigraph term as the rdflib term with the same value; ``plain_strings``: an
+    ``xsd:string`` literal as a plain one (how pages show it). Raises ``TypeError`` for anything
+    but an IRI, a blank node or a literal."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dt = term.datatype.value
+        plain = plain_strings and dt == str(XSD.string)
+        return Literal(term.value, datatype=None if plain else URIRef(dt))
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    raise TypeError(f"not an RDF term of a triple: {term!r}")
+
+
+def graph_of(triples: Iterable[ox.Triple], plain_strings: bool = False) -> Graph:
+    """pyoxigraph triples as an rdflib graph (see :func:`from_ox`)."""
+    g = Graph()
+    add = g.add
+    for t in triples:
+        add((from_ox(t.subject, plain_strings), from_ox(t.predicate, plain_strings),
+             from_ox(t.object, plain_strings)))
+    return g

@@ -27,10 +27,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
+from publisher.core.graphs import from_ox
 from publisher.core.namespaces import DCAT, ONTOLOGY_IRI, SPDX
 from publisher.release.metadata.terms import EU, IANA
 
@@ -89,15 +90,10 @@ class DumpChoice:
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph,
               ) -> Node:
     """A pyoxigraph term as an rdflib term."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise CatalogError(f"terme non pris en charge / unsupported term: {term!r}")
+    try:
+        return from_ox(term)
+    except TypeError as exc:
+        raise CatalogError(f"terme non pris en charge / unsupported term: {term!r}") from exc
 
 
 def rdf_format(media_type: str | None, url: str) -> ox.RdfFormat | None:

@@ -28,11 +28,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse, serialize
-from rdflib import RDF, BNode, Graph, URIRef
-from rdflib import Literal as RdfLiteral
-from rdflib.term import Node
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
+from rdflib import RDF, Graph, URIRef
 
+from publisher.core.graphs import graph_of
 from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI, PREFIXES
 from publisher.html.render import LABELS, ResourceData, mentioned_iris
 
@@ -174,11 +173,7 @@ class Triples:
 
     def graph(self) -> Graph:
         """The same triples as an rdflib graph (for rendering), term by term (no re-parsing)."""
-        g = Graph()
-        add = g.add
-        for t in self.triples:
-            add((_rdflib(t.subject), _rdflib(t.predicate), _rdflib(t.object)))
-        return g
+        return graph_of(self.triples, plain_strings=True)
 
     def prefixes(self) -> dict[str, str]:
         """The project's prefixes that some IRI of the triples uses."""
@@ -196,20 +191,6 @@ class Triples:
     def serialize(self, fmt: RdfFormat) -> bytes:
         """The triples in ``fmt`` (pyoxigraph's serializers), with the prefixes they use."""
         return serialize(self.triples, format=fmt, prefixes=self.prefixes()) or b""
-
-
-def _rdflib(term: object) -> Node:
-    """A pyoxigraph term as the rdflib term with the same value (N-Triples terms only)."""
-    if isinstance(term, NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, Literal):
-        if term.language:
-            return RdfLiteral(term.value, lang=term.language)
-        dt = term.datatype.value
-        return RdfLiteral(term.value, datatype=None if dt == _XSD_STRING else URIRef(dt))
-    if isinstance(term, BlankNode):
-        return BNode(term.value)
-    raise TypeError(f"not an N-Triples term: {term!r}")
 
 
 async def construct(engine: Engine, query: str) -> Triples:

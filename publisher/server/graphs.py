@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from rdflib import Graph
 from starlette.responses import Response
 
+from publisher.core.graphs import graph_of
 from publisher.core.namespaces import SD, VOID
 from publisher.html.render import ResourceData, render_resource
 from publisher.release import model as rm
@@ -96,12 +97,6 @@ def graph_document(info: ReleaseInfo, iri: str, triples: int) -> list[ox.Triple]
     return out
 
 
-def _rdflib(triples: list[ox.Triple]) -> Graph:
-    g = Graph()
-    g.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"", format="nt")
-    return g
-
-
 @router.api_route(
     "/graph/{name:path}", methods=["GET", "HEAD"],
     summary="Graphe nommé du jeu de données / named graph of the dataset",
@@ -130,7 +125,7 @@ async def graph(request: Request, name: str, format: pages.FormatParam = None) -
         body = ox.serialize(triples, format=choice.rdf,
                             prefixes={"sd": str(SD), "void": str(VOID), "dct": _DCT})
         return Response(body, media_type=f"{choice.media_type}; charset=utf-8", headers=headers)
-    doc = _rdflib(triples)
+    doc = graph_of(triples)
     view = render_resource(ResourceData(iri, doc, Graph(), doc), linker)
     return pages.render_page("resource.html", request, rel, headers=headers, view=view,
                              alternates=representations.alternates(

@@ -12,21 +12,12 @@ import re
 from collections.abc import Iterable
 
 import pyoxigraph as ox
-from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Graph, Literal
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from publisher.core.graphs import from_ox
 from publisher.validate.checks import Check, restrict
-
-
-def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 def _message(template: Literal, row: dict[str, Node]) -> Literal:
@@ -55,7 +46,7 @@ def collect(store: ox.Store, checks: Iterable[Check], *, focus: list[str] | None
         assert isinstance(solutions, ox.QuerySolutions)
         names = [v.value for v in solutions.variables]
         for sol in solutions:
-            out.append((n, {k: _to_rdflib(sol[k]) for k in names if sol[k] is not None}))
+            out.append((n, {k: from_ox(sol[k]) for k in names if sol[k] is not None}))
     return out
 
 

@@ -94,15 +94,21 @@ class Linker:
     base_iri: str
     root: str = "/"
 
+    def prefixes(self) -> list[tuple[str, str]]:
+        """(IRI prefix, local path prefix) pairs, the longest IRI first: the ontology and its
+        terms, and the campus's records, have pages on this server."""
+        pairs = [(ONTOLOGY_IRI, self.root + "ontology"), (CMQ_NS, self.root + "ontology/"),
+                 (self.base_iri, self.root)]
+        return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
+
     def local_path(self, iri: str) -> str | None:
         """The path on this server of the document of ``iri`` (fragment dropped), or ``None``."""
         doc = iri.split("#", 1)[0]
         if doc == ONTOLOGY_IRI:
             return self.root + "ontology"
-        if doc.startswith(CMQ_NS):
-            return self.root + "ontology/" + doc[len(CMQ_NS):]
-        if doc.startswith(self.base_iri):
-            return self.root + doc[len(self.base_iri):]
+        for iri_prefix, path in self.prefixes():
+            if iri_prefix != ONTOLOGY_IRI and doc.startswith(iri_prefix):
+                return path + doc[len(iri_prefix):]
         return None
 
     def href(self, iri: str, page: str | None = None) -> str | None:

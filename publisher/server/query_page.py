@@ -22,11 +22,10 @@ from fastapi import APIRouter, Request
 from markupsafe import Markup
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI
 from publisher.project.queries import QUERIES_DIR, NamedQuery, load_queries
 from publisher.server.jsonld_schema import script_json, web_page
 from publisher.server.maps import PACKAGES, asset_folder
-from publisher.server.pages import render_page, root_of
+from publisher.server.pages import linker_for, render_page, root_of
 from publisher.server.state import served, server_state
 
 router = APIRouter(tags=["pages"])
@@ -43,13 +42,6 @@ def chosen_query(queries: list[NamedQuery], name: str | None) -> NamedQuery | No
     return next((q for q in queries if q.name == name), queries[0] if queries else None)
 
 
-def local_prefixes(base_iri: str, root: str) -> list[tuple[str, str]]:
-    """(IRI prefix, local path prefix) pairs, longest IRI first, as ``html.render.Linker``
-    maps them: the campus's records and the ontology's terms have pages on this server."""
-    pairs = [(base_iri, root), (CMQ_NS, root + "ontology/"), (ONTOLOGY_IRI, root + "ontology")]
-    return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
-
-
 def page_config(request: Request, queries: list[NamedQuery]) -> dict[str, Any]:
     """The JSON the page's script reads (``#cmq-query-config``)."""
     rel = served(request)
@@ -61,7 +53,7 @@ def page_config(request: Request, queries: list[NamedQuery]) -> dict[str, Any]:
             for q in queries]
     digest = hashlib.sha256(json.dumps([endpoint, tabs], sort_keys=True).encode()).hexdigest()
     return {"endpoint": endpoint, "storageKey": f"cmq-{digest[:12]}", "queries": tabs,
-            "local": local_prefixes(rel.info.config.base_iri, root),
+            "local": linker_for(request, rel).prefixes(),
             "tiles": settings.map_tiles, "attribution": settings.map_attribution}
 
 

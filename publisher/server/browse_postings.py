@@ -130,16 +130,14 @@ def facet_column(name: str, values: Sequence[tuple[str, str]],
         order[i] = r
     dense = len(values) <= DENSE_VALUES
     bits = tuple(bitset(m, n) if dense or len(m) * FEW_VALUES >= n else None for m in members)
-    if len(values) <= FEW_VALUES:  # always counted by popcount: no per-record values
-        return FacetColumn(name, tuple(c for c, _ in values), tuple(lab for _, lab in values),
-                           tuple(order), members, bits, (),
-                           {c: i for i, (c, _) in enumerate(values)})
-    per: list[list[int]] = [[] for _ in range(n)]
-    for index, m in enumerate(members):
-        for o in m:
-            per[o].append(index)
-    shared: dict[tuple[int, ...], tuple[int, ...]] = {}
-    per_record = tuple(shared.setdefault(t, t) for t in map(tuple, per))
+    per_record: tuple[tuple[int, ...], ...] = ()  # few values: always counted by popcount
+    if len(values) > FEW_VALUES:
+        per: list[list[int]] = [[] for _ in range(n)]
+        for index, m in enumerate(members):
+            for o in m:
+                per[o].append(index)
+        shared: dict[tuple[int, ...], tuple[int, ...]] = {}
+        per_record = tuple(shared.setdefault(t, t) for t in map(tuple, per))
     return FacetColumn(name, tuple(c for c, _ in values), tuple(lab for _, lab in values),
                        tuple(order), members, bits, per_record,
                        {c: i for i, (c, _) in enumerate(values)})

@@ -30,6 +30,7 @@ from starlette.responses import Response
 from publisher import __version__
 from publisher.core.namespaces import VOID
 from publisher.release import model as rm
+from publisher.release.model import FileEntry
 from publisher.server import describe, representations
 from publisher.server.catalog_view import Catalog, catalog_view
 from publisher.server.errors import NotFound
@@ -70,18 +71,21 @@ def parsed(path: Path, sha256: str) -> Graph:
     return Graph().parse(path, format="turtle")
 
 
-def release_graph(rel: ServedRelease, name: str) -> Graph:
+def entry_of(rel: ServedRelease, name: str) -> FileEntry:
     entry = rel.files.get(name)
     if entry is None:
         raise NotFound(f"fichier absent de la version / file missing from the release: {name}")
+    return entry
+
+
+def release_graph(rel: ServedRelease, name: str) -> Graph:
+    entry = entry_of(rel, name)
     return parsed(rel.path / entry.name, entry.sha256)
 
 
 def page_headers(request: Request, rel: ServedRelease, name: str) -> dict[str, str]:
     """Validators, ``Vary: Accept`` and ``Link`` of the HTML page of the release file ``name``."""
-    entry = rel.files.get(name)
-    if entry is None:
-        raise NotFound(f"fichier absent de la version / file missing from the release: {name}")
+    entry = entry_of(rel, name)
     tag = quoted_etag(entry.sha256, f"html-{__version__}")  # the page changes with cmq too
     headers = validators(tag, rel.info.created, CURRENT_CACHE, "Accept")
     return headers | link(request)

@@ -326,7 +326,12 @@ class RemoteEngine:
         if partial and not (p.info.form.returns_graph and set_like(p.query)):
             raise self._timeout(time.monotonic() - started)  # a partial answer: never sent on
         if p.info.form.returns_graph:
-            result = self._graph(p, stream)
+            try:
+                result = self._graph(p, stream)
+            except (SyntaxError, ValueError):
+                if partial:  # the store cut its answer off at the time limit, mid-triple
+                    raise self._timeout(time.monotonic() - started) from None
+                raise
             if partial and not result.truncated:  # too short to stand for the whole result
                 raise self._timeout(time.monotonic() - started)
             return result

@@ -252,8 +252,10 @@ def test_row_cap_is_announced(client: httpx.Client) -> None:
     assert r.headers["X-SPARQL-Truncated"] == "true" and int(r.headers["X-SPARQL-Max-Rows"]) == CAP
     data = r.json()
     assert len(data["results"]["bindings"]) == CAP and TRUNCATED_LINK in data["head"]["link"]
-    ttl = client.get("sparql", params={"query": "CONSTRUCT { ?a ?b ?f } WHERE { ?a ?b ?c . "
-                                       "?d ?e ?f }", "format": "ttl"})
+    # the whole graph, not a cartesian product: how far Virtuoso gets in one of those before
+    # its time limit depends on the machine's load (the time-limit tests cover that)
+    ttl = client.get("sparql", params={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                                       "format": "ttl"})
     assert ttl.status_code == 200, ttl.text
     assert ttl.headers["X-SPARQL-Truncated"] == "true" and "truncated" in ttl.text
     small = client.get("sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 10"})

@@ -6,7 +6,7 @@ them in step); ``_fail = True`` makes a typo an error instead of a new IRI.
 
 from __future__ import annotations
 
-from rdflib import Namespace, URIRef
+from rdflib import RDF, Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
 ONTOLOGY_IRI = "https://w3id.org/cmq/ontology"
@@ -96,3 +96,10 @@ PREFIXES: dict[str, str] = {
     "sh": "http://www.w3.org/ns/shacl#",
     "time": "http://www.w3.org/2006/time#",
 }
+
+#: :data:`PREFIXES` and ``rdf`` (rdflib binds that one itself): every prefix cmq's own queries
+#: and pages may use.
+ALL_PREFIXES: dict[str, str] = {**PREFIXES, "rdf": str(RDF)}
+#: :data:`ALL_PREFIXES` as SPARQL ``PREFIX`` lines (with a final newline), to put before the
+#: queries cmq writes.
+SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(ALL_PREFIXES.items()))

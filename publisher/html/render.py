@@ -20,7 +20,7 @@ from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 from rdflib.term import Node
 
-from publisher.core.namespaces import CMQ, CMQ_NS, ONTOLOGY_IRI, PREFIXES, SCHEMA, VCARD
+from publisher.core.namespaces import ALL_PREFIXES, CMQ, CMQ_NS, ONTOLOGY_IRI, SCHEMA, VCARD
 from publisher.html.property_labels import property_label
 from publisher.html.titles import derived_title, membership_title
 
@@ -39,7 +39,7 @@ CODE_SCHEMES: dict[URIRef, str] = {
 _LINKED_SCHEMES = ("http://", "https://", "mailto:", "tel:")
 _COMPACT: tuple[tuple[str, str], ...] = tuple(
     sorted(
-        {**PREFIXES, "rdf": str(RDF)}.items(), key=lambda kv: len(kv[1]), reverse=True
+        ALL_PREFIXES.items(), key=lambda kv: len(kv[1]), reverse=True
     )
 )
 

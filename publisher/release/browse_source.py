@@ -28,21 +28,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from publisher.core.namespaces import SPARQL_PREFIXES
 from publisher.release.model import DATA_NQ, DATA_NT
 
-PREFIXES = """\
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX schema: <https://schema.org/>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX cmq: <https://w3id.org/cmq/ontology/>
-PREFIX locn: <http://www.w3.org/ns/locn#>
-PREFIX geo: <http://www.opengis.net/ont/geosparql#>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX dc: <http://purl.org/dc/elements/1.1/>
-PREFIX dcat: <http://www.w3.org/ns/dcat#>
-"""
 CAMPUS_PATTERN = "?s a cmq:Campus ."
 
 
@@ -58,7 +46,7 @@ class Value:
 def value_query(pattern: str, path: str) -> str:
     """The SELECT giving, for each ``?s`` of ``pattern``, the values at ``path`` with their codes
     and French labels."""
-    return PREFIXES + f"""SELECT ?s ?v ?n ?pl ?rl WHERE {{
+    return SPARQL_PREFIXES + f"""SELECT ?s ?v ?n ?pl ?rl WHERE {{
   {pattern}
   ?s {path} ?v .
   OPTIONAL {{ ?v skos:notation ?n }}
@@ -68,7 +56,7 @@ def value_query(pattern: str, path: str) -> str:
 
 
 def records_query(pattern: str) -> str:
-    return PREFIXES + f"SELECT DISTINCT ?s WHERE {{ {pattern} FILTER(isIRI(?s)) }}"
+    return SPARQL_PREFIXES + f"SELECT DISTINCT ?s WHERE {{ {pattern} FILTER(isIRI(?s)) }}"
 
 
 def local_path(iri: str, base: str) -> str | None:
@@ -155,7 +143,7 @@ class Source:
     def read_campuses(self) -> None:
         """Find the campuses, the graph of each and the campuses of each typed subject."""
         graph_of: dict[str, str] = {}
-        found = self.store.query(PREFIXES + "SELECT DISTINCT ?s ?g ?c WHERE { GRAPH ?g { "
+        found = self.store.query(SPARQL_PREFIXES + "SELECT DISTINCT ?s ?g ?c WHERE { GRAPH ?g { "
                                  "?s a ?t . ?c a cmq:Campus } }")
         assert isinstance(found, ox.QuerySolutions)
         for sol in found:

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
-from rdflib import RDF, Graph, URIRef
+from rdflib import Graph, URIRef
 
 from publisher.core.graphs import graph_of
-from publisher.core.namespaces import CMQ_NS, ONTOLOGY_IRI, PREFIXES
+from publisher.core.namespaces import ALL_PREFIXES, CMQ_NS, ONTOLOGY_IRI, SPARQL_PREFIXES
 from publisher.html.render import LABELS, ResourceData, mentioned_iris
 
 N_TRIPLES = RdfFormat.N_TRIPLES.media_type
@@ -43,9 +43,6 @@ INCOMING_LIMIT = 200
 CONTEXT_LIMIT = 2000
 
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
-PREFIX_LINES = "\n".join(
-    f"PREFIX {p}: <{ns}>" for p, ns in sorted({**PREFIXES, "rdf": str(RDF)}.items())
-)
 #: What the context query fetches of every mentioned IRI besides its labels: types, a
 #: credential's level, kind and codes, a membership's member, organisation and role (its title).
 _SUMMARY = ("rdf:type", "schema:educationalLevel", "schema:credentialCategory",
@@ -105,7 +102,7 @@ def context_query(iris: Iterable[str]) -> str:
     labels = " ".join(f"<{p}>" for p in LABELS)
     summary = " ".join(_SUMMARY)
     return (
-        f"{PREFIX_LINES}\n"
+        f"{SPARQL_PREFIXES}"
         "CONSTRUCT { ?r ?lp ?l . ?r ?sp ?v . ?v ?vp ?vl } WHERE {\n"
         f"  VALUES ?r {{ {values} }}\n"
         f"  {{ VALUES ?lp {{ {labels} }} ?r ?lp ?l }}\n"
@@ -155,7 +152,7 @@ async def is_ontology_version(engine: Engine, iri: str) -> bool:
 
 def void_query() -> str:
     return (
-        f"{PREFIX_LINES}\n"
+        f"{SPARQL_PREFIXES}"
         "CONSTRUCT { ?x ?p ?o } WHERE {\n"
         "  { ?x a void:Dataset ; ?p ?o }\n"
         "  UNION\n"
@@ -185,8 +182,7 @@ class Triples:
                 elif (isinstance(term, Literal) and term.language is None
                       and term.datatype.value != _XSD_STRING):
                     iris.add(term.datatype.value)
-        all_prefixes = {**PREFIXES, "rdf": str(RDF)}
-        return {p: ns for p, ns in all_prefixes.items() if any(i.startswith(ns) for i in iris)}
+        return {p: ns for p, ns in ALL_PREFIXES.items() if any(i.startswith(ns) for i in iris)}
 
     def serialize(self, fmt: RdfFormat) -> bytes:
         """The triples in ``fmt`` (pyoxigraph's serializers), with the prefixes they use."""

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
 
-from publisher.core.namespaces import CMQ, ORG, SCHEMA
+from publisher.core.namespaces import CMQ, ORG, SCHEMA, SPARQL_PREFIXES
 from publisher.core.ntriples import literal
 from publisher.html.render import CODE_SCHEMES, mentioned_iris
-from publisher.server.describe import PREFIX_LINES, Engine, construct, context_graph, sparql_iri
+from publisher.server.describe import Engine, construct, context_graph, sparql_iri
 
 #: Related records of one kind (formations, memberships, partnerships, certifications) fetched at
 #: most, like the incoming links (describe.INCOMING_LIMIT): a page stays readable and fast.
@@ -101,14 +101,14 @@ def related_query(iri: str, limit: int = RELATED_LIMIT) -> str:
         f"  {{ {ref} schema:provider ?e . ?e locn:address ?address . "
         "?address locn:postName ?town }"
     )
-    return f"{PREFIX_LINES}\n{_TEMPLATE}" + "\n  UNION\n".join(branches) + "\n}"
+    return f"{SPARQL_PREFIXES}{_TEMPLATE}" + "\n  UNION\n".join(branches) + "\n}"
 
 
 def codes_query(codes: list[tuple[str, str]]) -> str:
     """The concepts of ``(scheme IRI, notation)`` pairs, with their labels and notation."""
     rows = " ".join(f"({sparql_iri(s)} {literal(n)})" for s, n in sorted(set(codes)))
     return (
-        f"{PREFIX_LINES}\n"
+        f"{SPARQL_PREFIXES}"
         "CONSTRUCT { ?c skos:inScheme ?s ; skos:notation ?n ; skos:prefLabel ?l } WHERE {\n"
         f"  VALUES (?s ?n) {{ {rows} }}\n"
         "  ?c skos:inScheme ?s ; skos:notation ?n . OPTIONAL { ?c skos:prefLabel ?l }\n"

@@ -21,7 +21,7 @@ from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
-from publisher.core.namespaces import PREFIXES, VOID
+from publisher.core.namespaces import ALL_PREFIXES, PREFIXES, VOID
 from publisher.html.render import DESCRIPTIONS, Linker, Term
 from publisher.release.browse_index import KINDS
 from publisher.release.model import ReleaseInfo
@@ -125,7 +125,7 @@ def subset(links: Links, s: Node) -> Subset:
 
 
 def vocabularies(g: Graph, d: Node) -> tuple[Vocabulary, ...]:
-    names = {ns: prefix for prefix, ns in {**PREFIXES, "rdf": str(RDF)}.items()}
+    names = {ns: prefix for prefix, ns in ALL_PREFIXES.items()}
     found = [Vocabulary(names.get(str(v)), str(v)) for v in g.objects(d, VOID.vocabulary)]
     return tuple(sorted(found, key=lambda v: (v.prefix is None, v.prefix or "", v.iri)))
 

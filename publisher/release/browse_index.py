@@ -51,12 +51,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from publisher.core import wkt
 from publisher.release.browse_source import Source, Value, column_values, open_source, sorted_values
 
 INDEX_FILE = "browse.sqlite"
 SCHEMA_VERSION = "2"  # 2: prefix indexes of 2 and 3 characters in search
 JOIN = " ; "
-POINT = re.compile(r"^\s*POINT\s*\(\s*(-?[0-9.]+)\s+(-?[0-9.]+)\s*\)\s*$", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Column:
@@ -197,11 +197,18 @@ class IndexStats:
     bytes: int
 
 
+def read_only(index: Path) -> sqlite3.Connection:
+    """A connection that only reads ``index`` and trusts it never to change (no locks, no
+    journal): an index is written once, then renamed into place."""
+    uri = index.resolve().as_uri() + "?mode=ro&immutable=1"
+    return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+
 def position_of(values: list[Value]) -> tuple[float | None, float | None]:
     for v in values:
-        m = POINT.match(v.label)
-        if m:
-            return float(m.group(2)), float(m.group(1))  # WKT is "lon lat"
+        lon_lat = wkt.point(v.label)
+        if lon_lat is not None:
+            return lon_lat[1], lon_lat[0]  # WKT is "lon lat"
     return None, None
 
 

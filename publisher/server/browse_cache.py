@@ -29,7 +29,13 @@ import threading
 from contextlib import closing
 from pathlib import Path
 
-from publisher.release.browse_index import COLUMNS_DIGEST, INDEX_FILE, SCHEMA_VERSION, write_index
+from publisher.release.browse_index import (
+    COLUMNS_DIGEST,
+    INDEX_FILE,
+    SCHEMA_VERSION,
+    read_only,
+    write_index,
+)
 from publisher.server.browse_query import IndexMissing
 
 log = logging.getLogger("cmq.server")
@@ -59,8 +65,7 @@ def is_current(index: Path, release_id: str, base_iri: str) -> bool:
     if not index.is_file():
         return False
     try:
-        uri = index.resolve().as_uri() + "?mode=ro&immutable=1"
-        with closing(sqlite3.connect(uri, uri=True)) as db:
+        with closing(read_only(index)) as db:
             meta = dict(db.execute("SELECT key, value FROM meta"))
     except sqlite3.Error:
         return False

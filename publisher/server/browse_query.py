@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from publisher.core.errors import CmqError
-from publisher.release.browse_index import INDEX_FILE, KINDS_BY_NAME, Column, Kind
+from publisher.release.browse_index import INDEX_FILE, KINDS_BY_NAME, Column, Kind, read_only
 from publisher.server.browse_postings import KindPostings, ordinals
 
 MAX_FACET_VALUES = 30
@@ -208,8 +208,7 @@ class BrowseIndex:
         if not self.path.is_file():
             raise IndexMissing("cette version n'a pas d'index de navigation (reconstruire avec "
                                "cmq build) / this release has no browse index (rebuild it)")
-        uri = self.path.resolve().as_uri() + "?mode=ro&immutable=1"
-        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+        return read_only(self.path)
 
     @contextmanager
     def borrow(self) -> Iterator[sqlite3.Connection]:

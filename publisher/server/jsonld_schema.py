@@ -21,7 +21,6 @@ can close the element (``</script>``) or open a comment; the JSON value is uncha
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from rdflib import OWL, RDF, XSD, Graph, Literal, URIRef
@@ -29,15 +28,11 @@ from rdflib.namespace import DCTERMS, FOAF, SKOS
 from rdflib.term import Node
 
 from publisher.core.namespaces import CMQ, GEO, LOCN, ORG, SCHEMA, VCARD
+from publisher.core.wkt import point as wkt_point
 from publisher.html.render import DESCRIPTIONS, label_of, pick_literal
 
 JsonObject = dict[str, Any]
 
-_WKT_POINT = re.compile(
-    r"^\s*(?:<[^>]*>\s*)?POINT\s*\(\s*([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s+"
-    r"([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s*\)\s*$",
-    re.IGNORECASE,
-)
 #: Identifiers shown as schema:PropertyValue, with their usual French names.
 _IDENTIFIERS: tuple[tuple[URIRef, str], ...] = (
     (CMQ.uai, "UAI"), (CMQ.siret, "SIRET"), (CMQ.siren, "SIREN"), (CMQ.rncp, "RNCP"),
@@ -124,11 +119,10 @@ def _address(g: Graph, org: Node) -> JsonObject | None:
 def _geo(g: Graph, org: Node) -> JsonObject | None:
     point = _one(g, org, LOCN.geometry)
     wkt = _one(g, point, GEO.asWKT) if point is not None else None
-    m = _WKT_POINT.match(str(wkt)) if wkt is not None else None
-    if m is None:
+    lon_lat = wkt_point(str(wkt)) if wkt is not None else None
+    if lon_lat is None:
         return None
-    return {"@type": "GeoCoordinates", "longitude": float(m.group(1)),
-            "latitude": float(m.group(2))}
+    return {"@type": "GeoCoordinates", "longitude": lon_lat[0], "latitude": lon_lat[1]}
 
 
 def _organisation(g: Graph, node: Node, out: JsonObject) -> None:

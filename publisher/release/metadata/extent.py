@@ -10,12 +10,12 @@ longitude then latitude, no CRS prefix: what data.gouv.fr's harvester reads) and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from publisher.core import wkt
+
 _AS_WKT = "<http://www.opengis.net/ont/geosparql#asWKT>"
-_POINT = re.compile(r'"\s*POINT\s*\(\s*(-?[0-9.]+)\s+(-?[0-9.]+)\s*\)\s*"', re.IGNORECASE)
 #: smallest width or height of the box, in degrees (about 1 km)
 MIN_SPAN = 0.01
 
@@ -54,10 +54,11 @@ def extent_of(lines: Iterable[str]) -> Extent | None:
     for line in lines:
         if _AS_WKT not in line:
             continue
-        m = _POINT.search(line)
-        if m is None:
+        quoted = line.split('"')  # the object's lexical form is the line's one quoted text
+        lon_lat = wkt.point(quoted[1]) if len(quoted) >= 3 else None
+        if lon_lat is None:
             continue
-        lon, lat = float(m.group(1)), float(m.group(2))
+        lon, lat = lon_lat
         if -180 <= lon <= 180 and -90 <= lat <= 90:
             lons.append(lon)
             lats.append(lat)

@@ -71,3 +71,14 @@ def graph_of(triples: Iterable[ox.Triple], plain_strings: bool = False) -> Graph
         add((from_ox(t.subject, plain_strings), from_ox(t.predicate, plain_strings),
              from_ox(t.object, plain_strings)))
     return g
+
+
+def integer(g: Graph, node: Node, pred: URIRef) -> int | None:
+    """The first object of ``node pred`` that reads as an integer (a literal), else ``None``."""
+    for o in g.objects(node, pred):
+        if isinstance(o, Literal):
+            try:
+                return int(str(o))
+            except ValueError:
+                continue
+    return None

@@ -31,7 +31,7 @@ from rdflib import RDF, RDFS, BNode, Graph, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
-from publisher.core.graphs import from_ox
+from publisher.core.graphs import from_ox, integer
 from publisher.core.namespaces import DCAT, ONTOLOGY_IRI, SPDX
 from publisher.release.metadata.terms import EU, IANA
 
@@ -176,15 +176,6 @@ def _format_of(g: Graph, dist: Node, url: str) -> tuple[ox.RdfFormat | None, boo
     return fmt, gz, ("application/gzip" if gz else file_media)
 
 
-def _int(g: Graph, node: Node, pred: URIRef) -> int | None:
-    for o in g.objects(node, pred):
-        try:
-            return int(str(o))
-        except ValueError:
-            continue
-    return None
-
-
 def checksum_of(g: Graph, dist: Node) -> Checksum | None:
     """The strongest ``spdx:checksum`` of a distribution whose algorithm hashlib knows."""
     found: dict[str, str] = {}
@@ -215,7 +206,7 @@ def choose_dump(g: Graph, dataset: Node) -> DumpChoice | None:
         if fmt not in DUMP_FORMATS:
             continue
         assert fmt is not None
-        choice = DumpChoice(str(d) if isinstance(d, URIRef) else None, str(url), fmt, gz, _int(g, d, DCAT.byteSize),
+        choice = DumpChoice(str(d) if isinstance(d, URIRef) else None, str(url), fmt, gz, integer(g, d, DCAT.byteSize),
                             checksum_of(g, d), media)
         key = (DUMP_FORMATS.index(fmt), int(gz), str(d))
         if best is None or key < best[0]:

@@ -21,10 +21,11 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 from rdflib.term import Node
 
+from publisher.core.graphs import integer
 from publisher.core.namespaces import ADMS, DCAT, GEO, SPDX, VCARD
 from publisher.html.render import DESCRIPTIONS, Linker, Term, pick_literal
 from publisher.release.metadata.terms import IANA
-from publisher.server.graph_values import Href, Links, Text, fr_en, integer, show_date
+from publisher.server.graph_values import Href, Links, Text, fr_en, show_date
 from publisher.server.landing import human_size
 
 

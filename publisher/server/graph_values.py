@@ -93,14 +93,4 @@ def show_date(value: Node | None) -> str | None:
     return str(value)
 
 
-def integer(g: Graph, node: Node, pred: URIRef) -> int | None:
-    for o in g.objects(node, pred):
-        if isinstance(o, Literal):
-            try:
-                return int(str(o))
-            except ValueError:
-                continue
-    return None
-
-
-__all__ = ["Href", "Links", "Text", "fr_en", "integer", "show_date"]
+__all__ = ["Href", "Links", "Text", "fr_en", "show_date"]

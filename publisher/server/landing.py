@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from rdflib import RDF, Graph, URIRef
 from rdflib.term import Node
 
+from publisher.core.graphs import integer
 from publisher.core.namespaces import VOID
 from publisher.html.render import Linker, Renderer, Term
 from publisher.release.model import ReleaseInfo
-from publisher.server.graph_values import integer
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,12 @@ from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
+from publisher.core.graphs import integer
 from publisher.core.namespaces import ALL_PREFIXES, PREFIXES, VOID
 from publisher.html.render import DESCRIPTIONS, Linker, Term
 from publisher.release.browse_index import KINDS
 from publisher.release.model import ReleaseInfo
-from publisher.server.graph_values import Href, Links, Text, fr_en, integer, show_date
+from publisher.server.graph_values import Href, Links, Text, fr_en, show_date
 from publisher.server.landing import class_counts, void_dataset
 
 _ONE_CLASS = re.compile(r"\?s a ([A-Za-z]+:[A-Za-z0-9_]+) \.")

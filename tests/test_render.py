@@ -20,9 +20,11 @@ from publisher.html.render import (
     mentioned_iris,
     pick_literal,
     render_resource,
+    text_in,
 )
 from publisher.project.config import CampusConfig
 from publisher.project.folder import Project
+from publisher.server.graph_values import Text, fr_en
 
 HOME = "https://example.org/home"
 
@@ -190,3 +192,15 @@ def test_english_fallback_and_unlabelled(linker: Linker, config: CampusConfig) -
 def test_empty_document_renders_nothing(linker: Linker, config: CampusConfig) -> None:
     data = ResourceData(config.base_iri + "organisation/none", Graph(), Graph(), Graph())
     assert render_resource(data, linker) is None
+
+
+def test_text_in_gives_only_that_language() -> None:
+    g = Graph()
+    node = URIRef("urn:x")
+    g.add((node, RDFS.label, Literal("Lycée", lang="fr")))
+    g.add((node, RDFS.label, Literal("High school", lang="en-GB")))
+    g.add((node, RDFS.label, Literal("sans langue")))
+    assert text_in(g, node, (RDFS.label,), "fr") == "Lycée"
+    assert text_in(g, node, (RDFS.label,), "en") == "High school"  # a regional tag too
+    assert text_in(g, node, (RDFS.label,), "de") is None  # no fallback to another language
+    assert fr_en(g, node) == Text("Lycée", "High school")

@@ -79,6 +79,15 @@ def pick_literal(
     return found
 
 
+def text_in(g: Graph, node: Node, predicates: Iterable[URIRef], lang: str) -> str | None:
+    """The text of ``node`` in language ``lang`` (``en`` also takes ``en-GB``), or ``None``:
+    no fallback to another language, as :func:`pick_literal` would give."""
+    lit = pick_literal(g, node, predicates, (lang,))
+    if lit is None or (lit.language or "").lower().split("-")[0] != lang:
+        return None
+    return str(lit)
+
+
 def label_of(g: Graph, node: Node) -> Literal | None:
     return pick_literal(g, node, LABELS) or pick_literal(g, node, EXTRA_LABELS)
 

@@ -22,11 +22,18 @@ from typing import Any
 from markupsafe import Markup
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
-from rdflib.term import Node
 
 from publisher.core.namespaces import CMQ, CMQ_NS, ONTOLOGY_IRI
 from publisher.html.environment import environment, stylesheet
-from publisher.html.render import LABELS, Linker, Renderer, Term, compact, label_of, pick_literal
+from publisher.html.render import (
+    LABELS,
+    Linker,
+    Renderer,
+    Term,
+    compact,
+    label_of,
+    text_in,
+)
 from publisher.ontology.diagram import DOMAIN_INCLUDES, Edge, relations, svg
 
 VANN_PREFIX = URIRef("http://purl.org/vocab/vann/preferredNamespacePrefix")
@@ -150,13 +157,6 @@ class OntologyView:
                 + sum(1 + len(s.concepts) for s in self.schemes))
 
 
-def _lang(g: Graph, node: Node, preds: tuple[URIRef, ...], lang: str) -> str | None:
-    lit = pick_literal(g, node, preds, (lang,))
-    if lit is None or (lit.language or "").lower().split("-")[0] != lang:
-        return None
-    return str(lit)
-
-
 def term_doc(g: Graph, node: URIRef, r: Renderer, example: Term | None = None) -> TermDoc:
     facts = []
     for pred, caption in FACTS:
@@ -166,8 +166,8 @@ def term_doc(g: Graph, node: URIRef, r: Renderer, example: Term | None = None) -
     iri = str(node)
     return TermDoc(
         iri=iri, href=r.linker.href(iri), compact=compact(iri) or iri,
-        label_fr=_lang(g, node, LABELS, "fr"), label_en=_lang(g, node, LABELS, "en"),
-        definition_fr=_lang(g, node, _DEFS, "fr"), definition_en=_lang(g, node, _DEFS, "en"),
+        label_fr=text_in(g, node, LABELS, "fr"), label_en=text_in(g, node, LABELS, "en"),
+        definition_fr=text_in(g, node, _DEFS, "fr"), definition_en=text_in(g, node, _DEFS, "en"),
         facts=tuple(facts), example=example,
     )
 
@@ -261,10 +261,10 @@ def build_view(ontology: Graph, *, shapes: Graph | None = None, data: Graph | No
     prefix = ontology.value(ont, VANN_PREFIX)
     return OntologyView(
         iri=ONTOLOGY_IRI,
-        title_fr=_lang(ontology, ont, (DCTERMS.title, RDFS.label), "fr"),
-        title_en=_lang(ontology, ont, (DCTERMS.title, RDFS.label), "en"),
-        description_fr=_lang(ontology, ont, (DCTERMS.description, RDFS.comment), "fr"),
-        description_en=_lang(ontology, ont, (DCTERMS.description, RDFS.comment), "en"),
+        title_fr=text_in(ontology, ont, (DCTERMS.title, RDFS.label), "fr"),
+        title_en=text_in(ontology, ont, (DCTERMS.title, RDFS.label), "en"),
+        description_fr=text_in(ontology, ont, (DCTERMS.description, RDFS.comment), "fr"),
+        description_en=text_in(ontology, ont, (DCTERMS.description, RDFS.comment), "en"),
         version=str(version) if version is not None else None,
         version_iri=str(version_iri) if version_iri is not None else None,
         prefix=str(prefix) if prefix is not None else None,

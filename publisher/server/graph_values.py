@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from publisher.html.render import LABELS, Linker, Renderer, Term, pick_literal
+from publisher.html.render import LABELS, Linker, Renderer, Term, pick_literal, text_in
 
 
 @dataclass(frozen=True)
@@ -72,10 +72,9 @@ class Text:
 
 
 def fr_en(g: Graph, node: Node, predicates: tuple[URIRef, ...] = LABELS) -> Text:
-    fr = pick_literal(g, node, predicates, ("fr",))
-    en = pick_literal(g, node, predicates, ("en",))
+    fr = pick_literal(g, node, predicates, ("fr",))  # else untagged, else any language
     fr_text = str(fr) if fr is not None else ""
-    en_text = str(en) if en is not None and en.language == "en" else ""
+    en_text = text_in(g, node, predicates, "en") or ""
     return Text(fr_text or en_text, en_text if en_text != fr_text else "")
 
 

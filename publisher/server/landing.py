@@ -66,15 +66,22 @@ def void_dataset(g: Graph, info: ReleaseInfo) -> Node | None:
     return max(datasets, key=lambda d: (integer(g, d, VOID.triples) or 0, str(d)), default=None)
 
 
+def partition_counts(g: Graph, dataset: Node, partition: URIRef, term: URIRef,
+                     count: URIRef) -> list[tuple[URIRef, int]]:
+    """``(term, count)`` of the dataset's VoID partitions, largest first: ``(class, entities)``
+    of ``void:classPartition``, ``(property, triples)`` of ``void:propertyPartition``."""
+    out = []
+    for part in g.objects(dataset, partition):
+        found = g.value(part, term)
+        n = integer(g, part, count)
+        if isinstance(found, URIRef) and n is not None:
+            out.append((found, n))
+    return sorted(out, key=lambda tn: (-tn[1], str(tn[0])))
+
+
 def class_counts(g: Graph, dataset: Node) -> list[tuple[URIRef, int]]:
     """``(class, entities)`` of the class partitions, most populated first."""
-    out = []
-    for part in g.objects(dataset, VOID.classPartition):
-        cls = next(iter(g.objects(part, VOID["class"])), None)
-        n = integer(g, part, VOID.entities)
-        if isinstance(cls, URIRef) and n is not None:
-            out.append((cls, n))
-    return sorted(out, key=lambda cn: (-cn[1], str(cn[0])))
+    return partition_counts(g, dataset, VOID.classPartition, VOID["class"], VOID.entities)
 
 
 def landing_view(void: Graph, context: Graph, info: ReleaseInfo, linker: Linker) -> Landing:

@@ -27,7 +27,7 @@ from publisher.html.render import DESCRIPTIONS, Linker, Term
 from publisher.release.browse_index import KINDS
 from publisher.release.model import ReleaseInfo
 from publisher.server.graph_values import Href, Links, Text, fr_en, show_date
-from publisher.server.landing import class_counts, void_dataset
+from publisher.server.landing import class_counts, partition_counts, void_dataset
 
 _ONE_CLASS = re.compile(r"\?s a ([A-Za-z]+:[A-Za-z0-9_]+) \.")
 #: The counts of a void:Dataset, in the order shown: (property, French, English).
@@ -106,13 +106,7 @@ def class_lists(root: str) -> dict[str, str]:
 
 def property_counts(g: Graph, dataset: Node) -> list[tuple[URIRef, int]]:
     """``(property, triples)`` of the property partitions, most triples first."""
-    out = []
-    for part in g.objects(dataset, VOID.propertyPartition):
-        prop = g.value(part, VOID.property)
-        n = integer(g, part, VOID.triples)
-        if isinstance(prop, URIRef) and n is not None:
-            out.append((prop, n))
-    return sorted(out, key=lambda pn: (-pn[1], str(pn[0])))
+    return partition_counts(g, dataset, VOID.propertyPartition, VOID.property, VOID.triples)
 
 
 def subset(links: Links, s: Node) -> Subset:

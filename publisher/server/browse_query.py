@@ -24,10 +24,11 @@ import re
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar, cast
 
 from publisher.core.errors import CmqError
 from publisher.release.browse_index import INDEX_FILE, KINDS_BY_NAME, Column, Kind, read_only
@@ -38,6 +39,7 @@ CACHED_PAGES = 256  # list pages and searches kept per release (LRU)
 FETCH_BATCH = 500  # rows read per statement by downloads
 SEARCH_WEIGHTS = (10.0, 6.0, 2.0)  # bm25 weights of title, ids, place
 WORD = re.compile(r"\w+", re.UNICODE)
+T = TypeVar("T")
 
 
 class IndexMissing(CmqError):
@@ -267,6 +269,15 @@ class BrowseIndex:
             return postings.ordered(order, chosen, query.desc)
         offset = (max(query.page, 1) - 1) * query.size
         return postings.ordered(order, chosen, query.desc, offset, query.size)
+
+    def remembered(self, key: tuple[object, ...], make: Callable[[], T]) -> T:
+        """``make()``, kept in this index's cache under ``key`` (the file never changes, so
+        neither does an answer made from it alone)."""
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = make()
+            self._cache.put(key, hit)
+        return cast(T, hit)
 
     def page(self, query: ListQuery) -> ListPage:
         """One page of the view with its total and facet counts (cached: the file never

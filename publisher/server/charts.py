@@ -134,7 +134,8 @@ def charts_of(index: BrowseIndex) -> list[Chart]:
 async def charts_page(request: Request) -> Response:
     rel = served(request)
     try:
-        found = await asyncio.to_thread(lambda: charts_of(rel.browse))
+        found = await asyncio.to_thread(
+            lambda: rel.browse.remembered(("charts",), lambda: charts_of(rel.browse)))
     except IndexPreparing as exc:
         return preparing_other(request, exc, "Graphiques", "Charts")
     return render_page("charts.html", request, rel, headers={"Cache-Control": CURRENT_CACHE},

@@ -44,6 +44,7 @@ import httpx
 import pytest
 from conftest import copy_campus
 
+from publisher.core.namespaces import SPARQL_PREFIXES
 from publisher.project.folder import Project
 from publisher.release.build import build_release
 from publisher.release.folder import current_release
@@ -83,6 +84,17 @@ class LiveServer:
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def rows(self, query: str) -> list[dict[str, str]]:
+        """The endpoint's answer to ``query`` (cmq's prefixes declared), as plain values."""
+        r = httpx.post(self.sparql, data={"query": SPARQL_PREFIXES + query},
+                       headers={"Accept": "application/sparql-results+json"}, timeout=30)
+        r.raise_for_status()
+        return [{k: v["value"] for k, v in b.items()} for b in r.json()["results"]["bindings"]]
+
+    def count(self, where: str) -> int:
+        """How many ``?s`` the endpoint finds for ``where`` (a list's question in SPARQL)."""
+        return int(self.rows(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}")[0]["n"])
 
 
 def free_port() -> int:

@@ -10,7 +10,6 @@ import csv
 import io
 from pathlib import Path
 
-import httpx
 import pytest
 from browser_fixtures import BROWSER_TESTS
 from chromium_cdp import Browser, Page
@@ -23,16 +22,6 @@ pytestmark = BROWSER_TESTS
 LEVEL = "schema:educationalCredentialAwarded/schema:educationalLevel/skos:notation"
 ROUTE = "schema:educationalProgramMode/skos:notation"
 
-
-
-def sparql_count(server: LiveServer, where: str) -> int:
-    query = ("PREFIX schema: <https://schema.org/> "
-             "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
-             f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}")
-    r = httpx.post(server.sparql, data={"query": query},
-                   headers={"Accept": "application/sparql-results+json"}, timeout=30)
-    r.raise_for_status()
-    return int(r.json()["results"]["bindings"][0]["n"]["value"])
 
 
 def click_facet(page: Page, facet: str, code: str) -> None:
@@ -63,7 +52,7 @@ def test_two_facets_by_clicking_then_csv(browser: Browser, no_tiles_server: Live
     click_facet(page, "niveau", "5")
     click_facet(page, "voie", "apprentissage")
     assert "niveau=5" in page.evaluate("location.search")
-    expected = sparql_count(no_tiles_server, f"?s a schema:EducationalOccupationalProgram ; "
+    expected = no_tiles_server.count(f"?s a schema:EducationalOccupationalProgram ; "
                             f'{LEVEL} "5" ; {ROUTE} "apprentissage" .')
     assert int(page.evaluate("document.getElementById('total').textContent")) == expected
     assert table_rows(page) == expected > 0
@@ -87,7 +76,7 @@ def test_sector_facet_by_clicking(browser: Browser, no_tiles_server: LiveServer)
     cert = "schema:educationalCredentialAwarded/<https://w3id.org/cmq/ontology/sector>"
     campus = ("?c a <https://w3id.org/cmq/ontology/Campus> ; "
               "<https://w3id.org/cmq/ontology/sector> ?v")
-    expected = sparql_count(no_tiles_server, f"""?s a schema:EducationalOccupationalProgram ;
+    expected = no_tiles_server.count(f"""?s a schema:EducationalOccupationalProgram ;
       {LEVEL} "4" . {{ ?s {cert} ?v }} UNION {{ ?s a schema:EducationalOccupationalProgram
       FILTER NOT EXISTS {{ ?s {cert} ?x }} {campus} }} ?v skos:notation "plasturgie" .""")
     assert int(page.evaluate("document.getElementById('total').textContent")) == expected
@@ -110,7 +99,7 @@ def test_search_box_with_and_without_accents(browser: Browser, no_tiles_server: 
 
 def test_map_markers_without_tile_server(browser: Browser, no_tiles_server: LiveServer,
                                          tmp_path: Path) -> None:
-    expected = sparql_count(no_tiles_server, "?s a schema:EducationalOrganization ; "
+    expected = no_tiles_server.count("?s a schema:EducationalOrganization ; "
                             "<http://www.w3.org/ns/locn#geometry>/"
                             "<http://www.opengis.net/ont/geosparql#asWKT> ?w .")
     page = browser.new_page()

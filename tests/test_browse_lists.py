@@ -22,11 +22,6 @@ from publisher.release.build import build_release
 from publisher.release.folder import current_release
 from publisher.server.browse_query import BrowseIndex, ListQuery
 
-PREFIXES = """PREFIX schema: <https://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX cmq: <https://w3id.org/cmq/ontology/>
-"""
 LEVEL = "schema:educationalCredentialAwarded/schema:educationalLevel/skos:notation"
 ROUTE = "schema:educationalProgramMode/skos:notation"
 #: filters of a formations view -> the same condition in SPARQL
@@ -43,13 +38,6 @@ FORMATION_VIEWS = [
 ]
 
 
-def sparql_rows(server: LiveServer, query: str) -> list[dict[str, str]]:
-    r = httpx.post(server.sparql, data={"query": PREFIXES + query},
-                   headers={"Accept": "application/sparql-results+json"}, timeout=30)
-    r.raise_for_status()
-    return [{k: v["value"] for k, v in b.items()} for b in r.json()["results"]["bindings"]]
-
-
 def index(server: LiveServer) -> BrowseIndex:
     folder = current_release(server.project.releases_dir)
     assert folder is not None and (folder / INDEX_FILE).is_file()
@@ -62,7 +50,7 @@ def test_formation_facet_counts_equal_sparql(live_server: LiveServer,
                                              condition: str) -> None:
     page = index(live_server).page(ListQuery(KINDS_BY_NAME["formations"], filters))
     base = f"?s a schema:EducationalOccupationalProgram . {condition}"
-    total = sparql_rows(live_server, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {base} }}")
+    total = live_server.rows(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {base} }}")
     assert page.total == int(total[0]["n"]) > 0
     paths = {"niveau": LEVEL, "voie": ROUTE,
              "territoire": "schema:provider/cmq:territory"}
@@ -71,7 +59,7 @@ def test_formation_facet_counts_equal_sparql(live_server: LiveServer,
         value = "?code" if name != "territoire" else "?t"
         extra = "" if name != "territoire" else (
             ' BIND(REPLACE(STR(?t), "^.*/", "") AS ?code)')
-        rows = sparql_rows(live_server, f"SELECT ?code (COUNT(DISTINCT ?s) AS ?n) WHERE "
+        rows = live_server.rows(f"SELECT ?code (COUNT(DISTINCT ?s) AS ?n) WHERE "
                            f"{{ {base} ?s {path} {value} .{extra} }} GROUP BY ?code")
         expected = {r["code"]: int(r["n"]) for r in rows}
         assert facets[name] == expected, name
@@ -80,7 +68,7 @@ def test_formation_facet_counts_equal_sparql(live_server: LiveServer,
 def test_establishment_facets_equal_sparql(live_server: LiveServer) -> None:
     kind = KINDS_BY_NAME["etablissements"]
     page = index(live_server).page(ListQuery(kind, {"statut": ("public",)}))
-    rows = sparql_rows(live_server, """SELECT ?code (COUNT(DISTINCT ?s) AS ?n) WHERE {
+    rows = live_server.rows("""SELECT ?code (COUNT(DISTINCT ?s) AS ?n) WHERE {
       ?s a schema:EducationalOrganization ; cmq:status/skos:notation "public" ;
          org:classification/skos:notation ?code } GROUP BY ?code""")
     facets = {f.column.name: {v.code: v.count for v in f.values} for f in page.facets}
@@ -93,7 +81,7 @@ def test_csv_and_json_of_a_filtered_view(live_server: LiveServer) -> None:
     body = httpx.get(f"{live_server.url}formations.csv?{query}", timeout=30)
     assert body.status_code == 200 and body.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(body.text)))
-    expected = sparql_rows(live_server, f"""SELECT DISTINCT ?s WHERE {{
+    expected = live_server.rows(f"""SELECT DISTINCT ?s WHERE {{
       ?s a schema:EducationalOccupationalProgram ; {LEVEL} "5" ; {ROUTE} "apprentissage" }}""")
     assert {r["iri"] for r in rows} == {e["s"] for e in expected}
     assert all("apprentissage" in r["voie_code"].split(" ; ") for r in rows)
@@ -148,7 +136,7 @@ def test_charts_page_bars_with_their_data(live_server: LiveServer) -> None:
     r = httpx.get(f"{live_server.url}graphiques", timeout=30)
     assert r.status_code == 200
     section = r.text.split('id="formations-voie"', 1)[1].split("</section>", 1)[0]
-    rows = sparql_rows(live_server, f"""SELECT ?code (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+    rows = live_server.rows(f"""SELECT ?code (COUNT(DISTINCT ?s) AS ?n) WHERE {{
       ?s a schema:EducationalOccupationalProgram ; {ROUTE} ?code }} GROUP BY ?code""")
     assert section.count("<rect ") == len(rows) > 0
     for row in rows:  # the data table beside the chart holds the same counts
@@ -202,9 +190,8 @@ def page_of(server: LiveServer, query: str) -> tuple[int, list[str]]:
     return int(total.group(1)), re.findall(r'<tr>\s*<td><a href="/([^"]+)">', body)
 
 
-def sparql_count(server: LiveServer, condition: str) -> int:
-    base = f"?s a schema:EducationalOccupationalProgram . {condition}"
-    return int(sparql_rows(server, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {base} }}")[0]["n"])
+def formations_count(server: LiveServer, condition: str) -> int:
+    return server.count(f"?s a schema:EducationalOccupationalProgram . {condition}")
 
 
 @pytest.mark.parametrize(("filters", "condition"), FORMATION_VIEWS)
@@ -214,7 +201,7 @@ def test_served_list_total_equals_sparql(live_server: LiveServer,
     query = urlencode([(k, c) for k, codes in filters.items() for c in codes])
     for _ in range(2):  # the second answer comes from the release's page cache
         total, paths = page_of(live_server, query)
-        assert total == sparql_count(live_server, condition) > 0
+        assert total == formations_count(live_server, condition) > 0
         assert len(paths) == min(total, 50)
 
 
@@ -268,7 +255,7 @@ def test_a_new_release_drops_the_old_postings_and_pages(
         switched: tuple[LiveServer, int]) -> None:
     server, before = switched
     total, paths = page_of(server, "voie=apprentissage")
-    assert total == before + 1 == sparql_count(server, f'?s {ROUTE} "apprentissage" .')
+    assert total == before + 1 == formations_count(server, f'?s {ROUTE} "apprentissage" .')
     assert "formation/cap-plasturgie-lp-laon" in paths
     assert search(server, "zythologie") == ["cap-plasturgie-lp-laon"]
     rows = list(csv.DictReader(io.StringIO(httpx.get(
@@ -292,11 +279,11 @@ def test_sector_facet_counts_equal_sparql(live_server: LiveServer,
     base = "?s a schema:EducationalOccupationalProgram . " + " ".join(
         condition[name] for name in filters)
     page = index(live_server).page(ListQuery(KINDS_BY_NAME["formations"], filters))
-    rows = sparql_rows(live_server, f"SELECT ?code (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {base} "
+    rows = live_server.rows(f"SELECT ?code (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {base} "
                        f"{SECTOR_OF_FORMATION} ?v skos:notation ?code }} GROUP BY ?code")
     facets = {f.column.name: {v.code: v.count for v in f.values} for f in page.facets}
     assert facets["secteur"] == {r["code"]: int(r["n"]) for r in rows} != {}
-    total = sparql_rows(live_server, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {base} }}")
+    total = live_server.rows(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {base} }}")
     assert page.total == int(total[0]["n"])
     assert "campus" not in facets or facets["campus"] == {}  # one campus: no campus facet
 
@@ -305,7 +292,7 @@ def test_sector_list_page_and_certification_sectors(live_server: LiveServer) -> 
     r = httpx.get(f"{live_server.url}formations/", params={"secteur": "plasturgie"}, timeout=30)
     assert r.status_code == 200
     n = re.search(r'<strong id="total">(\d+)</strong>', r.text)
-    expected = sparql_rows(live_server, f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+    expected = live_server.rows(f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
       ?s a schema:EducationalOccupationalProgram . {SECTOR_OF_FORMATION.replace('?v', '?f')}
       ?f skos:notation "plasturgie" }}""")
     assert n is not None and int(n.group(1)) == int(expected[0]["n"]) > 0
@@ -313,7 +300,7 @@ def test_sector_list_page_and_certification_sectors(live_server: LiveServer) -> 
     assert "<th" in r.text and ">Campus<" not in r.text  # no empty campus column
     certs = index(live_server).page(ListQuery(KINDS_BY_NAME["certifications"]))
     sectors = {f.column.name: {v.code: v.count for v in f.values} for f in certs.facets}
-    rows = sparql_rows(live_server, """SELECT ?code (COUNT(DISTINCT ?s) AS ?n) WHERE {
+    rows = live_server.rows("""SELECT ?code (COUNT(DISTINCT ?s) AS ?n) WHERE {
       ?s a schema:EducationalOccupationalCredential .
       { ?s cmq:sector ?v } UNION { ?s a schema:EducationalOccupationalCredential
         FILTER NOT EXISTS { ?s cmq:sector ?x } ?c a cmq:Campus ; cmq:sector ?v }

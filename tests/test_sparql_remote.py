@@ -13,11 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import Graph
 from rdflib.compare import isomorphic
 from server_fixtures import free_port
 from store_fixtures import CampusReleases, StoreProcess, start_store
 
+from publisher.core.namespaces import GEO
+from publisher.core.wkt import point
 from publisher.project.settings import load_settings
 from publisher.release.manifest import read_release
 from publisher.remote import layout
@@ -46,7 +48,6 @@ HEAVY = {
     "virtuoso": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
     "oxigraph": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . VALUES ?x { 1 2 3 4 } }",
 }
-VIRTUOSO_GEOMETRY = URIRef("http://www.openlinksw.com/schemas/virtrdf#Geometry")
 CROSS = "SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f }"
 ORDERED = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?s ?label WHERE { "
            "?s rdfs:label ?label FILTER(isIRI(?s)) } ORDER BY ?s ?label")
@@ -248,9 +249,8 @@ def test_construct_stopped_by_the_store_is_truncated_or_a_timeout(
     of the data, so any CAP of them are part of the whole answer: a truncated answer of exactly
     CAP triples of the release; else the store's time-out (503), never a 502 or a short answer
     passed off as the whole one. Oxigraph server has no per-query limit: ours (504).
-    Virtuoso gives WKT literals back as its own geometry type, rounded to single precision
-    (a difference of the store's, left as it is), so those are matched on subject and
-    predicate."""
+    Virtuoso gives WKT coordinates back rounded to single precision, so those are matched on
+    subject and predicate (:func:`test_wkt_literals_keep_their_datatype`)."""
     remote, local, store = engines
     construct = "CONSTRUCT { ?a ?b ?c } WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
     try:
@@ -263,9 +263,30 @@ def test_construct_stopped_by_the_store_is_truncated_or_a_timeout(
     got = Graph().parse(data=ttl.body, format="turtle")
     assert len(got) == CAP
     for s, p, o in got:  # each a triple of the release (a blank node matches any node)
-        value = "?o" if getattr(o, "datatype", None) == VIRTUOSO_GEOMETRY else o.n3()
+        value = "?o" if getattr(o, "datatype", None) == GEO.wktLiteral else o.n3()
         ask = f"ASK {{ {s.n3()} {p.n3()} {value} }}"
         assert json.loads(local.run(ask, format="json").body)["boolean"], ask
+
+
+def test_wkt_literals_keep_their_datatype(
+        engines: tuple[RemoteEngine, QueryEngine, StoreProcess]) -> None:
+    """Virtuoso stores a geo:wktLiteral as its own geometry type: answers say geo:wktLiteral
+    again, in results and graphs, with the same point (to single precision, Virtuoso's)."""
+    remote, local, _ = engines
+    where = f"WHERE {{ ?s <{GEO.asWKT}> ?wkt }}"
+    query = f"SELECT ?s ?wkt {where} ORDER BY ?s"
+    got, expected = (json.loads(e.run(query, format="json").body)["results"]["bindings"]
+                     for e in (remote, local))
+    assert len(got) == len(expected) > 3
+    for mine, theirs in zip(got, expected, strict=True):
+        assert mine["s"] == theirs["s"] and mine["wkt"]["datatype"] == str(GEO.wktLiteral)
+        here, there = point(mine["wkt"]["value"]), point(theirs["wkt"]["value"])
+        assert here is not None and there is not None
+        assert all(abs(a - b) < 1e-5 for a, b in zip(here, there, strict=True)), (here, there)
+    construct = f"CONSTRUCT {{ ?s <{GEO.asWKT}> ?wkt }} {where}"
+    graph = Graph().parse(data=remote.run(construct, format="nt").body, format="nt")
+    datatypes = {getattr(o, "datatype", None) for o in graph.objects()}
+    assert len(graph) == len(got) and datatypes == {GEO.wktLiteral}
 
 
 def test_time_limit(engines: tuple[RemoteEngine, QueryEngine, StoreProcess]) -> None:

@@ -120,9 +120,13 @@ def test_body_fix_works_across_chunk_boundaries(size: int) -> None:
     text = (b"<sparql><bnode>nodeID://b1</bnode><uri>nodeID://x</uri>"
             b"<bnode>nodeID://b22</bnode></sparql>")
     chunks = iter([text[i:i + size] for i in range(0, len(text), size)])
-    body = _Body(chunks, _Abort(), (b"<bnode>nodeID://", b"<bnode>"))
+    body = _Body(chunks, _Abort(), [(b"<bnode>nodeID://", b"<bnode>"), (b"^^<a#G>", b"^^<b#W>")])
     assert body.read() == (b"<sparql><bnode>b1</bnode><uri>nodeID://x</uri>"
                            b"<bnode>b22</bnode></sparql>")
+    text = b'<a> <p> "POINT(1 2)"^^<a#G> .\n<a> <q> "^^<a#G"^^<a#G> .\n'
+    chunks = iter([text[i:i + size] for i in range(0, len(text), size)])
+    body = _Body(chunks, _Abort(), [(b"<bnode>nodeID://", b"<bnode>"), (b"^^<a#G>", b"^^<b#W>")])
+    assert body.read() == b'<a> <p> "POINT(1 2)"^^<b#W> .\n<a> <q> "^^<a#G"^^<b#W> .\n'
 
 
 def test_an_aborted_body_stops_reading() -> None:

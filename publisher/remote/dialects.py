@@ -39,6 +39,8 @@ class Dialect:
     row_limit_param: str | None = None  # query parameter capping SELECT rows (we send cap + 1)
     partial_header: str | None = None  # response header whose value S1TAT marks a partial answer
     bnode_prefix: str = ""  # prefix of blank node ids in SPARQL XML results, not a valid id
+    #: (the store's datatype, the one it stands for): put back in answers
+    datatypes: tuple[tuple[str, str], ...] = ()
     server: str = ""  # lower-case word of the HTTP Server header that identifies it
     tested: bool = False
 
@@ -49,10 +51,14 @@ DIALECTS: dict[str, Dialect] = {d.name: d for d in (
     # Its `timeout` is the "anytime query" limit in ms: a partial answer then comes with
     # `X-SQL-State: S1TAT`, which the engine never passes off as complete. `maxrows` stops a
     # SELECT at our row cap (+1, to know it was cut) instead of computing everything first.
-    # Its XML results name blank nodes `nodeID://b123`, which is not a blank node id.
+    # Its XML results name blank nodes `nodeID://b123`, which is not a blank node id. It stores
+    # a geo:wktLiteral as its own geometry type, which it gives back (with its coordinates
+    # rounded to single precision: that loss stays).
     Dialect("virtuoso", "/sparql", "/sparql-auth", "/sparql-graph-crud-auth", auth="digest",
             anonymous_query=True, timeout_param="timeout", timeout_unit_s=0.001,
             row_limit_param="maxrows", partial_header="x-sql-state", bnode_prefix="nodeID://",
+            datatypes=(("http://www.openlinksw.com/schemas/virtrdf#Geometry",
+                        "http://www.opengis.net/ont/geosparql#wktLiteral"),),
             server="virtuoso", tested=True),
     # Apache Jena Fuseki: the base URL is the dataset's (http://host:3030/ds).
     Dialect("fuseki", "/query", "/update", "/data", timeout_param="timeout", server="fuseki"),

@@ -53,6 +53,7 @@ from publisher.remote.dataset import (
     rewrite,
     set_like,
 )
+from publisher.remote.dialects import Dialect
 from publisher.remote.store import ERROR_BODY_BYTES, RemoteStore, transport_error
 from publisher.remote.stream import Abort, Body
 from publisher.sparql.errors import (
@@ -105,6 +106,18 @@ def _unshift(message: str, shift: int) -> str:
         return message
     column = max(1, int(found.group(2)) - shift)
     return f"error at 1:{column}:{message[found.end():]}"
+
+
+def answer_fixes(dialect: Dialect) -> list[tuple[bytes, bytes]]:
+    """What to put right in a store's SPARQL XML or N-Triples answer: its blank node ids, its
+    own datatypes (in ``datatype="…"`` and ``^^<…>``)."""
+    fixes = []
+    if dialect.bnode_prefix:
+        fixes.append((b"<bnode>" + dialect.bnode_prefix.encode(), b"<bnode>"))
+    for own, standard in dialect.datatypes:
+        fixes += [(f'datatype="{own}"'.encode(), f'datatype="{standard}"'.encode()),
+                  (f"^^<{own}>".encode(), f"^^<{standard}>".encode())]
+    return fixes
 
 
 class RemoteEngine:
@@ -320,9 +333,8 @@ class RemoteEngine:
             raise self._error(response.status_code, body, time.monotonic() - started, p.shift)
         header = self.store.dialect.partial_header
         partial = bool(header) and response.headers.get(header or "", "").upper() == "S1TAT"
-        prefix = self.store.dialect.bnode_prefix.encode()
-        fix = (b"<bnode>" + prefix, b"<bnode>") if prefix else None
-        stream = cast(IO[bytes], Body(response.iter_bytes(), abort, fix))
+        stream = cast(IO[bytes], Body(response.iter_bytes(), abort,
+                                      answer_fixes(self.store.dialect)))
         if partial and not (p.info.form.returns_graph and set_like(p.query)):
             raise self._timeout(time.monotonic() - started)  # a partial answer: never sent on
         if p.info.form.returns_graph:

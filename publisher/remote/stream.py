@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 __all__ = ["Abort", "Body"]
 
@@ -54,13 +54,16 @@ class Abort:
 
 
 class Body(io.RawIOBase):
-    """The streamed answer as a file for pyoxigraph's parsers; fails once aborted. ``fix``
-    replaces one byte string by another on the way (across chunk boundaries)."""
+    """The streamed answer as a file for pyoxigraph's parsers; fails once aborted. ``fixes``
+    replace byte strings by others on the way, in order (across chunk boundaries; no
+    replacement may make another's text)."""
 
     def __init__(self, chunks: Iterator[bytes], abort: Abort,
-                 fix: tuple[bytes, bytes] | None = None) -> None:
+                 fixes: Sequence[tuple[bytes, bytes]] = ()) -> None:
         super().__init__()
-        self._chunks, self._abort, self._fix = chunks, abort, fix
+        self._chunks, self._abort, self._fixes = chunks, abort, tuple(fixes)
+        #: bytes held back at the end of a chunk: a match may start in them
+        self._tail = max((len(old) for old, _ in self._fixes), default=1) - 1
         self._pending, self._held, self._done = b"", b"", False
 
     def readable(self) -> bool:
@@ -74,13 +77,18 @@ class Body(io.RawIOBase):
         except StopIteration:
             self._done = True
             data, self._held = self._held, b""
-            return data.replace(*self._fix) if self._fix else data
-        if not self._fix:
+            return self._fixed(data)
+        if not self._fixes:
             return data
-        data = data.replace(*self._fix)
-        cut = max(0, len(data) - len(self._fix[0]) + 1)  # a match may start after `cut`
+        data = self._fixed(data)
+        cut = max(0, len(data) - self._tail)  # a match may start after `cut`
         self._held = data[cut:]
         return data[:cut]
+
+    def _fixed(self, data: bytes) -> bytes:
+        for old, new in self._fixes:
+            data = data.replace(old, new)
+        return data
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         while not self._pending:

@@ -68,6 +68,19 @@ __all__ = ["TRUNCATED_LINK", "GraphFile", "QueryEngine", "QueryResult", "WorkReq
            "solutions_reply"]
 
 
+@dataclass(slots=True)
+class Watch:
+    """One exchange's look-out: the timer of its next slow-lane check, and whether it was
+    stopped for want of a slow-lane slot (then the client gets 503, not a cancellation)."""
+
+    timer: asyncio.TimerHandle | None = None
+    refused: bool = False
+
+    def stop(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+
+
 @dataclass(frozen=True, slots=True)
 class GraphFile:
     """An RDF file to load; into the named graph ``graph`` if given, else the default graph.
@@ -368,8 +381,7 @@ class QueryEngine:
                     return
             self._idle.append(worker)
 
-    def _demote(self, worker: Worker, task: asyncio.Task[object], refused: list[bool],
-                timer: list[asyncio.TimerHandle]) -> None:
+    def _demote(self, worker: Worker, task: asyncio.Task[object], watch: Watch) -> None:
         """Every ``slow_after_s`` of a run (on the loop): move the query to the slow lane and
         give the light lane a fresh worker. With the slow lane full, stop it, but only if it
         has used at least half of that time in CPU (one merely starved of CPU by a busy machine
@@ -387,12 +399,11 @@ class QueryEngine:
             worker.pool.lower_priority(worker)
             self._executor.submit(self._spawn_light, worker.pool)
         elif worker.query_cpu_s() >= self.slow_after_s / 2:
-            refused[0] = True
+            watch.refused = True
             task.cancel()
         else:
             loop = asyncio.get_running_loop()
-            timer[0] = loop.call_later(self.slow_after_s, self._demote, worker, task, refused,
-                                       timer)
+            watch.timer = loop.call_later(self.slow_after_s, self._demote, worker, task, watch)
 
     def _spawn_light(self, pool: Pool) -> None:
         try:
@@ -421,18 +432,16 @@ class QueryEngine:
         complete."""
         task = asyncio.current_task()
         assert task is not None
-        refused = [False]
-        timer: list[asyncio.TimerHandle] = []
-        timer.append(loop.call_later(self.slow_after_s, self._demote, worker, task, refused,
-                                     timer))
+        watch = Watch()
+        watch.timer = loop.call_later(self.slow_after_s, self._demote, worker, task, watch)
         try:
             async with asyncio.timeout(self.timeout_s):
                 await loop.sock_sendall(worker.sock, frame(request))
                 size = int.from_bytes(await arecv_exact(loop, worker.sock, 8), "big")
                 reply = pickle.loads(await arecv_exact(loop, worker.sock, size))
         except asyncio.CancelledError:
-            timer[0].cancel()
-            if refused[0] and task.uncancel() == 0:
+            watch.stop()
+            if watch.refused and task.uncancel() == 0:
                 await loop.run_in_executor(self._executor, self._discard, worker)
                 raise Overloaded(
                     f"{self.slow_workers} long queries are already running; this one was "
@@ -442,13 +451,13 @@ class QueryEngine:
             self._executor.submit(self._discard, worker)
             raise
         except BaseException as exc:
-            timer[0].cancel()
+            watch.stop()
             await loop.run_in_executor(self._executor, self._discard, worker)
             failure = self._failure(worker, exc)
             if failure is exc:
                 raise
             raise failure from exc
-        timer[0].cancel()
+        watch.stop()
         assert isinstance(reply, WorkReply)
         worker.cpu_s = reply.cpu_s
         if worker.slow:

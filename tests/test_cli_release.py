@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from conftest import copy_campus, set_cell
 
 from publisher.cli.main import EXIT_INVALID, EXIT_OK, EXIT_RELEASE, main
 from publisher.project.folder import Project
+from publisher.release.cache import CACHE_DIR, BuildCache, inputs_of
+from publisher.release.failure import failure_path
 from publisher.release.folder import TMP_PREFIX, current_release
 from publisher.release.model import CURRENT_LINK, DATA_NT, MANIFEST
 
@@ -101,6 +104,94 @@ def test_a_failed_build_leaves_the_served_release_and_its_report_until_fixed(
     set_cell(project, "chiffres.csv", "apprenants-2014", "date", "15/10/2014")
     assert main(["--project", root, "build", "-q"]) == EXIT_OK
     assert not report.exists(), "a successful build removes the failure report"
+
+
+class ReportRows(HTMLParser):
+    """The problem rows of a validation report: (file, severity, row, column, value, message)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.rows: list[tuple[str, ...]] = []
+        self.file = ""
+        self.cells: list[str] | None = None
+        self.where: list[str] = []  # open elements we read the text of (h3 code, td)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "h3":
+            self.file = ""
+            self.where.append("h3")
+        elif tag == "code" and self.where == ["h3"] and not self.file:
+            self.where.append("code")
+        elif tag == "tr" and dict(attrs).get("class"):
+            self.cells = []
+        elif tag == "td" and self.cells is not None:
+            self.cells.append("")
+            self.where.append("td")
+        elif tag == "span":  # the English of a severity
+            self.where.append("span")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "tr" and self.cells is not None:
+            self.rows.append((self.file, *(c.strip() for c in self.cells[:5])))
+            self.cells = None
+        elif self.where and tag == self.where[-1]:
+            self.where.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self.where[-1:] == ["code"]:
+            self.file += data
+        elif self.where[-1:] == ["td"] and self.cells:
+            self.cells[-1] += data
+
+
+def report_rows(html: str) -> list[tuple[str, ...]]:
+    parser = ReportRows()
+    parser.feed(html)
+    parser.close()
+    return parser.rows
+
+
+def test_a_failed_build_report_shows_the_cell_of_each_conversion_problem(
+        campus_copy: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each problem about one cell shows the cell's text in the Value column, and its message
+    does not say it again; a problem about a whole row or file shows none. A second build of the
+    same tables reads the problems from the build cache: they keep their values."""
+    project: Project = campus_copy()
+    root = str(project.root)
+    assert main(["--project", root, "build", "-q"]) == EXIT_OK  # then a refused build is cached
+    date_row = set_cell(project, "chiffres.csv", "apprenants-2014", "date", "31/02/2014")
+    code_row = set_cell(project, "etablissements.csv", "lp-henry-potez", "nature", "lycee-pro")
+    chiffres = project.data_dir / "chiffres.csv"
+    lines = chiffres.read_text("utf-8").splitlines()
+    chiffres.write_text("\n".join([*lines, lines[2]]) + "\n", "utf-8")  # row 3 again
+    (project.data_dir / "chiffres-2015.csv").write_text("id,libelle\n", "utf-8")
+    assert main(["--project", root, "build", "-q"]) == EXIT_INVALID
+    err = capsys.readouterr().err
+    report = failure_path(project.releases_dir)
+    rows = report_rows(report.read_text("utf-8"))
+    [date] = [r for r in rows if r[0] == "chiffres.csv" and r[3] == "date"]
+    assert date[1:5] == ("Violation", str(date_row), "date", "31/02/2014"), date
+    assert "date impossible" in date[5] and "31/02" not in date[5], "said once, as the value"
+    [code] = [r for r in rows if r[0] == "etablissements.csv" and r[3] == "nature"
+              and r[1] == "Violation"]
+    assert code[2:5] == (str(code_row), "nature", "lycee-pro"), code
+    assert "code inconnu" in code[5] and "'lycee-pro'" not in code[5]
+    [twice] = [r for r in rows if r[0] == "chiffres.csv" and "doublon" in r[5]]
+    assert twice[2:5] == (str(len(lines) + 1), "", ""), "a whole row: no value"
+    [unknown] = [r for r in rows if r[0] == "chiffres-2015.csv"]
+    assert unknown[2:5] == ("", "", ""), "a whole file: no value"
+    [text] = [ln for ln in err.splitlines() if f"ligne/row {date_row}, colonne/column date" in ln]
+    assert text.startswith(f"Violation: chiffres.csv, ligne/row {date_row}, colonne/column date "
+                           "« 31/02/2014 »: date impossible : ce jour n'existe pas"), text
+    assert text.count("31/02/2014") == 1, text
+
+    cache = BuildCache(project.releases_dir / CACHE_DIR)
+    state = cache.load(inputs_of(project))
+    assert state is not None, "a refused build keeps its cache"
+    cached = cache.table_states(state)["chiffres"].problems
+    assert [loc.value for loc, _m in cached if loc.column == "date"] == ["31/02/2014"]
+    assert main(["--project", root, "build", "-q"]) == EXIT_INVALID
+    assert report_rows(report.read_text("utf-8")) == rows, "the same report from the cache"
 
 
 def _small_disk() -> None:

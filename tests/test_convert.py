@@ -101,6 +101,8 @@ class Bad:
     column: str
     value: str
     message: str  # a fragment of the expected message
+    #: the value the message names, when it is not the whole cell (an item of a list)
+    named: str | None = None
 
 
 BAD_CELLS = [
@@ -125,6 +127,8 @@ BAD_CELLS = [
         "voie-scolaire (voie scolaire)"),
     Bad("reference", "formations.csv", "bts-crci-greta", "etablissement", "GRETA de l'Aisne",
         "référence invalide"),
+    Bad("concept-code-in-a-list", "formations.csv", "cap-plasturgie-lp-laon", "voies",
+        "voie-scolaire;Apprentissage", "code inconnu", named="Apprentissage"),
 ]
 
 
@@ -183,7 +187,14 @@ def test_a_malformed_cell_is_reported_on_its_row_and_column(broken: Broken, bad:
             if loc.row == row and loc.column == bad.column]
     assert len(hits) == 1, (bad, _problems(broken, bad.file))
     assert bad.message in hits[0]
-    assert repr(bad.value) in hits[0], "the message quotes the cell"
+    [loc] = [loc for loc, _m in _problems(broken, bad.file)
+             if loc.row == row and loc.column == bad.column]
+    assert loc.value == (bad.value or None), "the location carries the cell as typed"
+    if bad.named is None:
+        assert repr(bad.value) not in hits[0], "the report shows the cell: not said again"
+    else:
+        assert repr(bad.named) in hits[0] and repr(bad.value) not in hits[0], \
+            "the message names the item at fault, the report shows the cell"
 
 
 def test_a_duplicate_id_is_reported(broken: Broken) -> None:

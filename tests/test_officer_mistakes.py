@@ -25,6 +25,7 @@ class Mistake:
     row: int | None
     column: str | None
     says: tuple[str, ...]  # fragments the one message must hold (what is wrong, how to fix)
+    value: str | None = None  # the value the problem shows: its cell's text (None: no one cell)
 
 
 def _rewrite(project: Project, file: str, change: object) -> None:
@@ -67,17 +68,17 @@ def make_mistakes(project: Project) -> list[Mistake]:
         Mistake("etablissements.csv",
                 set_cell(project, "etablissements.csv", "lp-exemple-laon", "uai", uai), "uai",
                 (f"Lettre clé attendue : « {uai_check_letter('0029901')} »",
-                 f"0029901{uai_check_letter('0029901')}")),
+                 f"0029901{uai_check_letter('0029901')}"), uai),
         Mistake("etablissements.csv",
                 set_cell(project, "etablissements.csv", "lp-henry-potez", "nature", "lycee-pro"),
-                "nature", ("code inconnu", "'lycee-pro'", ("lycee-professionnel (lycée "
-                           "professionnel)"))),
+                "nature", ("code inconnu", "lycee-professionnel (lycée professionnel)"),
+                "lycee-pro"),
         Mistake("certifications.csv",
                 set_cell(project, "certifications.csv", "cap-plasturgie", "niveau", "bac+2"),
-                "niveau", ("'bac+2'", "codes valides", "5 (niveau 5 (BTS, DEUST))")),
+                "niveau", ("codes valides", "5 (niveau 5 (BTS, DEUST))"), "bac+2"),
         Mistake("chiffres.csv",
                 set_cell(project, "chiffres.csv", "apprenants-2014", "date", "31/02/2024"),
-                "date", ("date impossible", "'31/02/2024'", "JJ/MM/AAAA")),
+                "date", ("date impossible", "JJ/MM/AAAA"), "31/02/2024"),
         Mistake("etablissements.csv",
                 set_cell(project, "etablissements.csv", "lpo-fictif-chauny", "nom", ""),
                 "nom", ()),
@@ -113,7 +114,7 @@ def baseline(shipped_project: Project) -> Report:
 def _matches(p: Problem, m: Mistake) -> bool:
     loc = p.location
     return (loc is not None and (loc.file, loc.row, loc.column) == (m.file, m.row, m.column)
-            and all(s in p.message_fr for s in m.says))
+            and p.value == m.value and all(s in p.message_fr for s in m.says))
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +132,9 @@ def test_each_mistake_gives_one_message_naming_the_cell_and_the_fix(
     for m in mistakes:
         assert sum(1 for p in messages if _matches(p, m)) == 1, (m, text)
     assert len(messages) == len(mistakes), text
+    for p in messages:  # a conversion problem's value is shown beside it, not said again
+        if p.component is None and p.value is not None:
+            assert repr(p.value) not in p.message_fr and f"« {p.value} »" not in p.message_fr, p
 
 
 def test_unreadable_files_come_first_and_the_text_has_no_iri(

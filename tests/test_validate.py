@@ -15,7 +15,8 @@ import pytest
 from conftest import ENGINE_PARAMS, REPO, copy_campus, set_cell
 from rdflib import Graph
 
-from publisher.core.errors import Location
+from publisher.convert.tables import Conversion
+from publisher.core.errors import Location, SourceError
 from publisher.project.folder import Project
 from publisher.validate.reference import ENGINES
 from publisher.validate.validation import (
@@ -24,6 +25,7 @@ from publisher.validate.validation import (
     Problem,
     Report,
     ValidationFailed,
+    conversion_problems,
     validate_project,
 )
 
@@ -110,10 +112,15 @@ def test_cmq_validate_fails_and_names_file_row_column_and_message(
     assert line.startswith(f"Violation: etablissements.csv, ligne/row {broken.rows['postcode']}, ")
     assert "« 2000 »" in line and "http" not in line, "the value, no IRI"
     assert "Le code postal a cinq chiffres." in line and "The postcode has five digits." in line
-    assert any(f"formations.csv, ligne/row {broken.rows['places']}, colonne/column places" in x
-               and "'douze'" in x for x in lines)
-    assert any(f"etablissements.csv, ligne/row {broken.rows['iri']}, colonne/column site_web" in x
-               and "%zz" in x for x in lines)
+    # a conversion problem shows the cell's text as a SHACL problem shows its value, once
+    [places] = [x for x in lines
+                if f"formations.csv, ligne/row {broken.rows['places']}, colonne/column places" in x]
+    assert places.endswith("places « douze »: nombre entier attendu / integer expected"), places
+    [iri] = [x for x in lines
+             if f"etablissements.csv, ligne/row {broken.rows['iri']}, colonne/column site_web" in x]
+    assert "site_web « http://example.org/%zz »: adresse (IRI) invalide" in iri, \
+        "a web address typed in a cell is shown: it is no record's IRI"
+    assert iri.count("example.org") == 1, iri
     assert lines[-1].startswith("5 violation(s)")
 
 
@@ -146,7 +153,9 @@ def test_cmq_validate_json_lists_every_problem_with_its_location(
     end = one("adhesions.csv", broken.rows["end"], "fin")
     assert "2012-08-31" in str(end["message_fr"])
     places = one("formations.csv", broken.rows["places"], "places")  # a conversion problem
-    assert places["severity"] == VIOLATION and "douze" in str(places["message_en"])
+    assert places["severity"] == VIOLATION and places["value"] == "douze"
+    assert "integer expected" in str(places["message_en"])
+    assert "douze" not in str(places["message_en"]), "the value is said once, as the value"
 
 
 def test_cmq_validate_reports_missing_or_unreadable_project_files(runs: dict[str, Run]) -> None:
@@ -194,6 +203,26 @@ def test_report_text_and_failure() -> None:
     assert not report.conforms and Report([warn]).conforms
     failure = ValidationFailed(report)
     assert failure.status == 422 and failure.report is report and failure.message == report.text()
+
+
+def test_a_cells_value_is_shown_once_and_is_no_part_of_its_place() -> None:
+    typed = "http://exemple.invalid/%zz"
+    cell = Location("c.csv", 4, "site_web", typed)
+    assert cell == Location("c.csv", 4, "site_web") and hash(cell) == hash(
+        Location("c.csv", 4, "site_web")), "the same cell, whatever value it carries"
+    assert cell != Location("c.csv", 5, "site_web", typed)
+    msg = "adresse (IRI) invalide / invalid IRI"
+    [problem] = conversion_problems(Conversion(problems=[(cell, msg)]))
+    assert problem.value == typed
+    assert str(problem) == f"Violation: c.csv, ligne/row 4, colonne/column site_web « {typed} »: {msg}"
+    # a SHACL value that is a record's IRI stays out of the text for people
+    link = Problem(VIOLATION, Location("d.csv", 5, "organisation"), "absent", "missing",
+                   focus="https://exemple.invalid/adhesion/a",
+                   value="https://exemple.invalid/organisation/b")
+    assert str(link) == "Violation: d.csv, ligne/row 5, colonne/column organisation: absent / missing"
+    error = SourceError([(cell, msg), (Location("c.csv", 6), "doublon / duplicate")])
+    assert str(error).splitlines() == [f"c.csv, ligne/row 4, colonne/column site_web « {typed} »: {msg}",
+                                       "c.csv, ligne/row 6: doublon / duplicate"]
 
 
 # ------------------------------------------------------------------ the personal-contact rule

@@ -8,7 +8,7 @@ ontology (read once per set of ontology files, from their SKOS concept schemes) 
 under the base IRI), so a certification's sector may be one of them.
 :func:`column_list` names the list a mapped column takes, if any. :func:`unknown_code` is the
 message for a code not in its list: every valid code with its label when the list is short, the
-nearest ones otherwise.
+nearest ones otherwise (the code itself named or not: a report may show it beside the message).
 """
 
 from __future__ import annotations
@@ -75,8 +75,8 @@ def entry(code: Code) -> str:
     return f"{code.code}{LABEL_SEPARATOR}{code.label_fr}" if code.label_fr else code.code
 
 
-def unknown_code(value: str, codes: Sequence[Code]) -> str:
-    """The message for a code not in its list (see the module doc)."""
+def unknown_code(value: str, codes: Sequence[Code], *, named: bool = True) -> str:
+    """The message for a code not in its list, naming ``value`` or not (see the module doc)."""
     if len(codes) <= SHORT_LIST:
         shown, fr, en = list(codes), "codes valides", "valid codes"
     else:
@@ -86,4 +86,5 @@ def unknown_code(value: str, codes: Sequence[Code]) -> str:
         shown = list(dict.fromkeys(by_text[n] for n in near)) or list(codes[:5])
         fr, en = "codes les plus proches", "nearest codes"
     listed = " ; ".join(f"{c.code} ({c.label_fr})" if c.label_fr else c.code for c in shown)
-    return f"code inconnu / unknown code {value!r} — {fr} / {en} : {listed}"
+    code = f" {value!r}" if named else ""
+    return f"code inconnu / unknown code{code} — {fr} / {en} : {listed}"

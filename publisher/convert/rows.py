@@ -11,6 +11,11 @@ What offices write is read as well: dates as ``03/09/2024`` (day first) or ``09/
 ones, decimal commas in the columns that give numbers or coordinates, and a coded cell as its
 drop-down entry ``code — label`` (:mod:`publisher.convert.codes`). Given the code lists, a code
 not in its list is reported with the valid ones.
+
+A problem is reported at its cell, whose text the reports show beside the message
+(:class:`~publisher.core.errors.Location` ``value``, added by :mod:`publisher.convert.tables`): a
+message names the value it is about only when that is not the cell's whole text (an item of a
+list, a drop-down entry's code, a value made from several columns, an IRI made from the cell).
 """
 
 from __future__ import annotations
@@ -86,10 +91,16 @@ class _Template:
         return out
 
 
-def _key_problem(row: dict[str, str], var: str) -> RowProblem:
-    msg = (f"identifiant vide ou invalide (minuscules, chiffres, tirets) / empty or invalid "
-           f"key (lowercase, digits, hyphens): {row.get(var)!r}")
-    return var, msg
+def _named(v: str, named: bool, lead: str = " ") -> str:
+    """``lead`` and ``'v'`` when a message names the value it is about (see the module doc),
+    else ""."""
+    return f"{lead}{v!r}" if named else ""
+
+
+def _key_problem(var: str) -> RowProblem:
+    """An invalid key: the report shows the cell beside the message."""
+    return var, ("identifiant vide ou invalide (minuscules, chiffres, tirets) / empty or "
+                 "invalid key (lowercase, digits, hyphens)")
 
 
 class _Subject:
@@ -104,7 +115,7 @@ class _Subject:
         for var in self.tpl.vars:
             if not _KEY.match(row.get(var, "")):
                 ok = False
-                problems.append(_key_problem(row, var))
+                problems.append(_key_problem(var))
         return self.base + self.tpl.fill(row) if ok else None
 
 
@@ -136,42 +147,49 @@ class _FieldPlan:
 
     def object(self, v: str) -> tuple[str | None, str | None]:
         """(object term, problem message): either may be None (a term with a problem: an
-        unknown code, reported at its cell, whose triple is still made)."""
+        unknown code, reported at its cell, whose triple is still made). The message does not
+        name ``v`` (see :meth:`naming`)."""
         if self.lang is not None:
             return f'"{escape(v)}"@{self.lang}', None
         if self.plain:
             return f'"{escape(v)}"', None
         hit = self.cache.get(v)
         if hit is None:
-            hit = self.cache[v] = self._object(v)
+            hit = self.cache[v] = self._object(v, named=False)
         return hit
 
-    def _object(self, v: str) -> tuple[str | None, str | None]:
+    def naming(self, v: str) -> str | None:
+        """The problem of ``v`` with a message that names it (it is not its cell's text)."""
+        return self._object(v, named=True)[1]
+
+    def _object(self, v: str, *, named: bool) -> tuple[str | None, str | None]:
         f = self.f
         if f.kind == "literal":
-            return self._typed(v)
+            return self._typed(v, named)
         if f.kind == "iri":
+            iri = v
             if f.capture is not None:
                 hit = re.fullmatch(f.capture, v)
                 if hit is None:  # not of the form the link needs: the shapes report the value
                     return None, None
-                v = hit.group(1)
+                iri = hit.group(1)
             if f.template:
-                v = f.template.replace("{value}", quote(v, safe=_SAFE))
-            problem = "schéma absent / no scheme" if not _IRI.match(v) else iri_problem(v)
+                iri = f.template.replace("{value}", quote(iri, safe=_SAFE))
+            problem = "schéma absent / no scheme" if not _IRI.match(iri) else iri_problem(iri)
             if problem is not None:
-                return None, f"adresse (IRI) invalide / invalid IRI: {v!r} ({problem})"
-            return f"<{v}>", None
+                return None, (f"adresse (IRI) invalide / invalid IRI"
+                              f"{_named(iri, named or iri != v, ': ')} ({problem})")
+            return f"<{iri}>", None
         if f.kind == "ref" and f.template:
             if not _KEY.match(v):
-                return None, f"référence invalide / invalid reference: {v!r}"
+                return None, f"référence invalide / invalid reference{_named(v, named, ': ')}"
             return self._iri(self.base + f.template.replace("{value}", v))
         if f.kind == "ref":
             return self._iri(self.base + v)
-        unknown = unknown_code(v, self.listed) if self.codes is not None \
+        unknown = unknown_code(v, self.listed, named=named) if self.codes is not None \
             and v not in self.codes else None  # concept
         if not _KEY.match(v):
-            return None, unknown or f"code invalide / invalid code: {v!r}"
+            return None, unknown or f"code invalide / invalid code{_named(v, named, ': ')}"
         # an unknown code that could be one still gives its triple (the shapes see what the
         # graph would hold); the report keeps this message for the cell, not the shapes' one
         if f.local_scheme:
@@ -187,48 +205,50 @@ class _FieldPlan:
             return None, f"adresse (IRI) invalide / invalid IRI: {iri!r} ({problem})"
         return f"<{iri}>", None
 
-    def _typed(self, v: str) -> tuple[str | None, str | None]:
+    def _typed(self, v: str, named: bool) -> tuple[str | None, str | None]:
         f = self.f
+        n = _named(v, named)
         if f.datatype == "date":
-            v, problem = _iso_date(v)
+            iso, problem = _iso_date(v, n)
             if problem is not None:
                 return None, problem
             for pattern, dt in _DATES:
-                if pattern.match(v):
-                    lit = Literal(v, datatype=dt)
+                if pattern.match(iso):
+                    lit = Literal(iso, datatype=dt)
                     if not lit.ill_typed:
                         return _nt(lit), None
-            return None, (f"date invalide {v!r} : écrivez JJ/MM/AAAA, AAAA-MM-JJ, MM/AAAA ou "
-                          f"AAAA / invalid date {v!r}: write DD/MM/YYYY, YYYY-MM-DD, MM/YYYY or "
+            return None, (f"date invalide{n} : écrivez JJ/MM/AAAA, AAAA-MM-JJ, MM/AAAA ou "
+                          f"AAAA / invalid date{n}: write DD/MM/YYYY, YYYY-MM-DD, MM/YYYY or "
                           "YYYY")
         dt = URIRef(f.datatype or "")
         if dt == XSD.boolean:
             if v.lower() not in _BOOL:
-                return None, f"oui ou non attendu / yes or no expected: {v!r}"
+                return None, f"oui ou non attendu / yes or no expected{_named(v, named, ': ')}"
             return _nt(Literal(_BOOL[v.lower()])), None
         check = _CHECKS.get(dt)
         if check and not check[0].match(v):
-            return None, f"{check[1]}: {v!r}"
+            return None, f"{check[1]}{_named(v, named, ': ')}"
         return _nt(Literal(v, datatype=dt)), None
 
 
-def _iso_date(v: str) -> tuple[str, str | None]:
-    """A French date (``03/09/2024``, ``09/2024``) as ISO; (value, problem when impossible)."""
+def _iso_date(v: str, n: str) -> tuple[str, str | None]:
+    """A French date (``03/09/2024``, ``09/2024``) as ISO; (value, problem when impossible).
+    ``n`` names the value in the message (:func:`_named`)."""
     hit = _FR_DATE.match(v)
     if hit is not None:
         day, month, year = (int(x) for x in hit.groups())
         try:
             iso = date(year, month, day).isoformat()
         except ValueError:
-            return v, (f"date impossible {v!r} : ce jour n'existe pas (JJ/MM/AAAA attendu, jour "
-                       f"d'abord) / impossible date {v!r}: no such day (DD/MM/YYYY expected, "
+            return v, (f"date impossible{n} : ce jour n'existe pas (JJ/MM/AAAA attendu, jour "
+                       f"d'abord) / impossible date{n}: no such day (DD/MM/YYYY expected, "
                        "day first)")
         return iso, None
     hit = _FR_MONTH.match(v)
     if hit is not None:
         month, year = (int(x) for x in hit.groups())
         if not 1 <= month <= 12:
-            return v, (f"mois impossible {v!r} (MM/AAAA attendu) / impossible month {v!r} "
+            return v, (f"mois impossible{n} (MM/AAAA attendu) / impossible month{n} "
                        "(MM/YYYY expected)")
         return f"{year:04d}-{month:02d}", None
     return v, None
@@ -264,6 +284,7 @@ class RowConverter:
         self.plans = [_FieldPlan(f, base, codes) for f in table.fields]
 
     def convert(self, row: dict[str, str]) -> RowOut:
+        cells = row  # as read: a problem's message names its value when it is not its cell
         for c in self.decimal:
             if _DECIMAL_COMMA.match(row.get(c, "")):
                 row = {**row, c: row[c].replace(",", ".")}
@@ -295,5 +316,8 @@ class RowConverter:
                 if obj is not None:
                     lines.append(f"{s}{plan.pred}{obj} .\n")
                 if problem is not None:
-                    problems.append((plan.f.column, problem))
+                    column = plan.f.column
+                    if column is None or cells.get(column) != v:
+                        problem = plan.naming(v) or problem
+                    problems.append((column, problem))
         return RowOut(subject, tuple(sprobs), tuple(lines), tuple(subs), tuple(problems))

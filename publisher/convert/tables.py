@@ -1,7 +1,9 @@
 """Sources → graph: apply the declarative mapping to the campus's tables.
 
 Every subject made is remembered with the file and row it came from, so that validation results
-can be reported against the spreadsheet (see :mod:`publisher.validate.validation`).
+can be reported against the spreadsheet (see :mod:`publisher.validate.validation`). A problem of
+one cell is located at it with the cell's text (:class:`~publisher.core.errors.Location`
+``value``), which the reports show beside its message; the build cache keeps it with the problem.
 
 The graph is produced as canonical N-Triples lines (:mod:`publisher.core.ntriples`,
 :mod:`publisher.convert.rows`): cheap to make, sort, load into Oxigraph and dump at 1M triples.
@@ -227,6 +229,11 @@ def _problem(table: Table, line: int | None, column: str | None, msg: str) -> tu
     return Location(table.file, line, column), msg
 
 
+def _cell(file: str, line: int, column: str | None, row: Mapping[str, str]) -> Location:
+    """A cell's location with its text as read (none for an empty cell or a whole row)."""
+    return Location(file, line, column, (row.get(column) or None) if column else None)
+
+
 def _unreadable(file: str, exc: Unreadable) -> TableState:
     return TableState(file, None, problems=[(Location(file, exc.row, exc.column), exc.message)],
                       fatal=True)
@@ -299,7 +306,7 @@ def convert_sheet(table: Table, sheet: Sheet, digest: str, base: str,
                 converter = RowConverter(table, base, codes)
             out = converter.convert(row)
         state.rows[key] = out
-        state.problems.extend((Location(file, line, c), m) for c, m in out.subject_problems)
+        state.problems.extend((_cell(file, line, c, row), m) for c, m in out.subject_problems)
         if out.subject is None:
             continue
         if out.subject in seen:
@@ -310,7 +317,7 @@ def convert_sheet(table: Table, sheet: Sheet, digest: str, base: str,
             continue
         seen[out.subject] = line
         state.used.append((line, key))
-        state.problems.extend((Location(file, line, c), m) for c, m in out.problems)
+        state.problems.extend((_cell(file, line, c, row), m) for c, m in out.problems)
     return state
 
 

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class CmqError(Exception):
@@ -35,11 +35,17 @@ class ProjectError(CmqError):
 @dataclass(frozen=True)
 class Location:
     """Where a value comes from: file, spreadsheet line (header is line 1) and column (for a
-    TOML file, the key, ``section.key``)."""
+    TOML file, the key, ``section.key``).
+
+    ``value`` is the text of the one cell a problem is about, as the table holds it (stripped),
+    when there is one: the reports show it beside the message (:meth:`quoted`). It is not part of
+    the place: two locations of one cell are equal, and hash alike, whatever value they carry.
+    """
 
     file: str
     row: int | None = None
     column: str | None = None
+    value: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         parts = [self.file]
@@ -50,6 +56,11 @@ class Location:
             parts.append(f"{label} {self.column}")
         return ", ".join(parts)
 
+    def quoted(self) -> str:
+        """The place and, when there is one, the cell's value: ``a.csv, ligne/row 3, colonne/column
+        date « 31/02/2014 »``."""
+        return str(self) + (f" « {self.value} »" if self.value is not None else "")
+
 
 class SourceError(CmqError):
     """A source file is unreadable or malformed; lists every problem found, not just the first."""
@@ -58,7 +69,7 @@ class SourceError(CmqError):
 
     def __init__(self, problems: list[tuple[Location, str]]) -> None:
         self.problems = problems
-        lines = [f"{loc}: {msg}" for loc, msg in problems]
+        lines = [f"{loc.quoted()}: {msg}" for loc, msg in problems]
         super().__init__("\n".join(lines))
 
 

@@ -48,7 +48,8 @@ from publisher.project.folder import Project
 from publisher.release.dumps.chunks import DumpIndex
 
 CACHE_DIR = ".cmq-cache"
-FORMAT = 2
+#: 3: a cell's problem carries the cell's text (Location.value), its message no longer names it.
+FORMAT = 3
 STATE = "state.pkl"
 #: The cache's proof of ownership (https://bford.info/cachedir/ format).
 TAG = "CACHEDIR.TAG"

@@ -5,8 +5,11 @@ SHACL-SPARQL, including the national identifier checks) end up in one :class:`Re
 message per root cause (:func:`root_causes`): a table that cannot be read is reported once, first,
 and what the other tables' records say about its missing records is left out; a cell with a
 conversion problem gets no SHACL message too. Messages say how to fix (:func:`with_fix`: the
-expected UAI check letter…). The text for people (:meth:`Report.text`) names file, row and
-column and no IRI; the IRIs stay in :meth:`Problem.as_dict` (``--json``).
+expected UAI check letter…). A problem's ``value`` is the value at fault: the SHACL result's, or
+for a conversion problem about one cell, that cell's text as the table holds it (its
+:class:`~publisher.core.errors.Location` ``value``; none for a problem of a whole file or row).
+The text for people (:meth:`Report.text`) names file, row, column and value and no IRI of a
+record; the IRIs stay in :meth:`Problem.as_dict` (``--json``).
 """
 
 from __future__ import annotations
@@ -66,10 +69,11 @@ class Problem:
         }
 
     def __str__(self) -> str:
-        """The problem for people: where, the value, the message (no IRI)."""
+        """The problem for people: where, the value, the message (no IRI of a record)."""
         where = str(self.location) if self.location else _record(self.focus)
         val = ""
-        if self.value is not None and not self.value.startswith(("http://", "https://")):
+        record = self.focus is not None and (self.value or "").startswith(("http://", "https://"))
+        if self.value is not None and not record:  # a cell's text is shown, even a web address
             val = f" « {self.value} »"
         msg = self.message_fr if self.message_fr == self.message_en else (
             f"{self.message_fr} / {self.message_en}")
@@ -207,8 +211,8 @@ class Validation:
 
 
 def conversion_problems(conv: Conversion) -> list[Problem]:
-    out = [Problem(VIOLATION, loc, msg, msg) for loc, msg in conv.problems]
-    out += [Problem(sev, loc, msg, msg) for sev, loc, msg in conv.remarks()]
+    out = [Problem(VIOLATION, loc, msg, msg, value=loc.value) for loc, msg in conv.problems]
+    out += [Problem(sev, loc, msg, msg, value=loc.value) for sev, loc, msg in conv.remarks()]
     return out
 
 

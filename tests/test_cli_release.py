@@ -71,6 +71,8 @@ def test_invalid_source_exits_1_with_file_row_column(
     out, err = capsys.readouterr()
     assert code == EXIT_INVALID
     assert f"etablissements.csv, ligne/row {line}, colonne/column uai" in err
+    uai_line = next(t for t in err.splitlines() if "colonne/column uai" in t)
+    assert uai_line.count("« 0029901A »") == 1, uai_line  # the shape's message quotes it
     payload = json.loads(out)
     assert payload["ok"] is False and payload["violations"] >= 1
     assert {"file": "etablissements.csv", "row": line, "column": "uai"}.items() <= next(

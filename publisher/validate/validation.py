@@ -73,8 +73,9 @@ class Problem:
         where = str(self.location) if self.location else _record(self.focus)
         val = ""
         record = self.focus is not None and (self.value or "").startswith(("http://", "https://"))
-        if self.value is not None and not record:  # a cell's text is shown, even a web address
-            val = f" « {self.value} »"
+        quoted = f"« {self.value} »"
+        if self.value is not None and not record and quoted not in self.message_fr:
+            val = f" {quoted}"  # a cell's text is shown once, even a web address
         msg = self.message_fr if self.message_fr == self.message_en else (
             f"{self.message_fr} / {self.message_en}")
         return f"{_SEVERITY_WORDS.get(self.severity, self.severity)}: {where}{val}: {msg}"

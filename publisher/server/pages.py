@@ -38,7 +38,7 @@ from publisher.release.browse_index import KINDS, Kind
 from publisher.release.browse_source import page_href
 from publisher.release.metadata.catalog import LICENCE
 from publisher.release.model import DATA_JSONLD, DATA_NT, DATA_TTL
-from publisher.server import describe, related, representations
+from publisher.server import describe, related, related_lists, representations
 from publisher.server.browse_query import Hit, IndexMissing
 from publisher.server.errors import NotFound, error_response
 from publisher.server.files import CURRENT_CACHE, not_modified
@@ -273,6 +273,8 @@ async def resource(request: Request, path: str, format: FormatParam = None) -> R
         return await not_found(request, rel, iri, choice)
     record = record_view(iri, data.document, around.graph, Renderer(labels, linker, iri),
                          around.truncated)
+    lists = await asyncio.to_thread(related_lists.full_lists, rel, root_of(request), iri,
+                                    data.document, (b.key for b in record.blocks if b.truncated))
     page_url = rel.info.config.public_url.rstrip("/") + "/" + local
     graph = data.document + data.context
     jsonld = schema_org(graph, iri, page_url)
@@ -284,7 +286,7 @@ async def resource(request: Request, path: str, format: FormatParam = None) -> R
     if not points and place is not None:  # a formation: its establishment's position
         points = await asyncio.to_thread(record_points, rel, place.removeprefix(root_of(request)))
     return render_page("resource.html", request, rel, headers=headers, view=view, record=record,
-                       jsonld=Markup(script_json(jsonld)), alternates=_alternates(request),
+                       lists=lists, jsonld=Markup(script_json(jsonld)), alternates=_alternates(request),
                        map=map_context(request, points) if points else None, small=True)
 
 

@@ -81,6 +81,8 @@ def test_cut_short_formations_link_to_the_filtered_list(crowded: LiveServer) -> 
     assert parse_qsl(urlsplit(href).query) == [("etablissement", SCHOOL)]
     assert int(link.group(2)) == len(expected)
     assert "List cut short: see all" in block and f"{len(expected)} programmes" in block
+    heading = f'<span class="count">({RELATED_LIMIT} sur {len(expected)})</span>'
+    assert heading in block and block.index(heading) < block.index("full-list") < block.index("<li>")
     page = httpx.get(urljoin(crowded.url, href), headers=HTML, timeout=60)
     assert page.status_code == 200
     total = re.search(r'<strong id="total">(\d+)</strong>', page.text)
@@ -104,6 +106,7 @@ def test_a_block_without_a_facet_keeps_its_sparql_link(crowded: LiveServer) -> N
     assert block.count("<li>") == RELATED_LIMIT
     assert "full-list" not in block and 'href="/sparql"' in block
     assert "Liste tronquée : la suite est disponible par" in block
+    assert f'<span class="count">({RELATED_LIMIT})</span>' in block  # no total known
 
 
 def test_pages_not_cut_short_say_nothing(live_server: LiveServer) -> None:

@@ -3,7 +3,8 @@ the picker opens in its own tab and runs; result cells show plain values (an int
 ``"2"^^xsd:integer``); the campus's IRIs link to pages of this server and other IRIs stay
 external; the map query (13) shows one marker per row with a position, with no tile server reachable;
 a count query (02) draws one SVG bar per row. YASR's own texts (views, « N résultats en S s »,
-page size, buttons, pager, sorting, the raw response's buttons) show in French with English
+page size, buttons, pager, sorting, the raw response's buttons, an ASK answer, the error
+view) show in French with English
 beside, and none of its English ones remains. Every request stays on loopback."""
 
 from __future__ import annotations
@@ -139,6 +140,27 @@ def test_response_view_speaks_french(browser: Browser, live_server: LiveServer) 
             assert english not in words, english
     finally:
         page.evaluate("window.cmqYasgui.getTab().getYasr().selectPlugin('table'); true")
+    loopback_only(page)
+
+
+def test_ask_answer_and_error_view_speak_french(browser: Browser, live_server: LiveServer) -> None:
+    page = browser.new_page()
+    page.navigate(live_server.url + "sparql")
+    page.wait_for(READY, "YASGUI ready")
+    page.evaluate("window.cmqYasgui.getTab().setQuery('ASK { ?s ?p ?o }'); true")
+    run(page)
+    assert page.wait_for(results("r.querySelector('.booleanResult') && "
+                                 "r.querySelector('.booleanResult').innerText.trim()"),
+                         "the ASK answer") == "Vrai · true"
+    refused = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
+    page.evaluate(f"window.cmqYasgui.getTab().setQuery({refused!r}); true")
+    page.evaluate("window.cmqYasgui.getTab().query().then(() => true, () => false)")
+    header = page.wait_for(results("r.querySelector('.errorResult') && "
+                                   "r.querySelector('.errorResult').innerText"), "the error view")
+    assert "Essayer la requête dans une nouvelle fenêtre" in header and "ServiceRefused" in header
+    words = page.evaluate(results(ENGLISH))
+    for english in (*YASR_ENGLISH, "Try query", "True"):
+        assert english not in words, english
     loopback_only(page)
 
 

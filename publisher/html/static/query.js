@@ -10,6 +10,7 @@
 //              marks) and the IRIs this server has pages for linked to those pages; its
 //              controls, pager and DataTables' texts in French;
 //   "response" YASR's raw response view, its label and buttons in French;
+//   "boolean", "error"  the answer of an ASK query and the error view, their words in French;
 //   "cmqMap"   a Leaflet map of results with WKT points (geo:wktLiteral "POINT(lon lat)");
 //   "cmqChart" an SVG bar chart of results with a label and a number per row.
 // YASGUI 4 is modern JavaScript (classes): this file may be too.
@@ -85,7 +86,11 @@
     "All": "Toutes · all",
     "Show all": "Tout afficher · show all",
     "Download result": "Télécharger le résultat · download the result",
-    "Download not supported": "Pas de téléchargement pour cette vue · download not supported"
+    "Download not supported": "Pas de téléchargement pour cette vue · download not supported",
+    "True": "Vrai · true",
+    "False": "Faux · false",
+    "Try query in a new browser window":
+      "Essayer la requête dans une nouvelle fenêtre · try the query in a new window"
   };
   const VIEW_LABELS = { table: "Tableau / Table", response: "Réponse / Response" };
 
@@ -252,6 +257,23 @@
     }
   }
   Yasr.registerPlugin("response", FrenchResponse);
+
+  // The answer of an ASK query (true / false) and the view of an error, in French too.
+  class FrenchBoolean extends Yasr.plugins.boolean {
+    draw() {
+      super.draw();
+      frenchTexts(this.yasr.resultsEl);
+    }
+  }
+  Yasr.registerPlugin("boolean", FrenchBoolean);
+
+  class FrenchError extends Yasr.plugins.error {
+    async draw() {
+      await super.draw();
+      frenchTexts(this.yasr.resultsEl.querySelector(".errorHeader"));
+    }
+  }
+  Yasr.registerPlugin("error", FrenchError);
 
   // ------------------------------------------------------------------ map of WKT points
 

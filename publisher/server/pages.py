@@ -9,7 +9,8 @@
   404 (with a helpful page) when the store has no triple about the IRI, 406 when no offered
   format is acceptable. Every lookup is a SPARQL query sent to the engine
   (:mod:`publisher.server.describe`; the records around a record, for its readable summary and
-  groups, :mod:`publisher.server.related`).
+  groups, :mod:`publisher.server.related`; a group cut short links to the browse list holding
+  all its records, :mod:`publisher.server.related_lists`).
 - ``GET /`` — the landing page (RDF clients are sent to ``/catalog`` with 303).
 - YASGUI's files (for the query page, :mod:`publisher.server.query_page`) are served from the
   ``yasgui_dir`` setting under ``/assets/yasgui/``, the pages' own CSS/JS under ``/static/``.
@@ -273,8 +274,9 @@ async def resource(request: Request, path: str, format: FormatParam = None) -> R
         return await not_found(request, rel, iri, choice)
     record = record_view(iri, data.document, around.graph, Renderer(labels, linker, iri),
                          around.truncated)
-    lists = await asyncio.to_thread(related_lists.full_lists, rel, root_of(request), iri,
-                                    data.document, (b.key for b in record.blocks if b.truncated))
+    cut = [b.key for b in record.blocks if b.truncated]  # their lists, from the browse index
+    lists = (await asyncio.to_thread(related_lists.full_lists, rel, root_of(request), iri,
+                                     data.document, cut) if cut else {})
     page_url = rel.info.config.public_url.rstrip("/") + "/" + local
     graph = data.document + data.context
     jsonld = schema_org(graph, iri, page_url)

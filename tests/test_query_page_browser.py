@@ -68,6 +68,24 @@ def column(page: Page, name: str) -> list[str]:
         ".map(tr => tr.children[i].innerText.trim()); })()")))
 
 
+def query_page(browser: Browser, server: LiveServer) -> Page:
+    page = browser.new_page()
+    page.navigate(server.url + "sparql")
+    page.wait_for(READY, "YASGUI ready")
+    return page
+
+
+def set_query(page: Page, query: str) -> None:
+    page.evaluate(f"window.cmqYasgui.getTab().setQuery({query!r}); true")
+
+
+def no_english(page: Page, *more: str) -> None:
+    """None of YASR's English texts (nor ``more``) in the results element."""
+    words = page.evaluate(results(ENGLISH))
+    for english in (*YASR_ENGLISH, *more):
+        assert english not in words, english
+
+
 def loopback_only(page: Page) -> None:
     """Every request went to loopback: our server (or the closed port of the tiles)."""
     assert page.foreign_requests("127.0.0.1") == []
@@ -105,8 +123,7 @@ def test_pick_run_plain_integers_and_a_bar_chart(browser: Browser, live_server: 
     assert "Tableau / Table" in header and "Réponse / Response" in header
     words = page.evaluate(results(ENGLISH))
     assert "Page suivante" in words and "Télécharger" in words and ": trier" in words
-    for english in YASR_ENGLISH:
-        assert english not in words, english
+    no_english(page)
     page.screenshot(tmp_path / "table.png")
     # the chart view: one bar per row, the counts written beside the bars
     page.evaluate(results("r.querySelector('.select_cmqChart').click()"))
@@ -120,13 +137,10 @@ def test_pick_run_plain_integers_and_a_bar_chart(browser: Browser, live_server: 
 
 
 def test_response_view_speaks_french(browser: Browser, live_server: LiveServer) -> None:
-    page = browser.new_page()
-    page.navigate(live_server.url + "sparql")
-    page.wait_for(READY, "YASGUI ready")
+    page = query_page(browser, live_server)
     page.evaluate("window.cmqYasgui.getTab().getYasr().selectPlugin('response'); true")
     try:  # the chosen view is kept in the browser's storage: the table again afterwards
-        query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 100"  # more lines than shown
-        page.evaluate(f"window.cmqYasgui.getTab().setQuery({query!r}); true")
+        set_query(page, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 100")  # > 30 lines
         run(page)
         buttons = page.wait_for(results("r.querySelector('.overlay_content') && Array.from("
                                         "r.querySelectorAll('.overlay_content button'))"
@@ -135,32 +149,25 @@ def test_response_view_speaks_french(browser: Browser, live_server: LiveServer) 
                            "Télécharger le résultat · download the result"]
         header = page.evaluate(results("r.querySelector('.yasr_header').innerText"))
         assert "100 résultats en " in header and "Réponse / Response" in header
-        words = page.evaluate(results(ENGLISH))
-        for english in YASR_ENGLISH:
-            assert english not in words, english
+        no_english(page)
     finally:
         page.evaluate("window.cmqYasgui.getTab().getYasr().selectPlugin('table'); true")
     loopback_only(page)
 
 
 def test_ask_answer_and_error_view_speak_french(browser: Browser, live_server: LiveServer) -> None:
-    page = browser.new_page()
-    page.navigate(live_server.url + "sparql")
-    page.wait_for(READY, "YASGUI ready")
-    page.evaluate("window.cmqYasgui.getTab().setQuery('ASK { ?s ?p ?o }'); true")
+    page = query_page(browser, live_server)
+    set_query(page, "ASK { ?s ?p ?o }")
     run(page)
     assert page.wait_for(results("r.querySelector('.booleanResult') && "
                                  "r.querySelector('.booleanResult').innerText.trim()"),
                          "the ASK answer") == "Vrai · true"
-    refused = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
-    page.evaluate(f"window.cmqYasgui.getTab().setQuery({refused!r}); true")
-    page.evaluate("window.cmqYasgui.getTab().query().then(() => true, () => false)")
+    set_query(page, "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    page.evaluate("window.cmqYasgui.getTab().query().then(() => true, () => false)")  # refused
     header = page.wait_for(results("r.querySelector('.errorResult') && "
                                    "r.querySelector('.errorResult').innerText"), "the error view")
     assert "Essayer la requête dans une nouvelle fenêtre" in header and "ServiceRefused" in header
-    words = page.evaluate(results(ENGLISH))
-    for english in (*YASR_ENGLISH, "Try query", "True"):
-        assert english not in words, english
+    no_english(page, "Try query", "True")
     loopback_only(page)
 
 

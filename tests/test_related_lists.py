@@ -32,8 +32,6 @@ HTML = {"Accept": "text/html"}
 SCHOOL = "lp-exemple-laon"
 CERTIFICATION = "cap-plasturgie"
 EXTRA = RELATED_LIMIT + 7  # synthetic formations of SCHOOL, more than a page shows
-PREFIXES = ("PREFIX schema: <https://schema.org/> PREFIX org: <http://www.w3.org/ns/org#> "
-            f"PREFIX cmq: <{CMQ_NS}> ")
 
 
 @pytest.fixture(scope="module")
@@ -59,16 +57,13 @@ def section(html: str, key: str) -> str:
 
 
 def sparql_set(server: LiveServer, where: str) -> set[str]:
-    r = httpx.post(server.sparql, data={"query": f"{PREFIXES}SELECT DISTINCT ?f WHERE {{ {where} }}"},
-                   headers={"Accept": "application/sparql-results+json"}, timeout=60)
-    r.raise_for_status()
-    return {row["f"]["value"] for row in r.json()["results"]["bindings"]}
+    return {row["s"] for row in server.rows(f"SELECT DISTINCT ?s WHERE {{ {where} }}")}
 
 
 def test_cut_short_formations_link_to_the_filtered_list(crowded: LiveServer) -> None:
     base = crowded.release.config.base_iri
     school = f"{base}organisation/{SCHOOL}"
-    expected = sparql_set(crowded, f"?f schema:provider <{school}>")
+    expected = sparql_set(crowded, f"?s schema:provider <{school}>")
     assert len(expected) > RELATED_LIMIT
     r = httpx.get(f"{crowded.url}organisation/{SCHOOL}", headers=HTML, timeout=60)
     assert r.status_code == 200
@@ -97,7 +92,7 @@ def test_cut_short_formations_link_to_the_filtered_list(crowded: LiveServer) -> 
 
 def test_a_block_without_a_facet_keeps_its_sparql_link(crowded: LiveServer) -> None:
     base = crowded.release.config.base_iri
-    leading = sparql_set(crowded, f"?f schema:educationalCredentialAwarded "
+    leading = sparql_set(crowded, f"?s schema:educationalCredentialAwarded "
                                   f"<{base}certification/{CERTIFICATION}>")
     assert len(leading) > RELATED_LIMIT
     r = httpx.get(f"{crowded.url}certification/{CERTIFICATION}", headers=HTML, timeout=60)
@@ -126,10 +121,6 @@ def test_code_concepts_use_the_facet_of_their_scheme() -> None:
     assert list_of("membres", concept, doc) is None
 
 
-def count(server: LiveServer, where: str) -> int:
-    return len(sparql_set(server, where))
-
-
 def test_every_list_link_counts_what_sparql_counts(live_server: LiveServer) -> None:
     """Each block's list, in the shipped campus's index, holds the block's records."""
     base = live_server.release.config.base_iri
@@ -140,20 +131,20 @@ def test_every_list_link_counts_what_sparql_counts(live_server: LiveServer) -> N
     links = list_links(index, "/", school, Graph(),
                        ["formations-par-niveau", "adhesions", "partenariats", "membres"])
     assert set(links) == {"formations-par-niveau", "adhesions"}  # it has no partnership
-    expected = {"formations-par-niveau": count(live_server, f"?f schema:provider <{school}>"),
-                "adhesions": count(live_server, f"?f org:member <{school}>")}
+    expected = {"formations-par-niveau": live_server.count(f"?s schema:provider <{school}>"),
+                "adhesions": live_server.count(f"?s org:member <{school}>")}
     assert {k: link.count for k, link in links.items()} == expected
     assert links["adhesions"].url == f"/adhesions/?membre={SCHOOL}"
     parties = list_links(index, "/", condorcet, Graph(), ["partenariats"])["partenariats"]
     assert parties.url == "/partenariats/?partie=lycee-condorcet"
-    assert parties.count == count(live_server, f"?f cmq:party <{condorcet}>") > 0
+    assert parties.count == live_server.count(f"?s cmq:party <{condorcet}>") > 0
     concept = URIRef(f"{CMQ_NS}specialite-nsf/225")
     doc = Graph()
     doc.add((concept, SKOS.inScheme, URIRef(f"{CMQ_NS}specialite-nsf")))
     doc.add((concept, SKOS.notation, Literal("225")))
     coded = list_links(index, "/", str(concept), doc, ["certifications"])["certifications"]
     assert coded.url == "/certifications/?nsf=225"
-    assert coded.count == count(live_server, '?f cmq:nsf "225"') > 0
+    assert coded.count == live_server.count('?s cmq:nsf "225"') > 0
 
 
 def test_no_browse_index_no_list_link(tmp_path: Path) -> None:

@@ -2,7 +2,10 @@
 the picker opens in its own tab and runs; result cells show plain values (an integer, not
 ``"2"^^xsd:integer``); the campus's IRIs link to pages of this server and other IRIs stay
 external; the map query (13) shows one marker per row with a position, with no tile server reachable;
-a count query (02) draws one SVG bar per row. Every request stays on loopback."""
+a count query (02) draws one SVG bar per row. YASR's own texts (views, « N résultats en S s »,
+page size, buttons, pager, sorting, the raw response's buttons, an ASK answer, the error
+view) show in French with English
+beside, and none of its English ones remains. Every request stays on loopback."""
 
 from __future__ import annotations
 
@@ -30,6 +33,12 @@ def results(expression: str) -> str:
 
 
 ROWS = results("r.querySelectorAll('table.dataTable tbody tr').length")
+#: the text, titles and labels of the results element, where YASR's English would show
+ENGLISH = ("[r.innerText, ...Array.from(r.querySelectorAll('[title], [aria-label]'))"
+           ".map(e => (e.title || '') + ' ' + (e.getAttribute('aria-label') || ''))].join('\\n')")
+#: YASR's English texts that the page puts in French
+YASR_ENGLISH = ("Page size", "seconds", "Download result", "Download Results", "Show all",
+                "View documentation", "Activate to sort", "Shows ", "Next", "Previous", "All\n")
 
 
 
@@ -57,6 +66,24 @@ def column(page: Page, name: str) -> list[str]:
         f".map(th => th.textContent.trim()); const i = heads.indexOf({name!r}); "
         "return Array.from(r.querySelectorAll('table.dataTable tbody tr'))"
         ".map(tr => tr.children[i].innerText.trim()); })()")))
+
+
+def query_page(browser: Browser, server: LiveServer) -> Page:
+    page = browser.new_page()
+    page.navigate(server.url + "sparql")
+    page.wait_for(READY, "YASGUI ready")
+    return page
+
+
+def set_query(page: Page, query: str) -> None:
+    page.evaluate(f"window.cmqYasgui.getTab().setQuery({query!r}); true")
+
+
+def no_english(page: Page, *more: str) -> None:
+    """None of YASR's English texts (nor ``more``) in the results element."""
+    words = page.evaluate(results(ENGLISH))
+    for english in (*YASR_ENGLISH, *more):
+        assert english not in words, english
 
 
 def loopback_only(page: Page) -> None:
@@ -89,6 +116,14 @@ def test_pick_run_plain_integers_and_a_bar_chart(browser: Browser, live_server: 
     assert page.evaluate(results("r.querySelector('input.tableFilter').placeholder")
                          ).startswith("Filtrer les résultats")
     assert f"sur {len(expected)}" in page.evaluate(results("r.innerText"))
+    # YASR's own words too: views, count and time, page size, buttons, pager, sorting
+    header = page.evaluate(results("r.querySelector('.yasr_header').innerText"))
+    assert f"{len(expected)} résultats en " in header and f"{len(expected)} results in " in header
+    assert "Lignes par page" in header and "Toutes" in header
+    assert "Tableau / Table" in header and "Réponse / Response" in header
+    words = page.evaluate(results(ENGLISH))
+    assert "Page suivante" in words and "Télécharger" in words and ": trier" in words
+    no_english(page)
     page.screenshot(tmp_path / "table.png")
     # the chart view: one bar per row, the counts written beside the bars
     page.evaluate(results("r.querySelector('.select_cmqChart').click()"))
@@ -98,6 +133,41 @@ def test_pick_run_plain_integers_and_a_bar_chart(browser: Browser, live_server: 
                                    ".cmq-bar text:last-of-type')).map(t => t.textContent)"))
     assert values == [row["formations"]["value"] for row in expected]
     page.screenshot(tmp_path / "chart.png")
+    loopback_only(page)
+
+
+def test_response_view_speaks_french(browser: Browser, live_server: LiveServer) -> None:
+    page = query_page(browser, live_server)
+    page.evaluate("window.cmqYasgui.getTab().getYasr().selectPlugin('response'); true")
+    try:  # the chosen view is kept in the browser's storage: the table again afterwards
+        set_query(page, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 100")  # > 30 lines
+        run(page)
+        buttons = page.wait_for(results("r.querySelector('.overlay_content') && Array.from("
+                                        "r.querySelectorAll('.overlay_content button'))"
+                                        ".map(b => b.innerText.trim())"), "the response's buttons")
+        assert buttons == ["Tout afficher · show all",
+                           "Télécharger le résultat · download the result"]
+        header = page.evaluate(results("r.querySelector('.yasr_header').innerText"))
+        assert "100 résultats en " in header and "Réponse / Response" in header
+        no_english(page)
+    finally:
+        page.evaluate("window.cmqYasgui.getTab().getYasr().selectPlugin('table'); true")
+    loopback_only(page)
+
+
+def test_ask_answer_and_error_view_speak_french(browser: Browser, live_server: LiveServer) -> None:
+    page = query_page(browser, live_server)
+    set_query(page, "ASK { ?s ?p ?o }")
+    run(page)
+    assert page.wait_for(results("r.querySelector('.booleanResult') && "
+                                 "r.querySelector('.booleanResult').innerText.trim()"),
+                         "the ASK answer") == "Vrai · true"
+    set_query(page, "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    page.evaluate("window.cmqYasgui.getTab().query().then(() => true, () => false)")  # refused
+    header = page.wait_for(results("r.querySelector('.errorResult') && "
+                                   "r.querySelector('.errorResult').innerText"), "the error view")
+    assert "Essayer la requête dans une nouvelle fenêtre" in header and "ServiceRefused" in header
+    no_english(page, "Try query", "True")
     loopback_only(page)
 
 

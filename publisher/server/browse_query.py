@@ -345,6 +345,14 @@ class BrowseIndex:
                                "AND col = ? ORDER BY code", (kind, col))
             return [(c, lab, int(n)) for c, lab, n in found]
 
+    def facet_count(self, kind: str, col: str, code: str) -> int | None:
+        """The records of ``kind`` having the value ``code`` in the facet ``col`` (``None``:
+        no record has it)."""
+        with self.borrow() as db:
+            found = db.execute("SELECT n FROM facet_values WHERE kind = ? AND col = ? "
+                               "AND code = ?", (kind, col, code)).fetchone()
+        return int(found[0]) if found else None
+
     def kind_totals(self) -> dict[str, int]:
         with self.borrow() as db:
             found = db.execute("SELECT kind, COUNT(*) FROM records GROUP BY kind")

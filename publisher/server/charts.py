@@ -12,7 +12,6 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -21,6 +20,7 @@ from publisher.release.browse_index import KINDS_BY_NAME
 from publisher.server.browse_cache import IndexPreparing
 from publisher.server.browse_query import BrowseIndex, ListQuery, Row
 from publisher.server.files import CURRENT_CACHE
+from publisher.server.list_urls import url_with
 from publisher.server.lists import preparing_other
 from publisher.server.pages import render_page
 from publisher.server.state import served
@@ -79,7 +79,7 @@ def chart(kind: str, column: str, fr: str, en: str,
 
 
 def list_href(kind: str, filters: dict[str, str]) -> str:
-    return f"{kind}/?{urlencode(filters)}"
+    return url_with(f"{kind}/", list(filters.items()))
 
 
 def number(text: str | None) -> float | None:

@@ -25,7 +25,6 @@ import io
 import json
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -37,6 +36,7 @@ from publisher.server.browse_cache import IndexPreparing
 from publisher.server.browse_query import BrowseIndex, ListQuery, Row, filters_of
 from publisher.server.errors import NotFound, prefers_html
 from publisher.server.files import CURRENT_CACHE
+from publisher.server.list_urls import DEFAULT_PAGE_SIZE, list_base, url_with, view_params
 from publisher.server.maps import map_context
 from publisher.server.pages import render_page, root_of
 from publisher.server.rebuild import failure_link
@@ -44,7 +44,6 @@ from publisher.server.state import ServedRelease, served
 
 router = APIRouter(tags=["listes / lists"])
 
-DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 FORMATS = ("html", "csv", "json")
 
@@ -69,26 +68,6 @@ def list_query(kind: Kind, request: Request) -> ListQuery:
                      _int(request.query_params.get("page"), 1, 1, 10**9),
                      _int(request.query_params.get("par_page"), DEFAULT_PAGE_SIZE, 1,
                           MAX_PAGE_SIZE))
-
-
-def view_params(query: ListQuery, **changes: Any) -> list[tuple[str, str]]:
-    """The query parameters of the view, with ``changes`` (``None`` removes one)."""
-    values: dict[str, Any] = {"q": query.text or None,
-                              "tri": (("-" if query.desc else "") + query.sort) or None,
-                              "par_page": query.size if query.size != DEFAULT_PAGE_SIZE else None}
-    values.update(changes)
-    out = [(k, str(v)) for k, v in values.items() if v is not None and k != "page"]
-    filters = dict(query.filters)
-    for name, codes in filters.items():
-        out += [(name, c) for c in codes]
-    page = values.get("page")
-    if page is not None and page != 1:
-        out.append(("page", str(page)))
-    return out
-
-
-def url_with(base: str, params: list[tuple[str, str]]) -> str:
-    return base + ("?" + urlencode(params) if params else "")
 
 
 def toggled(query: ListQuery, name: str, code: str) -> ListQuery:
@@ -191,7 +170,7 @@ def render_list(kind: Kind, request: Request, rel: ServedRelease,
     index = index_of(rel)
     found = index.page(query)
     root = root_of(request)
-    base = f"{root}{kind.name}/"
+    base = list_base(root, kind)
     facets: list[dict[str, Any]] = [{
         "column": f.column, "more": f.more,
         "values": [{"label": v.label, "code": v.code, "count": v.count, "selected": v.selected,
@@ -256,7 +235,7 @@ def _register(kind: Kind) -> None:
         return await asyncio.to_thread(answer_list, kind, request, "json")
 
     async def to_slash(request: Request) -> Response:
-        target = f"{root_of(request)}{kind.name}/"
+        target = list_base(root_of(request), kind)
         if request.url.query:
             target += "?" + request.url.query
         return RedirectResponse(target, status_code=301)

@@ -9,7 +9,8 @@
   404 (with a helpful page) when the store has no triple about the IRI, 406 when no offered
   format is acceptable. Every lookup is a SPARQL query sent to the engine
   (:mod:`publisher.server.describe`; the records around a record, for its readable summary and
-  groups, :mod:`publisher.server.related`).
+  groups, :mod:`publisher.server.related`; a group cut short links to the browse list holding
+  all its records, :mod:`publisher.server.related_lists`).
 - ``GET /`` — the landing page (RDF clients are sent to ``/catalog`` with 303).
 - YASGUI's files (for the query page, :mod:`publisher.server.query_page`) are served from the
   ``yasgui_dir`` setting under ``/assets/yasgui/``, the pages' own CSS/JS under ``/static/``.
@@ -38,7 +39,7 @@ from publisher.release.browse_index import KINDS, Kind
 from publisher.release.browse_source import page_href
 from publisher.release.metadata.catalog import LICENCE
 from publisher.release.model import DATA_JSONLD, DATA_NT, DATA_TTL
-from publisher.server import describe, related, representations
+from publisher.server import describe, related, related_lists, representations
 from publisher.server.browse_query import Hit, IndexMissing
 from publisher.server.errors import NotFound, error_response
 from publisher.server.files import CURRENT_CACHE, not_modified
@@ -273,6 +274,9 @@ async def resource(request: Request, path: str, format: FormatParam = None) -> R
         return await not_found(request, rel, iri, choice)
     record = record_view(iri, data.document, around.graph, Renderer(labels, linker, iri),
                          around.truncated)
+    cut = [b.key for b in record.blocks if b.truncated]  # their lists, from the browse index
+    lists = (await asyncio.to_thread(related_lists.full_lists, rel, root_of(request), iri,
+                                     data.document, cut) if cut else {})
     page_url = rel.info.config.public_url.rstrip("/") + "/" + local
     graph = data.document + data.context
     jsonld = schema_org(graph, iri, page_url)
@@ -284,7 +288,7 @@ async def resource(request: Request, path: str, format: FormatParam = None) -> R
     if not points and place is not None:  # a formation: its establishment's position
         points = await asyncio.to_thread(record_points, rel, place.removeprefix(root_of(request)))
     return render_page("resource.html", request, rel, headers=headers, view=view, record=record,
-                       jsonld=Markup(script_json(jsonld)), alternates=_alternates(request),
+                       lists=lists, jsonld=Markup(script_json(jsonld)), alternates=_alternates(request),
                        map=map_context(request, points) if points else None, small=True)
 
 

@@ -2,9 +2,15 @@
 // - The picker (#query-choice) opens the chosen query in its own tab (fixed id "q-<name>"): a
 //   returning browser finds its edits again, a fresh one (or a new set of queries: the storage
 //   key carries their hash) starts with the query of ?q=<name>, else the first one.
+// - YASR's own words in French first, English beside (as on the site): its header (views,
+//   "N résultats en S s", download and help buttons, the note when a view cannot show the
+//   results), through small wrappers of YASR's methods that rewrite the texts they drew.
 // - YASR plugins, registered through YASR's own plugin API before YASGUI starts:
 //   "table"    YASR's table, with plain values (language and uncommon datatypes as small
-//              marks) and the IRIs this server has pages for linked to those pages;
+//              marks) and the IRIs this server has pages for linked to those pages; its
+//              controls, pager and DataTables' texts in French;
+//   "response" YASR's raw response view, its label and buttons in French;
+//   "boolean", "error"  the answer of an ASK query and the error view, their words in French;
 //   "cmqMap"   a Leaflet map of results with WKT points (geo:wktLiteral "POINT(lon lat)");
 //   "cmqChart" an SVG bar chart of results with a label and a number per row.
 // YASGUI 4 is modern JavaScript (classes): this file may be too.
@@ -70,10 +76,109 @@
       isFinite(Number(b.value));
   }
 
+  // ------------------------------------------------------------------ YASR's words in French
+
+  // YASR's English texts (trimmed) → French first, English beside, as on the site.
+  const YASR_TEXTS = {
+    "Simple view": "Vue simple · Simple view",
+    "Ellipse": "Abréger · Ellipse",
+    "Page size:": "Lignes par page · page size : ",
+    "All": "Toutes · all",
+    "Show all": "Tout afficher · show all",
+    "Download result": "Télécharger le résultat · download the result",
+    "Download not supported": "Pas de téléchargement pour cette vue · download not supported",
+    "True": "Vrai · true",
+    "False": "Faux · false",
+    "Try query in a new browser window":
+      "Essayer la requête dans une nouvelle fenêtre · try the query in a new window"
+  };
+  const VIEW_LABELS = { table: "Tableau / Table", response: "Réponse / Response" };
+
+  function french(text) {
+    return YASR_TEXTS[String(text || "").trim()];
+  }
+
+  // The texts and titles YASR wrote under `el` (its leaf elements), in French.
+  function frenchTexts(el) {
+    if (!el) { return; }
+    el.querySelectorAll("span, button, option, a, label").forEach(function (node) {
+      const text = node.children.length === 0 && french(node.textContent);
+      if (text) { node.textContent = text; }
+      const title = french(node.title);
+      if (title) { node.title = title; }
+    });
+  }
+
+  // Run `after` (on the YASR instance, with the method's arguments) after YASR's own method.
+  function after(name, rewrite) {
+    const own = Yasr.prototype[name];
+    if (typeof own !== "function") { return; }
+    Yasr.prototype[name] = function () {
+      const out = own.apply(this, arguments);
+      rewrite.apply(this, arguments);
+      return out;
+    };
+  }
+
+  function plural(n, word) { return n + " " + word + (n > 1 ? "s" : ""); }
+
+  // "15 results in 0.041 seconds" → "15 résultats en 0,041 s · 15 results in 0.041 s"
+  after("updateResponseInfo", function () {
+    if (!this.results || !this.dataElement) { return; }
+    const rows = this.results.getBindings();
+    const ms = this.results.getResponseTime();
+    let fr = rows ? plural(rows.length, "résultat") : "";
+    let en = rows ? rows.length + " result" + (rows.length === 1 ? "" : "s") : "";
+    if (ms) {
+      const s = ms / 1000;
+      fr = (fr || "Réponse") + " en " + s.toLocaleString("fr-FR") + " s";
+      en = (en || "Response") + " in " + s + " s";
+    }
+    this.dataElement.innerText = fr ? fr + " · " + en : "";
+  });
+  after("drawPluginSelectors", function () {
+    if (!this.pluginSelectorsEl) { return; }
+    this.pluginSelectorsEl.querySelectorAll("button").forEach(function (button) {
+      const label = button.title;
+      button.setAttribute("aria-label", `Afficher la vue « ${label} » / show this view`);
+    });
+  });
+  after("drawDownloadIcon", function () {
+    if (this.downloadBtn) {
+      this.downloadBtn.setAttribute("aria-label", "Télécharger les résultats / download the results");
+    }
+  });
+  after("updateExportHeaders", function () {
+    const title = this.downloadBtn && french(this.downloadBtn.title);
+    if (title) { this.downloadBtn.title = title; }
+  });
+  after("updateHelpButton", function () {
+    const link = this.documentationLink;
+    if (!link) { return; }
+    const plugin = this.getSelectedPlugin();
+    const text = plugin && plugin.helpReference
+      ? `Documentation de la vue « ${plugin.label || this.getSelectedPluginName()} » ` +
+        "(YASGUI, en anglais) / documentation of this view"
+      : "Pas de documentation pour cette vue / no documentation for this view";
+    link.title = text;
+    link.setAttribute("aria-label", text);
+  });
+  // "Could not render results with the Carte / Map plugin, …": which view shows the results.
+  after("fillFallbackBox", function (name) {
+    const note = this.fallbackInfoEl && this.fallbackInfoEl.querySelector("p");
+    if (!note) { return; }
+    const chosen = this.getSelectedPlugin();
+    const drawn = this.plugins[name || this.drawnPlugin || ""];
+    const wanted = (chosen && chosen.label) || this.getSelectedPluginName();
+    const shown = (drawn && drawn.label) || name || this.drawnPlugin;
+    note.textContent = `La vue « ${wanted} » ne peut pas montrer ces résultats : ils sont ` +
+      `montrés en « ${shown} ». / The ${wanted} view cannot show these results; ` +
+      `they are shown in the ${shown} view.`;
+  });
+
   // ------------------------------------------------------------------ table: plain values
 
-  // The table's own controls and DataTables' texts in French (English beside, as on the site).
-  const TABLE_TEXTS = { "Simple view": "Vue simple · Simple view", "Ellipse": "Abréger · Ellipse" };
+  // DataTables' texts in French (English beside): counts, pager and sorting for screen readers.
   Yasr.plugins.table.defaults.tableConfig.language = Object.assign(
     {}, Yasr.plugins.table.defaults.tableConfig.language, {
       info: "Lignes _START_ à _END_ sur _TOTAL_ · rows _START_–_END_ of _TOTAL_",
@@ -81,18 +186,31 @@
       infoFiltered: "(filtrées parmi _MAX_ · filtered from _MAX_)",
       lengthMenu: "_MENU_ lignes par page · rows per page",
       emptyTable: "Aucun résultat · no results",
-      zeroRecords: "Aucune ligne ne correspond · no matching rows"
+      zeroRecords: "Aucune ligne ne correspond · no matching rows",
+      aria: {
+        orderable: " : trier / sort",
+        orderableReverse: " : inverser le tri / reverse the sort",
+        orderableRemove: " : retirer le tri / remove the sort",
+        paginate: {
+          first: "Première page / first page",
+          previous: "Page précédente / previous page",
+          next: "Page suivante / next page",
+          last: "Dernière page / last page"
+        }
+      }
     });
 
   class PlainTable extends Yasr.plugins.table {
+    constructor(yasr) {
+      super(yasr);
+      this.label = VIEW_LABELS.table;
+    }
+
     drawControls() {
       super.drawControls();
       const controls = this.tableControls;
       if (!controls) { return; }
-      controls.querySelectorAll("span.label").forEach(function (span) {
-        const text = TABLE_TEXTS[span.innerText.trim()];
-        if (text) { span.innerText = text; }
-      });
+      frenchTexts(controls);
       const filter = this.tableFilterField;
       if (filter) {
         filter.placeholder = "Filtrer les résultats · filter results";
@@ -124,6 +242,38 @@
     }
   }
   Yasr.registerPlugin("table", PlainTable);
+
+  // ------------------------------------------------------------------ raw response
+
+  class FrenchResponse extends Yasr.plugins.response {
+    constructor(yasr) {
+      super(yasr);
+      this.label = VIEW_LABELS.response;
+    }
+
+    showLess(setValue) {  // the "Show all" and "Download result" buttons over a long answer
+      super.showLess(setValue);
+      frenchTexts(this.overLay);
+    }
+  }
+  Yasr.registerPlugin("response", FrenchResponse);
+
+  // The answer of an ASK query (true / false) and the view of an error, in French too.
+  class FrenchBoolean extends Yasr.plugins.boolean {
+    draw() {
+      super.draw();
+      frenchTexts(this.yasr.resultsEl);
+    }
+  }
+  Yasr.registerPlugin("boolean", FrenchBoolean);
+
+  class FrenchError extends Yasr.plugins.error {
+    async draw() {
+      await super.draw();
+      frenchTexts(this.yasr.resultsEl.querySelector(".errorHeader"));
+    }
+  }
+  Yasr.registerPlugin("error", FrenchError);
 
   // ------------------------------------------------------------------ map of WKT points
 

@@ -5,10 +5,14 @@ external; the map query (13) shows one marker per row with a position, with no t
 a count query (02) draws one SVG bar per row. YASR's own texts (views, « N résultats en S s »,
 page size, buttons, pager, sorting, the raw response's buttons, an ASK answer, the error
 view) show in French with English
-beside, and none of its English ones remains. Every request stays on loopback."""
+beside, and none of its English ones remains; so do YASGUI's own texts around them (tabs, their
+menu, settings, editor buttons), and Ctrl+Enter still runs the query. A malformed query's error
+view shows the parser's message and its place, wrapped within the page, with the server's
+whole answer one click away. Every request stays on loopback."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -40,6 +44,23 @@ ENGLISH = ("[r.innerText, ...Array.from(r.querySelectorAll('[title], [aria-label
 YASR_ENGLISH = ("Page size", "seconds", "Download result", "Download Results", "Show all",
                 "View documentation", "Activate to sort", "Shows ", "Next", "Previous", "All\n")
 
+#: YASGUI's and YASQE's English texts around the results that the page puts in French (the
+#: tabs, their menu, the settings menu, the endpoint field, the editor's buttons)
+EDITOR_ENGLISH = ("Run query", "Share query", "Add tab", "Add a new tab", "Close tab",
+                  "Open settings", "Close settings", "Settings", "Clear endpoint",
+                  "Request method", "Accept Headers", "Arguments", "Header Arguments",
+                  "Default Graphs", "Named Graphs", "New Tab", "Rename Tab", "Copy Tab",
+                  "Close Tab", "Close other tabs", "Undo close Tab")
+#: the titles, labels, placeholders and leaf texts of the editor (not the results, the query
+#: text nor the tabs' names), each trimmed
+EDITOR_WORDS = (
+    "(() => { const out = []; document.querySelectorAll('#yasgui *').forEach(e => {"
+    " if (e.closest('.yasr, .CodeMirror-code, [role=tab] > span')) return;"
+    " for (const a of ['title', 'aria-label', 'placeholder']) {"
+    "  if (e.getAttribute(a)) out.push(e.getAttribute(a).trim()); }"
+    " if (e.children.length === 0) out.push(e.textContent.trim()); }); return out; })()")
+#: a malformed query whose parser message is long (the list of what it expected)
+MALFORMED = "SELECT * WHERE { ?s ?p ?o . FILTER( }"
 
 
 def solutions(server: LiveServer, query: str) -> list[dict[str, Any]]:
@@ -213,4 +234,82 @@ def test_map_query_one_marker_per_position(browser: Browser, no_tiles_server: Li
     assert page.evaluate("window.cmqYasgui.getTab().getYasr().getSelectedPluginName()") == (
         "cmqMap")
     page.screenshot(tmp_path / "map.png")
+    loopback_only(page)
+
+
+def editor_words(page: Page) -> list[str]:
+    """The editor's words, checked: none of them is one of YASGUI's English texts alone."""
+    words: list[str] = page.evaluate(EDITOR_WORDS)
+    left = sorted(set(words) & set(EDITOR_ENGLISH))
+    assert left == [], left
+    return words
+
+
+def test_editor_and_tabs_speak_french(browser: Browser, live_server: LiveServer,
+                                      tmp_path: Path) -> None:
+    page = query_page(browser, live_server)
+    words = editor_words(page)
+    for french in ("Lancer la requête · Run query", "Partager la requête · Share query",
+                   "Ajouter un onglet · Add tab", "Fermer l'onglet · Close tab",
+                   "Ouvrir les réglages · Open settings",
+                   "Effacer le point d'accès · Clear endpoint",
+                   "Méthode de la requête · Request method", "Graphes nommés · Named graphs"):
+        assert french in words, french
+    # the settings menu open: its button's label changes (and stays French)
+    page.evaluate("document.querySelector('#yasgui .tabContextButton').click(); true")
+    page.wait_for("document.querySelector('#yasgui .tabMenu.open') !== null", "settings open")
+    assert "Fermer les réglages · Close settings" in editor_words(page)
+    page.screenshot(tmp_path / "settings.png")
+    page.evaluate("document.body.click(); true")
+    # the tabs' menu (right click on a tab)
+    page.evaluate("document.querySelector('#yasgui [role=tab]').dispatchEvent("
+                  "new MouseEvent('contextmenu', {bubbles: true})); true")
+    menu = page.wait_for("Array.from(document.querySelectorAll('#yasgui .context-menu-item'))"
+                         ".map(e => e.textContent.trim())", "the tabs' menu")
+    assert "Renommer l'onglet · Rename tab" in menu and "Nouvel onglet · New tab" in menu
+    editor_words(page)
+    page.evaluate("document.body.click(); document.querySelector('.yasqe_share').click(); true")
+    page.wait_for("document.querySelector('.yasqe_sharePopup') !== null", "the share popup")
+    editor_words(page)
+    page.screenshot(tmp_path / "share.png")
+    page.evaluate("document.body.click(); true")
+    # the keyboard shortcut still runs the query (Ctrl+Enter in the editor)
+    set_query(page, "SELECT ?n WHERE { VALUES ?n { 1 2 3 } }")
+    page.evaluate("window.cmqYasgui.getTab().getYasqe().focus(); true")
+    for kind in ("keyDown", "keyUp"):
+        page.send("Input.dispatchKeyEvent", {"type": kind, "key": "Enter", "code": "Enter",
+                                             "windowsVirtualKeyCode": 13, "modifiers": 2})
+    assert page.wait_for(results("r.querySelectorAll('table.dataTable tbody tr').length === 3"
+                                 " && 3"), "the results of Ctrl+Enter") == 3
+    loopback_only(page)
+
+
+def test_malformed_query_shows_the_parsers_message_wrapped(
+        browser: Browser, live_server: LiveServer, tmp_path: Path) -> None:
+    answer = httpx.post(live_server.sparql, data={"query": MALFORMED}, timeout=30)
+    assert answer.status_code == 400
+    error = answer.json()
+    page = query_page(browser, live_server)
+    # a narrow window (a phone's): the message is wider than it on one line of code
+    page.send("Emulation.setDeviceMetricsOverride",
+              {"width": 480, "height": 1200, "deviceScaleFactor": 1, "mobile": False})
+    set_query(page, MALFORMED)
+    page.evaluate("window.cmqYasgui.getTab().query().then(() => true, () => false)")
+    view = results("r.querySelector('.errorResult')")
+    text = page.wait_for(f"{view} && {view}.innerText", "the error view")
+    assert error["message"] in text
+    assert f"Ligne {error['line']}, colonne {error['column']}" in text
+    assert "La requête a échoué · the query failed (400 MalformedQuery)" in text
+    # wrapped within the page: nothing wider than the view, the view no wider than the page
+    widths = page.evaluate(f"[{view}.scrollWidth, {view}.clientWidth, "
+                           f"{view}.getBoundingClientRect().right, window.innerWidth]")
+    assert widths[0] <= widths[1] and widths[2] <= widths[3], widths
+    lines = page.evaluate(f"(m => m.getClientRects().length && Math.round(m.offsetHeight / "
+                          f"parseFloat(getComputedStyle(m).lineHeight)))"
+                          f"({view}.querySelector('.cmq-error-message'))")
+    assert lines > 1  # the message wraps
+    # the whole answer is one click away
+    details = page.evaluate(f"{view}.querySelector('details pre').textContent")
+    assert json.loads(details) == error
+    page.screenshot(tmp_path / "error.png")
     loopback_only(page)

@@ -11,8 +11,12 @@
 //              controls, pager and DataTables' texts in French;
 //   "response" YASR's raw response view, its label and buttons in French;
 //   "boolean", "error"  the answer of an ASK query and the error view, their words in French;
+//              the error view shows the server's JSON error as its message, wrapped, with the
+//              place in the query and the whole answer in a <details>;
 //   "cmqMap"   a Leaflet map of results with WKT points (geo:wktLiteral "POINT(lon lat)");
 //   "cmqChart" an SVG bar chart of results with a label and a number per row.
+// - YASGUI's and YASQE's own texts around the results (buttons, tabs, settings menu, share
+//   popup, tabs' menu) in French first, English beside, rewritten as they are drawn.
 // YASGUI 4 is modern JavaScript (classes): this file may be too.
 (function () {
   "use strict";
@@ -267,10 +271,59 @@
   }
   Yasr.registerPlugin("boolean", FrenchBoolean);
 
+  // The server's JSON error ({"error", "message", "status", maybe "line", "column"…}), or null.
+  function serverError(text) {
+    try {
+      const error = JSON.parse(text);
+      return error && typeof error.message === "string" ? error : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function paragraph(className, text) {
+    const p = document.createElement("p");
+    p.className = className;
+    p.textContent = text;
+    return p;
+  }
+
+  // The error view shows the server's message wrapped within the page (the parser's message
+  // and its place in the query), the whole answer one click away; other texts wrap too (CSS).
   class FrenchError extends Yasr.plugins.error {
     async draw() {
       await super.draw();
-      frenchTexts(this.yasr.resultsEl.querySelector(".errorHeader"));
+      const view = this.yasr.resultsEl.querySelector(".errorResult");
+      if (!view) { return; }
+      view.classList.add("cmq-error-view");  // its texts wrap within the page (cmq.css)
+      frenchTexts(view.querySelector(".errorHeader"));
+      const raw = view.querySelector("pre");
+      const error = raw && serverError(raw.textContent);
+      if (error) { raw.replaceWith(this.readable(error)); }
+    }
+
+    readable(error) {
+      const box = document.createElement("div");
+      box.className = "cmq-error";
+      box.setAttribute("role", "alert");
+      const code = [error.status, error.error].filter(Boolean).join(" ");
+      box.appendChild(paragraph("cmq-error-title",
+        "La requête a échoué · the query failed" + (code ? " (" + code + ")" : "")));
+      if (error.line) {
+        const column = error.column ? `, colonne ${error.column}` : "";
+        const columnEn = error.column ? `, column ${error.column}` : "";
+        box.appendChild(paragraph("cmq-error-place",
+          `Ligne ${error.line}${column} · line ${error.line}${columnEn}`));
+      }
+      box.appendChild(paragraph("cmq-error-message", error.message));
+      const details = document.createElement("details");
+      const summary = document.createElement("summary");
+      summary.textContent = "Réponse complète du serveur · the server's whole answer";
+      const pre = document.createElement("pre");
+      pre.textContent = JSON.stringify(error, null, 2);
+      details.append(summary, pre);
+      box.appendChild(details);
+      return box;
     }
   }
   Yasr.registerPlugin("error", FrenchError);
@@ -468,6 +521,86 @@
   Yasr.registerPlugin("cmqChart", ChartView);
   Yasr.defaults.pluginOrder = ["table", "cmqMap", "cmqChart", "response"];
 
+  // ------------------------------------------------------------------ YASGUI's editor and tabs in French
+
+  // The English texts YASGUI and YASQE draw around the results (titles, labels, buttons, the
+  // settings menu, the share popup, the tabs' menu) → French first, English beside. YASGUI does
+  // not export the classes that draw most of them (tab list, settings menu, endpoint field): a
+  // MutationObserver on the editor's root rewrites them as they are drawn or redrawn (the
+  // settings button's label changes when the menu opens). The results (YASR, above), the query
+  // text and the tabs' names are left alone; the elements, their listeners and shortcuts too.
+  const EDITOR_TEXTS = {
+    "Run query": "Lancer la requête · Run query",
+    "Share query": "Partager la requête · Share query",
+    "Add tab": "Ajouter un onglet · Add tab",
+    "Add a new tab": "Ajouter un onglet · Add a new tab",
+    "Close tab": "Fermer l'onglet · Close tab",
+    "Open settings": "Ouvrir les réglages · Open settings",
+    "Close settings": "Fermer les réglages · Close settings",
+    "Settings": "Réglages · Settings",
+    "Clear endpoint": "Effacer le point d'accès · Clear endpoint",
+    "Search or add an endpoint": "Chercher ou ajouter un point d'accès · Search or add an endpoint",
+    "Press \"enter\" to add this endpoint":
+      "Entrée pour ajouter ce point d'accès · Press \"enter\" to add this endpoint",
+    "Request method": "Méthode de la requête · Request method",
+    "Accept Headers": "En-têtes Accept · Accept headers",
+    "Arguments": "Paramètres · Arguments",
+    "Header Arguments": "En-têtes HTTP · Header arguments",
+    "Default Graphs": "Graphes par défaut · Default graphs",
+    "Named Graphs": "Graphes nommés · Named graphs",
+    "New Tab": "Nouvel onglet · New tab",
+    "Rename Tab": "Renommer l'onglet · Rename tab",
+    "Copy Tab": "Copier l'onglet · Copy tab",
+    "Close Tab": "Fermer l'onglet · Close tab",
+    "Close other tabs": "Fermer les autres onglets · Close other tabs",
+    "Undo close Tab": "Rouvrir l'onglet fermé · Undo close tab",
+    "Shorten": "Raccourcir · Shorten",
+    "An error has occurred": "Une erreur s'est produite · An error has occurred"
+  };
+  const EDITOR_ATTRIBUTES = ["title", "aria-label", "placeholder"];
+  // YASQE's note over a line it cannot read ("This line is invalid. Expected: …").
+  const INVALID_LINE = "This line is invalid. Expected: ";
+  const INVALID_LINE_FR = "Cette ligne est invalide ; attendu · this line is invalid, expected : ";
+
+  // Not translated: the results (YASR's own texts are handled above), the query, the tab names.
+  function editorOwns(node) {
+    return !node.closest(".yasr, .CodeMirror-code, [role=tab] > span");
+  }
+
+  function frenchEditorNode(node) {
+    if (!editorOwns(node)) { return; }
+    for (const name of EDITOR_ATTRIBUTES) {
+      const text = EDITOR_TEXTS[(node.getAttribute(name) || "").trim()];
+      if (text) { node.setAttribute(name, text); }
+    }
+    if (node.children.length === 0) {
+      const text = EDITOR_TEXTS[node.textContent.trim()];
+      if (text) { node.textContent = text; }
+    }
+    if (node.classList.contains("yasqe_tooltip") && node.innerHTML.startsWith(INVALID_LINE)) {
+      node.innerHTML = INVALID_LINE_FR + node.innerHTML.slice(INVALID_LINE.length);
+    }
+  }
+
+  // `el` and the elements under it.
+  function frenchEditor(el) {
+    if (!(el instanceof Element) || !editorOwns(el)) { return; }
+    frenchEditorNode(el);
+    el.querySelectorAll("*").forEach(frenchEditorNode);
+  }
+
+  function watchEditor(el) {
+    new MutationObserver(function (changes) {
+      for (const change of changes) {
+        const target = change.target.nodeType === Node.TEXT_NODE ? change.target.parentElement
+          : change.target;
+        if (target) { frenchEditorNode(target); }  // its title, label or (new) text
+        change.addedNodes.forEach(frenchEditor);
+      }
+    }).observe(el, { subtree: true, childList: true, characterData: true,
+      attributes: true, attributeFilter: EDITOR_ATTRIBUTES });
+  }
+
   // ------------------------------------------------------------------ the editor and the picker
 
   // No lookups on third-party services: keep only the local autocompleters.
@@ -475,6 +608,7 @@
     Yasgui.defaults.yasqe.autocompleters = Yasgui.defaults.yasqe.autocompleters.filter(
       function (name) { return name === "prefixes" || name === "variables"; });
   }
+  watchEditor(root);
   const yasgui = new Yasgui(root, {
     requestConfig: { endpoint: cfg.endpoint, method: "POST" },
     copyEndpointOnNewTab: true,

@@ -55,7 +55,7 @@ EDITOR_ENGLISH = ("Run query", "Share query", "Add tab", "Add a new tab", "Close
 #: text nor the tabs' names), each trimmed
 EDITOR_WORDS = (
     "(() => { const out = []; document.querySelectorAll('#yasgui *').forEach(e => {"
-    " if (e.closest('.yasr, .CodeMirror-code, [role=tab] > span')) return;"
+    " if (e.closest('.yasr, .CodeMirror-line, [role=tab] > span')) return;"
     " for (const a of ['title', 'aria-label', 'placeholder']) {"
     "  if (e.getAttribute(a)) out.push(e.getAttribute(a).trim()); }"
     " if (e.children.length === 0) out.push(e.textContent.trim()); }); return out; })()")
@@ -259,6 +259,8 @@ def test_editor_and_tabs_speak_french(browser: Browser, live_server: LiveServer,
     page.evaluate("document.querySelector('#yasgui .tabContextButton').click(); true")
     page.wait_for("document.querySelector('#yasgui .tabMenu.open') !== null", "settings open")
     assert "Fermer les réglages · Close settings" in editor_words(page)
+    page.wait_for("getComputedStyle(document.querySelector('#yasgui .tabMenu.open')).transform"
+                  " === 'none' || document.getAnimations().length === 0", "the menu unfolded")
     page.screenshot(tmp_path / "settings.png")
     page.evaluate("document.body.click(); true")
     # the tabs' menu (right click on a tab)
@@ -311,5 +313,12 @@ def test_malformed_query_shows_the_parsers_message_wrapped(
     # the whole answer is one click away
     details = page.evaluate(f"{view}.querySelector('details pre').textContent")
     assert json.loads(details) == error
+    # YASQE's note over the line it cannot read, in French too
+    page.evaluate("(i => { i.scrollIntoView(); i.dispatchEvent(new MouseEvent('mouseover')); })"
+                  "(document.querySelector('#yasgui .parseErrorIcon')); true")
+    tip = page.wait_for("document.querySelector('.yasqe_tooltip').innerText", "the note")
+    assert tip.startswith("Cette ligne est invalide") and "This line is invalid" not in tip, tip
+    page.screenshot(tmp_path / "note.png")
+    page.evaluate(f"{view}.scrollIntoView(); true")
     page.screenshot(tmp_path / "error.png")
     loopback_only(page)

@@ -544,7 +544,7 @@
       "Entrée pour ajouter ce point d'accès · Press \"enter\" to add this endpoint",
     "Request method": "Méthode de la requête · Request method",
     "Accept Headers": "En-têtes Accept · Accept headers",
-    "Arguments": "Paramètres · Arguments",
+    "Arguments": "Paramètres de l'URL · URL arguments",
     "Header Arguments": "En-têtes HTTP · Header arguments",
     "Default Graphs": "Graphes par défaut · Default graphs",
     "Named Graphs": "Graphes nommés · Named graphs",
@@ -564,7 +564,7 @@
 
   // Not translated: the results (YASR's own texts are handled above), the query, the tab names.
   function editorOwns(node) {
-    return !node.closest(".yasr, .CodeMirror-code, [role=tab] > span");
+    return !node.closest(".yasr, .CodeMirror-line, [role=tab] > span");
   }
 
   function frenchEditorNode(node) {

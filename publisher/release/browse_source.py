@@ -17,9 +17,9 @@ of its graph's name (``…/graph/campus/alpha`` → ``alpha``: campus IRIs all e
 path: the code (``skos:notation``, else the IRI's last segment, else the literal), the French
 label and the record's ``path`` (relative to the base IRI, or the full IRI of a record of
 another campus: its page is at its own address). A value that is a campus (a membership's
-``org:organization``, a partnership's party) is that campus's :class:`Value`: coded by its
+``org:organization``, a partnership's party) is coded like the campus's :class:`Value`, by its
 graph's name, so that the campuses of a national release stay distinct values (in a campus
-release the code is the same, ``campus``).
+release the code is the same, ``campus``), and links to the campus's page or IRI.
 """
 
 from __future__ import annotations
@@ -183,7 +183,8 @@ def column_values(source: Source, pattern: str, path: str) -> dict[str, list[Val
         if label is None:
             label = v.value if isinstance(v, ox.Literal) else code
         if isinstance(v, ox.NamedNode) and source.is_campus(v.value):
-            out[s.value].append(source.campus_value(v.value))  # coded by its graph's name
+            campus = source.campus_value(v.value)  # coded by its graph's name
+            out[s.value].append(Value(campus.code, label, campus.path))
             continue
         page = source.page_of(v.value) if isinstance(v, ox.NamedNode) else None
         out[s.value].append(Value(code, label, page))

@@ -51,24 +51,28 @@ def old_release(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Proj
         folder.chmod(mode)
 
 
+def list_once_built(url: str, params: dict[str, str]) -> httpx.Response:
+    """The list page at ``url``, asked until the server has built the index (503 meanwhile)."""
+    seen: list[int] = []
+    deadline = time.monotonic() + READY_DEADLINE_S
+    while time.monotonic() < deadline:
+        r = httpx.get(url, params=params, headers={"Accept": "text/html"}, timeout=30)
+        seen.append(r.status_code)
+        if r.status_code == 200:
+            return r
+        assert r.status_code == 503 and int(r.headers["retry-after"]) > 0
+        assert "Index en préparation" in r.text and "Index being prepared" in r.text
+        time.sleep(0.2)
+    raise AssertionError(f"no list after {READY_DEADLINE_S} s: {seen}")
+
+
 def test_lists_of_a_release_without_index_work_once_the_server_built_it(
         old_release: tuple[Project, Path], tmp_path: Path) -> None:
     project, folder = old_release
     before = snapshot(folder)
     cache = tmp_path / "cache"
     with start_server(project.root, {"browse_cache": str(cache), "map_tiles": ""}) as server:
-        seen: list[int] = []
-        deadline = time.monotonic() + READY_DEADLINE_S
-        while time.monotonic() < deadline:
-            r = httpx.get(server.url + "formations/", params={"secteur": "plasturgie"},
-                          headers={"Accept": "text/html"}, timeout=30)
-            seen.append(r.status_code)
-            if r.status_code == 200:
-                break
-            assert r.status_code == 503 and int(r.headers["retry-after"]) > 0
-            assert "Index en préparation" in r.text and "Index being prepared" in r.text
-            time.sleep(0.2)
-        assert seen[-1] == 200, seen
+        r = list_once_built(server.url + "formations/", {"secteur": "plasturgie"})
         total = re.search(r'<strong id="total">(\d+)</strong>', r.text)
         answer = httpx.post(server.sparql, timeout=30, data={"query": """
             PREFIX schema: <https://schema.org/> PREFIX cmq: <https://w3id.org/cmq/ontology/>
@@ -170,3 +174,34 @@ def test_an_index_of_other_declarations_is_not_current(tmp_path: Path,
     with sqlite3.connect(stale / INDEX_FILE) as db:
         db.execute("UPDATE meta SET value = 'older' WHERE key = 'columns'")
     assert not is_current(stale / INDEX_FILE, info_id, base)
+
+
+def test_an_index_of_the_previous_declarations_is_rebuilt_with_the_new_facets(
+        tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
+    """A release built before the ``certification`` facet: its own index (older schema and
+    digest, no such postings) is not used; the server's build of it filters on the facet."""
+    project = copy_campus(tmp_path_factory.mktemp("older-index"))
+    build_release(project)
+    folder = current_release(project.releases_dir)
+    assert folder is not None
+    with contextlib.closing(sqlite3.connect(folder / INDEX_FILE)) as db, db:
+        db.execute("DELETE FROM facets WHERE value IN (SELECT id FROM facet_values "
+                   "WHERE col IN ('certification', 'membre_de'))")
+        db.execute("DELETE FROM facet_values WHERE col IN ('certification', 'membre_de')")
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+        db.execute("UPDATE meta SET value = 'older' WHERE key = 'columns'")
+    before = snapshot(folder)
+    cache = tmp_path / "cache"
+    with start_server(project.root, {"browse_cache": str(cache), "map_tiles": ""}) as server:
+        r = list_once_built(server.url + "formations/", {"certification": "cap-plasturgie"})
+        total = re.search(r'<strong id="total">(\d+)</strong>', r.text)
+        cert = f"{server.release.config.base_iri}certification/cap-plasturgie"
+        expected = server.count(f"?s schema:educationalCredentialAwarded <{cert}>")
+        assert total is not None and int(total.group(1)) == expected > 0
+        members = httpx.get(server.url + "adhesions.json", params={"membre_de": "campus"},
+                            timeout=30).json()["rows"]
+        assert len(members) == server.count("?s a org:Membership ; org:organization ?o . "
+                                            "?o a cmq:Campus") > 0
+    assert is_current(cache / server.release.release_id / INDEX_FILE, server.release.release_id,
+                      server.release.config.base_iri)
+    assert snapshot(folder) == before  # the release's own (older) index is left as it was

@@ -10,7 +10,8 @@ import io
 import re
 import time
 from collections.abc import Iterator
-from urllib.parse import urlencode
+from html import unescape
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import httpx
 import pytest
@@ -306,3 +307,51 @@ def test_sector_list_page_and_certification_sectors(live_server: LiveServer) -> 
         FILTER NOT EXISTS { ?s cmq:sector ?x } ?c a cmq:Campus ; cmq:sector ?v }
       ?v skos:notation ?code } GROUP BY ?code""")
     assert sectors["secteur"] == {r["code"]: int(r["n"]) for r in rows}
+
+
+# ------------------------------------------------------------------ facets whose values are records
+
+#: (list, facet, French and English heading, the records ?s and their value ?v in SPARQL, the
+#: value's title)
+RECORD_FACETS = [
+    ("formations", "certification", "Certification", "Certification",
+     "?s a schema:EducationalOccupationalProgram ; schema:educationalCredentialAwarded ?v",
+     "?v rdfs:label ?label"),
+    ("adhesions", "membre_de", "Membre de", "Member of",
+     "?s a org:Membership ; org:organization ?v", "?v skos:prefLabel ?label"),
+]
+
+
+def facet_links(html: str, facet: str) -> dict[str, tuple[str, str, int]]:
+    """code -> (link, label, count) of one facet of a list page."""
+    found = re.search(rf'<section class="facet" data-facet="{facet}">(.*?)</section>', html,
+                      re.DOTALL)
+    assert found is not None, facet
+    values = re.findall(r'<a href="([^"]+)" data-code="([^"]+)">([^<]+)</a> '
+                        r'<span class="n">(\d+)</span>', found.group(1))
+    return {code: (unescape(url), unescape(label), int(n)) for url, code, label, n in values}
+
+
+@pytest.mark.parametrize(("kind", "facet", "fr", "en", "where", "title"), RECORD_FACETS)
+def test_record_facets_count_and_select_what_sparql_finds(
+        live_server: LiveServer, kind: str, facet: str, fr: str, en: str, where: str,
+        title: str) -> None:
+    r = httpx.get(f"{live_server.url}{kind}/", timeout=30)
+    assert r.status_code == 200
+    assert f'data-facet="{facet}">\n      <h2>{fr} <span class="en" lang="en">{en}</span>' in r.text
+    shown = facet_links(r.text, facet)
+    rows = live_server.rows(f"""SELECT ?v ?label (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} .
+      {title} FILTER(lang(?label) IN ("fr", "")) }} GROUP BY ?v ?label""")
+    expected = {row["v"].rsplit("/", 1)[-1]: (row["label"], int(row["n"])) for row in rows}
+    assert {code: (label, n) for code, (_url, label, n) in shown.items()} == expected != {}
+    for code, (url, _label, n) in shown.items():  # each value's link: exactly its records
+        assert parse_qsl(urlsplit(url).query) == [(facet, code)]
+        page = httpx.get(urljoin(live_server.url, url), timeout=30)
+        total = re.search(r'<strong id="total">(\d+)</strong>', page.text)
+        assert total is not None and int(total.group(1)) == n, code
+        assert f"{fr} : {expected[code][0]} ✕" in unescape(page.text)  # the chip
+        listed = httpx.get(f"{live_server.url}{kind}.json", params={facet: code},
+                           timeout=30).json()
+        members = live_server.rows(f"SELECT DISTINCT ?s WHERE {{ {where} "
+                                   f'FILTER(STRENDS(STR(?v), "/{code}")) }}')
+        assert {row["iri"] for row in listed["rows"]} == {m["s"] for m in members}, code

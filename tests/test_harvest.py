@@ -90,6 +90,8 @@ def make_campus(dest: Path, name: str, port: int) -> Path:
         "id": f"cap-{name}-{i}", "intitule": f"CAP {name} — lycée {i} (fictif)",
         "certification": f"cap-{name}", "etablissement": f"lp-{name}-{i}",
         "voies": "voie-scolaire", **fictional} for i in range(establishments)])
+    append_rows(dest / "data" / "adhesions.csv", [{
+        "organisation": f"lp-{name}-0", "role": "etablissement-membre", **fictional}])
     return dest
 
 
@@ -623,6 +625,7 @@ def test_national_dumps_are_served(network: Network) -> None:
 BROWSE_PREFIXES = """PREFIX schema: <https://schema.org/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX cmq: <https://w3id.org/cmq/ontology/>
+PREFIX org: <http://www.w3.org/ns/org#>
 """
 #: a record's campus: the cmq:Campus of the named graph it is typed in, coded by the graph's name
 IN_CAMPUS = ("GRAPH ?g {{ ?s a {cls} . ?c a cmq:Campus }} "
@@ -669,6 +672,20 @@ def test_national_sector_facet_falls_back_on_the_campus_sector(network: Network)
     assert expected == {"metallurgie": 3 + 2 + 2, "plasturgie": 1}
     within = national_facets(network, "formations", {"secteur": ("metallurgie",)})
     assert within["campus"] == {"alpha": 3, "beta": 2, "delta": 2}
+
+
+def test_national_membership_facet_keeps_each_campus_apart(network: Network) -> None:
+    """Every campus IRI ends in ``organisation/campus``: ``membre_de`` codes a campus by its
+    graph's name, as the ``campus`` facet does."""
+    where = ("GRAPH ?g { ?s a org:Membership ; org:organization ?o . ?o a cmq:Campus } "
+             'BIND(REPLACE(STR(?g), "^.*/", "") AS ?campus)')
+    expected = grouped(network, where, "campus")
+    assert national_facets(network, "adhesions")["membre_de"] == expected
+    assert {c: expected.get(c) for c in CAMPUSES} == dict.fromkeys(CAMPUSES, 1)
+    rows = list(csv.DictReader(io.StringIO(httpx.get(
+        network.national.url + "adhesions.csv", params={"membre_de": "beta"}, timeout=30).text)))
+    assert [(row["membre"], row["membre_de_code"]) for row in rows] == [
+        ("Lycée professionnel beta 0 (fictif)", "beta")]
 
 
 def test_national_lists_link_each_record_to_its_own_iri(network: Network) -> None:

@@ -34,9 +34,13 @@ graph per campus), whose queries see the union of the graphs, as the endpoint's 
 *record's campus* is the ``cmq:Campus`` of the graph the record is described in (of the release,
 for a campus release); a :class:`Column` may fall back on a path from it (``campus``: the
 formations' sector is their certification's, else their campus's) or be the campus itself,
-coded by its graph's name (``/formations/?campus=alpha``, national releases only). A record not
-under the release's base IRI (a harvested campus's) has its full IRI as ``path``.
-``meta`` holds :data:`COLUMNS_DIGEST`: an index written with other declarations is not current.
+coded by its graph's name (``/formations/?campus=alpha``, national releases only). A value that
+is a campus is coded the same way in any column: the memberships' ``membre_de`` (the
+``org:organization`` a membership is in, ``/adhesions/?membre_de=campus`` in a campus release;
+not named ``campus``, the national facet above). A record not under the release's base IRI (a
+harvested campus's) has its full IRI as ``path``. ``meta`` holds :data:`SCHEMA_VERSION` and
+:data:`COLUMNS_DIGEST`: an index written with another schema or other declarations is not
+current (the server builds its own, :mod:`publisher.server.browse_cache`).
 """
 
 from __future__ import annotations
@@ -55,7 +59,9 @@ from publisher.core import wkt
 from publisher.release.browse_source import Source, Value, column_values, open_source, sorted_values
 
 INDEX_FILE = "browse.sqlite"
-SCHEMA_VERSION = "2"  # 2: prefix indexes of 2 and 3 characters in search
+#: 2: prefix indexes of 2 and 3 characters in search; 3: a value that is a campus coded by its
+#: graph's name (:func:`~publisher.release.browse_source.column_values`)
+SCHEMA_VERSION = "3"
 JOIN = " ; "
 
 @dataclass(frozen=True)
@@ -122,7 +128,8 @@ KINDS: tuple[Kind, ...] = (
              Column("territoire", "Territoire", "Territory", "schema:provider/cmq:territory",
                     facet=True),
              Column("nsf", "NSF", "NSF", f"{CERT}/cmq:nsf", facet=True),
-             Column("certification", "Certification", "Certification", CERT, shown=False),
+             Column("certification", "Certification", "Certification", CERT, facet=True,
+                    shown=False),
              Column("rncp", "RNCP", "RNCP", f"{CERT}/cmq:rncp", search="ids", shown=False),
              Column("cfd", "CFD", "CFD", f"{CERT}/cmq:cfd", search="ids", shown=False),
              Column("rome", "ROME", "ROME", f"{CERT}/cmq:rome", search="ids", shown=False),
@@ -154,6 +161,9 @@ KINDS: tuple[Kind, ...] = (
     )),
     Kind("adhesions", "Adhésions", "Memberships", "?s a org:Membership .", (
         Column("membre", "Membre", "Member", "org:member", facet=True, search="title"), CAMPUS,
+        # the organisation the membership is in (the campus): not ``campus``, the national facet
+        Column("membre_de", "Membre de", "Member of", "org:organization", facet=True,
+               shown=False),
         Column("role", "Rôle", "Role", "org:role", facet=True),
         Column("debut", "Début", "Start", f"org:memberDuring/{PERIOD[0]}"),
         Column("fin", "Fin", "End", f"org:memberDuring/{PERIOD[1]}"),

@@ -16,7 +16,10 @@ of its graph's name (``…/graph/campus/alpha`` → ``alpha``: campus IRIs all e
 :func:`column_values` gives, for the records a SPARQL pattern selects, their values at a property
 path: the code (``skos:notation``, else the IRI's last segment, else the literal), the French
 label and the record's ``path`` (relative to the base IRI, or the full IRI of a record of
-another campus: its page is at its own address).
+another campus: its page is at its own address). A value that is a campus (a membership's
+``org:organization``, a partnership's party) is coded like the campus's :class:`Value`, by its
+graph's name, so that the campuses of a national release stay distinct values (in a campus
+release the code is the same, ``campus``), and links to the campus's page or IRI.
 """
 
 from __future__ import annotations
@@ -140,6 +143,9 @@ class Source:
     def campus_value(self, campus: str) -> Value:
         return self._campus_value[campus]
 
+    def is_campus(self, iri: str) -> bool:
+        return iri in self._campus_value
+
     def read_campuses(self) -> None:
         """Find the campuses, the graph of each and the campuses of each typed subject."""
         graph_of: dict[str, str] = {}
@@ -176,6 +182,10 @@ def column_values(source: Source, pattern: str, path: str) -> dict[str, list[Val
         label = text_of(sol["pl"]) or text_of(sol["rl"])
         if label is None:
             label = v.value if isinstance(v, ox.Literal) else code
+        if isinstance(v, ox.NamedNode) and source.is_campus(v.value):
+            campus = source.campus_value(v.value)  # coded by its graph's name
+            out[s.value].append(Value(campus.code, label, campus.path))
+            continue
         page = source.page_of(v.value) if isinstance(v, ox.NamedNode) else None
         out[s.value].append(Value(code, label, page))
     return {s: sorted_values(vals) for s, vals in out.items()}

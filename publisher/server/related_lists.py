@@ -8,7 +8,10 @@ CSV, JSON) rather than to SPARQL:
 
 - an organisation's formations (``formations-par-niveau``, ``schema:provider``) →
   ``/formations/?etablissement=<code>``;
-- its memberships (``adhesions``, ``org:member``) → ``/adhesions/?membre=<code>``;
+- a certification's formations (``formations-menant``, ``schema:educationalCredentialAwarded``)
+  → ``/formations/?certification=<code>``;
+- an organisation's memberships (``adhesions``, ``org:member``) → ``/adhesions/?membre=<code>``;
+- the campus's members (``membres``, ``org:organization``) → ``/adhesions/?membre_de=<code>``;
 - its partnerships (``partenariats``, ``cmq:party``) → ``/partenariats/?partie=<code>``;
 - a code concept's certifications (``certifications``, ``cmq:nsf`` / ``cmq:rome``) →
   ``/certifications/?nsf=<code>`` or ``?rome=<code>``, by the concept's scheme.
@@ -16,9 +19,9 @@ CSV, JSON) rather than to SPARQL:
 The record's facet code is the browse index's (:func:`publisher.release.browse_source.code_of`:
 its ``skos:notation``, else its IRI's last segment) and the URL is built like the list's own
 facet links (:func:`publisher.server.list_urls.filtered_list`). No link — the page points to
-SPARQL as before — for a block without such a list (the formations leading to a certification,
-a campus's members), a code the index does not know, or a release without a browse index (or
-while the server builds it).
+SPARQL as before — for a block without such a list, a code the index does not know (a campus of
+a national release is coded by its graph's name there, but its page is not served by that
+release), or a release without a browse index (or while the server builds it).
 """
 
 from __future__ import annotations
@@ -42,7 +45,9 @@ from publisher.server.state import ServedRelease
 #: block of a record page → (list, facet column) whose filtered view holds all its records
 BLOCK_LISTS: dict[str, tuple[str, str]] = {
     "formations-par-niveau": ("formations", "etablissement"),
+    "formations-menant": ("formations", "certification"),
     "adhesions": ("adhesions", "membre"),
+    "membres": ("adhesions", "membre_de"),
     "partenariats": ("partenariats", "partie"),
 }
 #: a code concept's certifications: the certifications' facet of the code, by concept scheme
